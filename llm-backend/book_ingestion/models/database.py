@@ -1,0 +1,93 @@
+"""Book ingestion ORM models: books, their background jobs, and synced guideline records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.models.base import Base, created_at_column, new_id, updated_at_column
+
+# Statuses in which a job holds its book's lock; the partial unique index enforces one per book.
+ACTIVE_JOB_STATUSES = ("pending", "running")
+
+
+class Book(Base):
+    __tablename__ = "books"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    title: Mapped[str] = mapped_column(String, nullable=False)
+    author: Mapped[str | None] = mapped_column(String)
+    edition: Mapped[str | None] = mapped_column(String)
+    edition_year: Mapped[int | None] = mapped_column(Integer)
+    country: Mapped[str] = mapped_column(String, nullable=False)
+    board: Mapped[str] = mapped_column(String, nullable=False)
+    grade: Mapped[int] = mapped_column(Integer, nullable=False)
+    subject: Mapped[str] = mapped_column(String, nullable=False)
+    s3_prefix: Mapped[str] = mapped_column(String, nullable=False)
+    metadata_s3_key: Mapped[str | None] = mapped_column(String)
+    cover_image_s3_key: Mapped[str | None] = mapped_column(String)
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
+    created_by: Mapped[str] = mapped_column(String, nullable=False, server_default="admin")
+
+    __table_args__ = (Index("idx_books_curriculum", "country", "board", "grade", "subject"),)
+
+
+class BookJob(Base):
+    """A long-running job for a book: pending -> running -> completed | failed."""
+
+    __tablename__ = "book_jobs"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True, default=new_id)
+    book_id: Mapped[str] = mapped_column(
+        String, ForeignKey("books.id", ondelete="CASCADE"), nullable=False
+    )
+    job_type: Mapped[str] = mapped_column(String, nullable=False)
+    status: Mapped[str] = mapped_column(String, nullable=False, server_default="pending")
+    total_items: Mapped[int | None] = mapped_column(Integer)
+    completed_items: Mapped[int] = mapped_column(
+        Integer, nullable=False, server_default=sql_text("0")
+    )
+    failed_items: Mapped[int] = mapped_column(Integer, nullable=False, server_default=sql_text("0"))
+    current_item: Mapped[int | None] = mapped_column(Integer)
+    last_completed_item: Mapped[int | None] = mapped_column(Integer)
+    progress_detail: Mapped[str | None] = mapped_column(Text)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("idx_book_jobs_book", "book_id"),
+        Index(
+            "idx_book_running_job",
+            "book_id",
+            unique=True,
+            postgresql_where=sql_text("status IN ('pending', 'running')"),
+            sqlite_where=sql_text("status IN ('pending', 'running')"),
+        ),
+    )
+
+
+class BookGuideline(Base):
+    __tablename__ = "book_guidelines"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True, default=new_id)
+    book_id: Mapped[str] = mapped_column(
+        String, ForeignKey("books.id", ondelete="CASCADE"), nullable=False
+    )
+    guideline_s3_key: Mapped[str] = mapped_column(String, nullable=False)
+    status: Mapped[str] = mapped_column(String, nullable=False, server_default="draft")
+    review_status: Mapped[str] = mapped_column(
+        String, nullable=False, server_default="TO_BE_REVIEWED"
+    )
+    generated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[str | None] = mapped_column(String)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=sql_text("1"))
+    created_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (Index("idx_book_guidelines_book", "book_id"),)

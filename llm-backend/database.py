@@ -1,0 +1,158 @@
+"""Connection management: one lazily built engine per process, sessions, health check."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from config import DATA_DIR, Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password masked, for logs and messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class DatabaseManager:
+    """Owns the engine and session factory; nothing connects until first use."""
+
+    _instance: DatabaseManager | None = None
+    _instance_lock = threading.Lock()
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._settings = settings
+        self._engine: Engine | None = None
+        self._session_factory: sessionmaker[Session] | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def instance(cls) -> DatabaseManager:
+        if cls._instance is None:
+            with cls._instance_lock:
+                if cls._instance is None:
+                    cls._instance = cls()
+        return cls._instance
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings or get_settings()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = self._build_engine()
+        return self._engine
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        if self._session_factory is None:
+            self._session_factory = sessionmaker(
+                bind=self.engine, autoflush=False, expire_on_commit=False
+            )
+        return self._session_factory
+
+    def _build_engine(self) -> Engine:
+        settings = self.settings
+        url = settings.effective_database_url
+        echo = settings.log_level.upper() == "DEBUG"
+        if url.startswith("sqlite"):
+            DATA_DIR.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(
+                url,
+                echo=echo,
+                poolclass=QueuePool,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+                pool_timeout=settings.db_pool_timeout,
+                pool_pre_ping=True,
+                connect_args={"check_same_thread": False, "timeout": 30},
+            )
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(
+                url,
+                echo=echo,
+                poolclass=QueuePool,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+                pool_timeout=settings.db_pool_timeout,
+                pool_pre_ping=True,
+                connect_args={"connect_timeout": settings.db_connect_timeout},
+            )
+        logger.info("database engine created for %s", safe_url(url))
+        return engine
+
+    def session(self) -> Session:
+        return self.session_factory()
+
+    def health_check(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception as exc:  # any failure means "not healthy"; the reason is logged
+            logger.warning("database health check failed: %s", type(exc).__name__)
+            return False
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        self._engine = None
+        self._session_factory = None
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def get_db_manager() -> DatabaseManager:
+    return DatabaseManager.instance()
+
+
+def reset_db_manager() -> None:
+    """Dispose the engine and forget the singleton (tests, settings changes)."""
+    with DatabaseManager._instance_lock:
+        if DatabaseManager._instance is not None:
+            DatabaseManager._instance.dispose()
+        DatabaseManager._instance = None
+
+
+def get_db() -> Iterator[Session]:
+    """FastAPI dependency: one session per request, always closed."""
+    session = get_db_manager().session()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A transaction: commit on success, roll back on any exception, always close."""
+    session = get_db_manager().session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def health_check() -> bool:
+    return get_db_manager().health_check()

@@ -1,0 +1,295 @@
+"""Imperative, idempotent schema migrations.
+
+    python db.py --migrate   bring the database to the models' shape (safe to run repeatedly)
+    python db.py --status    print each step and whether it still has work to do
+
+Each step inspects the live schema and does only what is missing, so the same run brings an
+empty database, or one from any earlier shape, to the current schema; a second run changes
+nothing. On PostgreSQL the run holds an advisory lock so concurrent deploys serialize.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from config import get_settings
+from database import get_db_manager, safe_url
+from shared.errors import MigrationError
+from shared.migration import introspect
+from shared.migration.context import StepContext
+from shared.migration.lock import migration_lock
+from shared.models.registry import all_metadata
+
+logger = logging.getLogger("db")
+
+METADATA = all_metadata()
+TABLES = METADATA.tables
+
+DEFAULT_LLM_CONFIG = [
+    ("tutor", "Main tutoring pipeline (safety + master tutor + welcome)"),
+    ("book_ingestion", "All book ingestion services (OCR, boundaries, merge, etc.)"),
+    ("study_plan_generator", "Study plan creation from teaching guidelines"),
+    ("study_plan_reviewer", "Study plan review and improvement"),
+    ("eval_evaluator", "Evaluation judge (scores tutor quality)"),
+    ("eval_simulator", "Student simulator for evaluations"),
+]
+DEFAULT_PROVIDER, DEFAULT_MODEL = "openai", "gpt-5.2"
+LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE raised when lock_timeout expires
+
+
+def _index(table: str, name: str):
+    return next(i for i in TABLES[table].indexes if i.name == name)
+
+
+def _create_tables(ctx: StepContext) -> None:
+    missing = [t for t in METADATA.sorted_tables if t.name not in introspect.table_names(ctx.conn)]
+    for table in missing:
+        ctx.actions.append(f"create table {table.name}")
+    if missing and not ctx.dry_run:
+        METADATA.create_all(ctx.conn, tables=missing, checkfirst=True)
+        ctx.conn.commit()
+
+
+def _apply_session_columns(ctx: StepContext) -> None:
+    sessions = TABLES["sessions"]
+    ctx.ensure_columns(sessions, ["user_id", "subject"])
+    ctx.ensure_index(_index("sessions", "idx_sessions_user_id"))
+    ctx.ensure_index(_index("sessions", "idx_sessions_subject"))
+
+
+def _apply_learning_modes_columns(ctx: StepContext) -> None:
+    sessions = TABLES["sessions"]
+    columns = ["mode", "is_paused", "exam_score", "exam_total", "guideline_id", "state_version"]
+    # ensure_columns backfills mode = 'teach_me' (the column default) in batches.
+    ctx.ensure_columns(sessions, columns)
+    ctx.ensure_index(_index("sessions", "idx_sessions_mode"))
+    ctx.ensure_index(_index("sessions", "idx_sessions_guideline_id"))
+
+    def keep_newest_paused() -> None:
+        # Older data may hold several paused sessions for one user and guideline; the newest
+        # stays paused (resumable), the rest are un-paused so the unique index can be built.
+        ctx.execute(
+            """
+            UPDATE sessions SET is_paused = false
+            WHERE is_paused = true AND EXISTS (
+                SELECT 1 FROM sessions newer
+                WHERE newer.is_paused = true
+                  AND newer.user_id = sessions.user_id
+                  AND newer.guideline_id = sessions.guideline_id
+                  AND (newer.updated_at > sessions.updated_at
+                       OR (newer.updated_at = sessions.updated_at AND newer.id > sessions.id)))
+            """,
+            "un-pause older duplicate paused sessions",
+        )
+
+    ctx.ensure_index(
+        _index("sessions", "idx_sessions_one_paused_per_user_guideline"),
+        before_create=keep_newest_paused,
+    )
+
+
+def _apply_book_job_columns(ctx: StepContext) -> None:
+    jobs = TABLES["book_jobs"]
+    progress = [
+        "total_items",
+        "completed_items",
+        "failed_items",
+        "current_item",
+        "last_completed_item",
+        "progress_detail",
+        "heartbeat_at",
+    ]
+    ctx.ensure_columns(jobs, progress)
+    if ctx.has_table(jobs) and "heartbeat_at" in introspect.column_names(ctx.conn, "book_jobs"):
+        # A running job is claimed together with its first heartbeat, so one without any
+        # heartbeat was started by a worker that predates heartbeats and can never finish.
+        ctx.backfill(
+            jobs,
+            set_sql=(
+                "status = 'failed', "
+                "error_message = 'Marked failed by migration: legacy running job without a "
+                "heartbeat; start it again or resume it', "
+                "completed_at = CURRENT_TIMESTAMP"
+            ),
+            where_sql="status = 'running' AND heartbeat_at IS NULL",
+            description="fail legacy running jobs without a heartbeat",
+        )
+
+    def fail_superseded_jobs() -> None:
+        ctx.execute(
+            """
+            UPDATE book_jobs SET status = 'failed',
+                   error_message = 'Marked failed by migration: a newer active job exists '
+                                   || 'for this book',
+                   completed_at = CURRENT_TIMESTAMP
+            WHERE status IN ('pending', 'running') AND EXISTS (
+                SELECT 1 FROM book_jobs newer
+                WHERE newer.book_id = book_jobs.book_id
+                  AND newer.status IN ('pending', 'running')
+                  AND (COALESCE(newer.started_at, CURRENT_TIMESTAMP)
+                         > COALESCE(book_jobs.started_at, CURRENT_TIMESTAMP)
+                       OR (COALESCE(newer.started_at, CURRENT_TIMESTAMP)
+                             = COALESCE(book_jobs.started_at, CURRENT_TIMESTAMP)
+                           AND newer.id > book_jobs.id)))
+            """,
+            "fail older duplicate active jobs",
+        )
+
+    ctx.ensure_index(
+        _index("book_jobs", "idx_book_running_job"), before_create=fail_superseded_jobs
+    )
+
+
+def _apply_remaining_schema(ctx: StepContext) -> None:
+    """Catch-all for every other table: any model column or index the database lacks."""
+    for table in METADATA.sorted_tables:
+        ctx.ensure_columns(table)
+        for index in sorted(table.indexes, key=lambda i: i.name):
+            ctx.ensure_index(index)
+
+
+def _seed_llm_config(ctx: StepContext) -> None:
+    table = TABLES["llm_config"]
+    if not ctx.has_table(table):
+        ctx.actions.append(f"seed llm_config with {len(DEFAULT_LLM_CONFIG)} default rows")
+        return
+    count = ctx.conn.execute(select(func.count()).select_from(table)).scalar_one()
+    ctx.conn.commit()
+    if count:
+        return
+    ctx.actions.append(f"seed llm_config with {len(DEFAULT_LLM_CONFIG)} default rows")
+    if ctx.dry_run:
+        return
+    ctx.conn.execute(
+        table.insert(),
+        [
+            {
+                "component_key": key,
+                "provider": DEFAULT_PROVIDER,
+                "model_id": DEFAULT_MODEL,
+                "description": description,
+                "updated_by": "migration",
+            }
+            for key, description in DEFAULT_LLM_CONFIG
+        ],
+    )
+    ctx.conn.commit()
+
+
+STEPS: list[tuple[str, Callable[[StepContext], None]]] = [
+    ("create_tables", _create_tables),
+    ("apply_session_columns", _apply_session_columns),
+    ("apply_learning_modes_columns", _apply_learning_modes_columns),
+    ("apply_book_job_columns", _apply_book_job_columns),
+    ("apply_remaining_schema", _apply_remaining_schema),
+    ("seed_llm_config", _seed_llm_config),
+]
+
+
+@dataclass
+class MigrationReport:
+    dry_run: bool
+    steps: list[dict] = field(default_factory=list)
+    lock_wait_seconds: float = 0.0
+    duration_seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return any(step["actions"] for step in self.steps)
+
+    def as_dict(self) -> dict:
+        return {
+            "dry_run": self.dry_run,
+            "changed": self.changed,
+            "steps": self.steps,
+            "lock_wait_seconds": round(self.lock_wait_seconds, 3),
+            "duration_seconds": round(self.duration_seconds, 3),
+        }
+
+    def render(self) -> str:
+        lines = []
+        for step in self.steps:
+            if not step["actions"]:
+                lines.append(f"  {step['name']}: up to date")
+                continue
+            verb = "pending" if self.dry_run else "applied"
+            lines.append(f"  {step['name']}: {verb}")
+            lines.extend(f"    - {action}" for action in step["actions"])
+        if self.dry_run:
+            summary = "Work pending." if self.changed else "Schema is up to date."
+        else:
+            summary = (
+                "Migration applied." if self.changed else "Schema is up to date; nothing changed."
+            )
+        return "\n".join([*lines, summary])
+
+
+def run_migrations(engine: Engine | None = None, *, dry_run: bool = False) -> MigrationReport:
+    settings = get_settings()
+    engine = engine or get_db_manager().engine
+    report = MigrationReport(dry_run=dry_run)
+    started = time.monotonic()
+    step_name = "connect"
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                timeout = settings.migration_statement_lock_timeout_ms
+                conn.execute(text(f"SET lock_timeout = {int(timeout)}"))
+                conn.commit()
+            lock = migration_lock(conn, wait_seconds=settings.migration_lock_wait_seconds)
+            with lock as waited:
+                report.lock_wait_seconds = waited
+                for step_name, step in STEPS:
+                    ctx = StepContext(
+                        conn=conn, dry_run=dry_run, batch_size=settings.migration_batch_size
+                    )
+                    step(ctx)
+                    report.steps.append({"name": step_name, "actions": ctx.actions})
+    except OperationalError as exc:
+        raise MigrationError(_explain(exc, step_name, engine)) from exc
+    except DBAPIError as exc:
+        raise MigrationError(f"step {step_name} failed: {exc.orig}".strip()) from exc
+    report.duration_seconds = time.monotonic() - started
+    return report
+
+
+def _explain(exc: OperationalError, step: str, engine: Engine) -> str:
+    if getattr(exc.orig, "pgcode", None) == LOCK_NOT_AVAILABLE:
+        timeout = get_settings().migration_statement_lock_timeout_ms
+        return (
+            f"step {step} waited more than {timeout} ms for a table lock held by another "
+            "transaction; let that transaction finish and run the migration again"
+        )
+    if step == "connect":
+        return f"cannot connect to the database at {safe_url(str(engine.url))}: {exc.orig}".strip()
+    return f"step {step} failed: {exc.orig}".strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--migrate", action="store_true", help="apply pending migrations")
+    group.add_argument("--status", action="store_true", help="show pending work per step")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    url = safe_url(get_settings().effective_database_url)
+    try:
+        report = run_migrations(dry_run=args.status)
+    except MigrationError as exc:
+        print(f"Migration failed: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"Database: {url}")
+    print(report.render())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

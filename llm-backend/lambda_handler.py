@@ -1,0 +1,52 @@
+"""AWS Lambda entry points.
+
+- `handler`: API Gateway HTTP API (payload 2.0) -> the FastAPI app through Mangum.
+- `migrate_handler`: runs `db.py`'s migration inside the VPC for the deploy pipeline.
+
+The app and Mangum adapter are built on the first invocation and reused while the container
+lives; nothing here connects to anything at import time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from mangum import Mangum
+
+from shared.observability.logging import SERVICE_NAME, get_logger
+
+logger = get_logger()
+tracer = Tracer(service=SERVICE_NAME)
+metrics = Metrics(namespace="TutorBackend", service=SERVICE_NAME)
+
+_asgi_adapter: Mangum | None = None
+
+
+def _adapter() -> Mangum:
+    global _asgi_adapter
+    if _asgi_adapter is None:
+        from main import create_app
+
+        _asgi_adapter = Mangum(create_app(), lifespan="off")
+    return _asgi_adapter
+
+
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _adapter()(event, context)
+
+
+@metrics.log_metrics(capture_cold_start_metric=True)
+@logger.inject_lambda_context
+def migrate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Runs the migration (or, with `{"status": true}`, reports pending work) and returns the
+    report; a failure raises, so the pipeline's invoke sees a function error."""
+    from db import run_migrations
+
+    report = run_migrations(dry_run=bool((event or {}).get("status")))
+    logger.info("migration finished", extra={"changed": report.changed})
+    return report.as_dict()

@@ -1,0 +1,76 @@
+"""The one error hierarchy: each error carries a code, an HTTP status and a message safe to show.
+
+Domain code raises these; `shared.api.error_handlers` turns them into
+`{"error": {"code": ..., "message": ...}}` responses.
+"""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    status_code: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, code: str | None = None, headers: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.headers = headers or {}
+
+
+class BadRequestError(AppError):
+    status_code = 400
+    code = "bad_request"
+
+
+class AuthenticationError(AppError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class PermissionDeniedError(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFoundError(AppError):
+    status_code = 404
+    code = "not_found"
+
+
+class ConflictError(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class PayloadTooLargeError(AppError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaTypeError(AppError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class ValidationFailedError(AppError):
+    status_code = 422
+    code = "validation_error"
+
+
+class ServiceUnavailableError(AppError):
+    """A dependency (database, model provider, storage, key server) is not answering."""
+
+    status_code = 503
+    code = "service_unavailable"
+
+
+class DatabaseUnavailableError(ServiceUnavailableError):
+    code = "database_unavailable"
+
+
+class MigrationError(AppError):
+    """A schema migration could not run; the message says what to do."""
+
+    code = "migration_failed"

@@ -1,0 +1,122 @@
+"""The toolkit migration steps are written with: each action is planned, then done unless dry-run.
+
+Every helper inspects the live schema first and only acts on what is missing, so a step can run
+any number of times; in dry-run mode (`db.py --status`) it only reports what it would do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Index, Table, text
+
+from shared.migration import introspect
+
+
+@dataclass
+class StepContext:
+    conn: Connection
+    dry_run: bool
+    batch_size: int
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def dialect(self) -> str:
+        return self.conn.dialect.name
+
+    def execute(self, sql: str, description: str, params: dict | None = None) -> None:
+        self.actions.append(description)
+        if not self.dry_run:
+            self.conn.execute(text(sql), params or {})
+            self.conn.commit()
+
+    def has_table(self, table: Table) -> bool:
+        return table.name in introspect.table_names(self.conn)
+
+    def ensure_columns(self, table: Table, names: list[str] | None = None) -> None:
+        """Add the model's missing columns, backfill their NULLs, then enforce NOT NULL."""
+        if not self.has_table(table):
+            return  # create_tables makes it whole
+        live = introspect.column_names(self.conn, table.name)
+        wanted = [table.c[n] for n in (names or [c.name for c in table.columns])]
+        added = []
+        for column in wanted:
+            if column.name not in live:
+                self.execute(
+                    introspect.add_column_sql(column, self.conn),
+                    f"add column {table.name}.{column.name}",
+                )
+                added.append(column.name)
+        if self.dry_run and added:
+            wanted = [c for c in wanted if c.name not in added]
+        nullable_live = introspect.nullable_columns(self.conn, table.name)
+        for column in wanted:
+            if column.nullable or column.name not in nullable_live:
+                continue
+            default = introspect.default_sql(column, self.conn)
+            if default is not None:
+                self.backfill(
+                    table,
+                    set_sql=f"{column.name} = {default}",
+                    where_sql=f"{column.name} IS NULL",
+                    description=f"backfill {table.name}.{column.name} = {default}",
+                )
+            # SQLite cannot change a column's nullability in place; it keeps the default only.
+            if self.dialect == "postgresql":
+                self.execute(
+                    f"ALTER TABLE {table.name} ALTER COLUMN {column.name} SET NOT NULL",
+                    f"set {table.name}.{column.name} NOT NULL",
+                )
+
+    def backfill(self, table: Table, *, set_sql: str, where_sql: str, description: str) -> int:
+        """UPDATE matching rows in batches of `batch_size`, committing each, so no single
+        statement locks or rewrites the whole table. Returns the rows changed (or to change)."""
+        pk = next(iter(table.primary_key.columns)).name
+        remaining = self.conn.execute(
+            text(f"SELECT COUNT(*) FROM {table.name} WHERE {where_sql}")
+        ).scalar_one()
+        self.conn.commit()
+        if not remaining:
+            return 0
+        self.actions.append(f"{description} ({remaining} rows)")
+        if self.dry_run:
+            return remaining
+        total = 0
+        while True:
+            changed = self.conn.execute(
+                text(
+                    f"UPDATE {table.name} SET {set_sql} WHERE {pk} IN "
+                    f"(SELECT {pk} FROM {table.name} WHERE {where_sql} LIMIT :n)"
+                ),
+                {"n": self.batch_size},
+            ).rowcount
+            self.conn.commit()
+            total += changed
+            if changed == 0:
+                return total
+
+    def ensure_index(self, index: Index, before_create: Callable[[], None] | None = None) -> None:
+        """Create a model index that is missing; drop and rebuild one that is INVALID (a failed
+        concurrent build) or whose columns, uniqueness or predicate differ from the model."""
+        table = index.table
+        if not self.has_table(table):
+            return
+        missing_columns = {c.name for c in index.columns} - introspect.column_names(
+            self.conn, table.name
+        )
+        if missing_columns and self.dry_run:
+            self.actions.append(f"create index {index.name}")
+            return
+        state = introspect.index_state(self.conn, table.name, index.name)
+        if state is not None and introspect.index_matches(state, index, self.dialect):
+            return
+        if state is not None:
+            reason = "invalid" if not state.valid else "out of date"
+            self.execute(f"DROP INDEX {index.name}", f"drop {reason} index {index.name}")
+        if before_create is not None:
+            before_create()
+        self.actions.append(f"create index {index.name}")
+        if not self.dry_run:
+            index.create(bind=self.conn)
+            self.conn.commit()

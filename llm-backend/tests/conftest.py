@@ -1,0 +1,124 @@
+"""Shared fixtures: a real PostgreSQL server, a migrated database per run, clean tables per test.
+
+The server comes from TEST_DATABASE_URL when set; otherwise pytest-postgresql starts a
+throwaway cluster from the local PostgreSQL binaries.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_postgresql import factories
+from sqlalchemy import Engine, text
+
+# Tests never use a developer's .env or the embedded SQLite file by accident.
+os.environ.setdefault("ENVIRONMENT", "development")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TutorBackendTests")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
+from config import reset_settings
+from database import get_db_manager, reset_db_manager
+from tests.support.pg import create_database, drop_database
+
+NO_POSTGRES_MESSAGE = """
+The tests need PostgreSQL. Either:
+  * set TEST_DATABASE_URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres
+    (a role that may CREATE DATABASE), or
+  * install PostgreSQL's server binaries (pg_ctl on PATH or `pg_config --bindir`) and run the
+    tests as a non-root user, so a throwaway cluster can be started for the run.
+"""
+
+
+def _pg_bin_dir() -> Path | None:
+    if shutil.which("pg_ctl"):
+        return Path(shutil.which("pg_ctl")).parent
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), reverse=True)
+    return candidates[0].parent if candidates else None
+
+
+_PG_BIN = _pg_bin_dir()
+# Only started when TEST_DATABASE_URL is unset (see pg_server_url).
+throwaway_postgresql = factories.postgresql_proc(
+    executable=str(_PG_BIN / "pg_ctl") if _PG_BIN else None, port=None
+)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(request) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    if _PG_BIN is None or (hasattr(os, "geteuid") and os.geteuid() == 0):
+        # initdb refuses to run as root, so root needs a server of its own.
+        pytest.exit(NO_POSTGRES_MESSAGE, returncode=3)
+    proc = request.getfixturevalue("throwaway_postgresql")
+    return f"postgresql://{proc.user}@{proc.host}:{proc.port}/postgres"
+
+
+def use_database(url: str | None) -> None:
+    """Point settings and the DatabaseManager at `url` (None = embedded SQLite)."""
+    if url is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = url
+    reset_settings()
+    reset_db_manager()
+
+
+@pytest.fixture(scope="session")
+def app_database_url(pg_server_url) -> Iterator[str]:
+    """One migrated database for the run; each test leaves it clean (see `db`)."""
+    url = create_database(pg_server_url)
+    previous = os.environ.get("DATABASE_URL")
+    use_database(url)
+    from db import run_migrations
+
+    run_migrations()
+    yield url
+    reset_db_manager()
+    drop_database(pg_server_url, url)
+    use_database(previous)
+
+
+def _truncate_all(engine: Engine) -> None:
+    from db import run_migrations
+    from shared.models.registry import all_metadata
+
+    names = ", ".join(t.name for t in all_metadata().sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} CASCADE"))
+    run_migrations(engine)  # reseeds llm_config
+
+
+@pytest.fixture
+def db(app_database_url) -> Iterator[Engine]:
+    """The migrated test database's engine; every table is emptied (and reseeded) afterwards."""
+    use_database(app_database_url)
+    engine = get_db_manager().engine
+    yield engine
+    use_database(app_database_url)  # a test may have pointed the app elsewhere
+    _truncate_all(get_db_manager().engine)
+    reset_db_manager()
+
+
+@pytest.fixture
+def fresh_database(pg_server_url) -> Iterator[str]:
+    """An empty database of its own, dropped afterwards (migration tests)."""
+    url = create_database(pg_server_url, prefix="tutor_mig")
+    yield url
+    reset_db_manager()
+    drop_database(pg_server_url, url)
+
+
+@pytest.fixture
+def client(db):
+    from fastapi.testclient import TestClient
+
+    from main import create_app
+
+    with TestClient(create_app()) as test_client:
+        yield test_client

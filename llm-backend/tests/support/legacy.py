@@ -1,0 +1,92 @@
+"""Builds databases in earlier shapes of the schema, with rows in them, for upgrade tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, text
+
+from shared.models.registry import all_metadata
+
+SESSION_COLUMNS_ADDED_LATER = [
+    "user_id",
+    "subject",
+    "mode",
+    "is_paused",
+    "exam_score",
+    "exam_total",
+    "guideline_id",
+    "state_version",
+]
+BOOK_JOB_PROGRESS_COLUMNS = [
+    "total_items",
+    "completed_items",
+    "failed_items",
+    "current_item",
+    "last_completed_item",
+    "progress_detail",
+    "heartbeat_at",
+]
+
+
+def build_original_shape(url: str) -> None:
+    """`sessions` with only its original columns, `book_jobs` without progress columns and with
+    the old one-running-job index, no `llm_config` table; rows in sessions, events and jobs."""
+    engine = create_engine(url)
+    try:
+        all_metadata().create_all(engine)
+        with engine.begin() as conn:
+            drops = ", ".join(f"DROP COLUMN {c}" for c in SESSION_COLUMNS_ADDED_LATER)
+            conn.execute(text(f"ALTER TABLE sessions {drops}"))
+            drops = ", ".join(f"DROP COLUMN {c}" for c in BOOK_JOB_PROGRESS_COLUMNS)
+            conn.execute(text(f"ALTER TABLE book_jobs {drops}"))
+            conn.execute(text("DROP INDEX idx_book_running_job"))
+            conn.execute(
+                text(
+                    "CREATE UNIQUE INDEX idx_book_running_job ON book_jobs (book_id) "
+                    "WHERE status = 'running'"
+                )
+            )
+            conn.execute(text("DROP TABLE llm_config"))
+            _insert_legacy_rows(conn)
+    finally:
+        engine.dispose()
+
+
+def _insert_legacy_rows(conn) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO sessions (id, student_json, goal_json, state_json, mastery, step_idx) "
+            "VALUES (:id, :student, :goal, :state, :mastery, :step)"
+        ),
+        [
+            {
+                "id": f"s{i}",
+                "student": f'{{"name": "student {i}"}}',
+                "goal": '{"topic": "fractions"}',
+                "state": f'{{"turn": {i}}}',
+                "mastery": 0.25 * i,
+                "step": i,
+            }
+            for i in range(1, 4)
+        ],
+    )
+    conn.execute(
+        text(
+            "INSERT INTO events (id, session_id, node, step_idx, payload_json) "
+            "VALUES ('e1', 's1', 'Present', 0, '{\"text\": \"hello\"}')"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO books (id, title, country, board, grade, subject, s3_prefix) VALUES "
+            "('b1', 'Maths 5', 'India', 'CBSE', 5, 'Maths', 'books/b1/'), "
+            "('b2', 'Science 6', 'India', 'CBSE', 6, 'Science', 'books/b2/')"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO book_jobs (id, book_id, job_type, status, started_at) VALUES "
+            "('j-running', 'b1', 'extraction', 'running', now() - interval '2 hours'), "
+            "('j-done', 'b1', 'sync', 'completed', now() - interval '3 hours'), "
+            "('j-pending', 'b2', 'extraction', 'pending', NULL)"
+        )
+    )

@@ -1,0 +1,40 @@
+"""Throwaway PostgreSQL databases on the test server.
+
+`server_url` is any database on the server the tests may use (TEST_DATABASE_URL); new databases
+are created and dropped from a connection to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from config import normalize_database_url
+
+
+def url_with_database(server_url: str, database: str) -> str:
+    url = make_url(normalize_database_url(server_url)).set(database=database)
+    return url.render_as_string(hide_password=False)
+
+
+def _run_autocommit(server_url: str, sql: str) -> None:
+    engine = create_engine(normalize_database_url(server_url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
+def create_database(server_url: str, prefix: str = "tutor_test") -> str:
+    """Create an empty database and return its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    _run_autocommit(server_url, f'CREATE DATABASE "{name}"')
+    return url_with_database(server_url, name)
+
+
+def drop_database(server_url: str, url: str) -> None:
+    name = make_url(url).database
+    _run_autocommit(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
