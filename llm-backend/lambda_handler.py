@@ -1,6 +1,7 @@
 """AWS Lambda entry points.
 
 - `handler`: API Gateway HTTP API (payload 2.0) -> the FastAPI app through Mangum.
+- `worker_handler`: SQS job messages -> the job registry, with partial batch failures.
 - `migrate_handler`: runs `db.py`'s migration inside the VPC for the deploy pipeline.
 
 The app and Mangum adapter are built on the first invocation and reused while the container
@@ -13,6 +14,11 @@ from typing import Any
 
 from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
 from mangum import Mangum
 
 from shared.observability.logging import SERVICE_NAME, get_logger
@@ -22,6 +28,8 @@ tracer = Tracer(service=SERVICE_NAME)
 metrics = Metrics(namespace="TutorBackend", service=SERVICE_NAME)
 
 _asgi_adapter: Mangum | None = None
+# Module level so warm invocations reuse it; it holds no connections.
+_job_batch_processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def _adapter() -> Mangum:
@@ -38,6 +46,23 @@ def _adapter() -> Mangum:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _adapter()(event, context)
+
+
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@logger.inject_lambda_context
+def worker_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Runs each record's job (`{"job_id", "job_type"}`) through `shared.jobs`; a record whose
+    body is malformed, whose type is unknown or whose handler raises is returned in
+    `batchItemFailures`, so SQS redelivers only that message."""
+    from shared.jobs.worker import process_record
+
+    return process_partial_response(
+        event=event,
+        record_handler=process_record,
+        processor=_job_batch_processor,
+        context=context,
+    )
 
 
 @metrics.log_metrics(capture_cold_start_metric=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from shared.api import health
+from shared.api import health, llm_config, profile
 from shared.api.error_handlers import install_error_handlers
+from shared.observability.logging import get_logger
 from shared.observability.request_id import RequestIdMiddleware
 
 
 def create_app() -> FastAPI:
+    get_logger()  # JSON logs with request ids from the first line on
     app = FastAPI(
         title="AI Tutor Backend",
         version="0.1.0",
@@ -18,6 +20,9 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
+    app.include_router(profile.router)
+    app.include_router(llm_config.router)
+    app.include_router(llm_config.page_router)
     return app
 
 

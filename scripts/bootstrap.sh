@@ -39,3 +39,22 @@ bootstrap() {
     echo "$digest" >"$stamp"
   fi
 }
+
+# Installs an optional extra on top, without failing the command when it cannot be built
+# (the `local` model needs a C compiler). Tried again only when pyproject.toml changes.
+bootstrap_optional() {
+  local extra="$1"
+  local stamp="$VENV/.optional-$extra"
+  local digest
+  digest="$(sha256sum "$BACKEND/pyproject.toml" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
+    return 0
+  fi
+  echo "Installing the optional '$extra' extra (the first build can take a few minutes)..." >&2
+  if (cd "$BACKEND" && "$VENV/bin/python" -m pip install --quiet -e ".[$extra]" >&2); then
+    :
+  else
+    echo "WARNING: the '$extra' extra could not be installed; continuing without it." >&2
+  fi
+  echo "$digest" >"$stamp"
+}

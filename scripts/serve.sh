@@ -4,6 +4,11 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 bootstrap ""
+bootstrap_optional "local"
 cd "$BACKEND"
 "$VENV/bin/python" db.py --migrate
+"$VENV/bin/python" -m shared.llm.local_setup
+# AUTH_MODE=local (the development default without Cognito settings): print an admin and a
+# student token from the local issuer (key: llm-backend/data/local_auth_key.pem).
+"$VENV/bin/python" -m shared.auth.dev_token --banner
 exec "$VENV/bin/python" -m uvicorn main:app --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"

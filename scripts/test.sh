@@ -4,5 +4,6 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 bootstrap "dev"
+bootstrap_optional "local"
 cd "$BACKEND"
 exec "$VENV/bin/python" -m pytest "$@"

@@ -70,6 +70,19 @@ class DatabaseUnavailableError(ServiceUnavailableError):
     code = "database_unavailable"
 
 
+class KeyServerUnavailableError(ServiceUnavailableError):
+    """The token signing keys (JWKS) could not be fetched and the token's key is not cached."""
+
+    code = "key_server_unavailable"
+
+
+class ConfigurationError(AppError):
+    """The server's settings are wrong or contradictory (e.g. AUTH_MODE=local in production);
+    the full reason is logged, the response says only that the server is misconfigured."""
+
+    code = "server_misconfigured"
+
+
 class MigrationError(AppError):
     """A schema migration could not run; the message says what to do."""
 

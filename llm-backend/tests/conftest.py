@@ -13,16 +13,18 @@ from pathlib import Path
 
 import pytest
 from pytest_postgresql import factories
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 # Tests never use a developer's .env or the embedded SQLite file by accident.
 os.environ.setdefault("ENVIRONMENT", "development")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TutorBackendTests")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
-from config import reset_settings
-from database import get_db_manager, reset_db_manager
-from tests.support.pg import create_database, drop_database
+pytest_plugins = ["tests.fakes.fixtures", "tests.support.browser"]
+
+from config import reset_settings  # noqa: E402
+from database import get_db_manager, reset_db_manager  # noqa: E402
+from tests.support.pg import create_database, drop_database  # noqa: E402
 
 NO_POSTGRES_MESSAGE = """
 The tests need PostgreSQL. Either:
@@ -84,14 +86,16 @@ def app_database_url(pg_server_url) -> Iterator[str]:
     use_database(previous)
 
 
-def _truncate_all(engine: Engine) -> None:
-    from db import run_migrations
+def _empty_all_tables(engine: Engine) -> None:
+    """Delete every row (children first) and reseed llm_config; on tables this small DELETE is
+    much cheaper than TRUNCATE, which rewrites files and takes exclusive locks."""
+    from db import TABLES, default_llm_config_rows
     from shared.models.registry import all_metadata
 
-    names = ", ".join(t.name for t in all_metadata().sorted_tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} CASCADE"))
-    run_migrations(engine)  # reseeds llm_config
+        for table in reversed(all_metadata().sorted_tables):
+            conn.execute(table.delete())
+        conn.execute(TABLES["llm_config"].insert(), default_llm_config_rows())
 
 
 @pytest.fixture
@@ -101,7 +105,7 @@ def db(app_database_url) -> Iterator[Engine]:
     engine = get_db_manager().engine
     yield engine
     use_database(app_database_url)  # a test may have pointed the app elsewhere
-    _truncate_all(get_db_manager().engine)
+    _empty_all_tables(get_db_manager().engine)
     reset_db_manager()
 
 

@@ -204,3 +204,32 @@ class LLMConfig(Base):
     description: Mapped[str | None] = mapped_column(String)
     updated_at: Mapped[datetime] = updated_at_column()
     updated_by: Mapped[str | None] = mapped_column(String)
+
+
+class LLMCall(Base):
+    """One `complete()` call: who asked, which model answered, how long, how it ended.
+
+    Holds no prompt or output text, so no student message or secret ever lands here.
+    """
+
+    __tablename__ = "llm_calls"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True, default=new_id)
+    component: Mapped[str] = mapped_column(String, nullable=False)
+    provider: Mapped[str] = mapped_column(String, nullable=False)
+    model: Mapped[str] = mapped_column(String, nullable=False)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    latency_ms: Mapped[int] = mapped_column(Integer, nullable=False)
+    input_tokens: Mapped[int | None] = mapped_column(Integer)
+    output_tokens: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default=sql_text("1"))
+    # ok | retried | unavailable | timeout | output_error | error
+    outcome: Mapped[str] = mapped_column(String, nullable=False)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    session_id: Mapped[str | None] = mapped_column(String)
+    job_id: Mapped[str | None] = mapped_column(String)
+
+    __table_args__ = (
+        Index("idx_llm_calls_component_started", "component", "started_at"),
+        Index("idx_llm_calls_started", "started_at"),
+    )

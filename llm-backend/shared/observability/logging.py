@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import logging
+import sys
 from contextvars import ContextVar
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
 SERVICE_NAME = "tutor-backend"
+QUIET_LIBRARIES = (
+    "sqlalchemy",
+    "botocore",
+    "boto3",
+    "s3transfer",
+    "urllib3",
+    "httpx",
+    "httpcore",
+    "openai",
+    "anthropic",
+)
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -38,7 +49,17 @@ def get_logger() -> Logger:
     if _logger is None:
         from config import get_settings
 
+        level = get_settings().log_level.upper()
         _install_request_id_factory()
-        _logger = Logger(service=SERVICE_NAME, level=get_settings().log_level.upper())
-        copy_config_to_registered_loggers(source_logger=_logger)
+        _logger = Logger(service=SERVICE_NAME, level=level)
+        logging.getLogger(SERVICE_NAME).propagate = False  # it has its own handler
+        # Every other logger (ours, mangum, uvicorn) reaches the root logger, which writes the
+        # same JSON; libraries that would log each SQL statement or HTTP call stay quiet.
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(_logger.registered_formatter)
+        root = logging.getLogger()
+        root.handlers = [handler]
+        root.setLevel(level)
+        for name in QUIET_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     return _logger

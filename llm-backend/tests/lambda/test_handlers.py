@@ -85,3 +85,45 @@ def test_migrate_handler_returns_its_report(db):
     ]
     status = lambda_handler.migrate_handler({"status": True}, FakeLambdaContext())
     assert status["dry_run"] is True and status["changed"] is False
+
+
+def test_migrate_handler_connects_with_credentials_from_secrets_manager(
+    db, app_database_url, monkeypatch
+):
+    """As in AWS: no DATABASE_URL, only the secret's ARN (moto) and DB_HOST; the credentials
+    point at the test database."""
+    import boto3
+    from sqlalchemy.engine import make_url
+
+    from database import get_db_manager
+    from tests.conftest import use_database
+    from tests.support.aws import REGION, mocked_aws
+
+    target = make_url(app_database_url)
+    with mocked_aws(monkeypatch):
+        secret = {
+            "username": target.username,
+            # Under trust authentication the server ignores the password.
+            "password": target.password or "unused-under-trust-auth",
+            "host": "writer.cluster-abc.us-east-1.rds.amazonaws.com",
+            "port": target.port or 5432,
+            "dbname": target.database,
+        }
+        client = boto3.client("secretsmanager", region_name=REGION)
+        arn = client.create_secret(Name="tutor/db", SecretString=json.dumps(secret))["ARN"]
+        monkeypatch.setenv("DATABASE_SECRET_ARN", arn)
+        monkeypatch.setenv("DB_HOST", target.host)
+        monkeypatch.setenv("DB_SSLMODE", "disable")
+        use_database(None)
+
+        report = lambda_handler.migrate_handler({"status": True}, FakeLambdaContext())
+        used = get_db_manager().engine.url
+
+    assert (used.drivername, used.host, used.database) == (
+        "postgresql+psycopg2",
+        target.host,
+        target.database,
+    )
+    assert used.query == {"sslmode": "disable"}
+    assert report["dry_run"] is True and report["changed"] is False
+    assert len(report["steps"]) == 6

@@ -1,0 +1,130 @@
+"""Admin API for per-component model choice and the LLM call log, plus the admin page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from sqlalchemy.orm import Session
+
+from database import get_db
+from shared.auth.dependencies import AdminUser
+from shared.llm import admin_service
+
+PAGE = Path(__file__).resolve().parent / "static" / "llm_config.html"
+
+router = APIRouter(prefix="/api/admin", tags=["admin: llm config"])
+page_router = APIRouter(tags=["admin: pages"])
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+class LLMConfigRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    component_key: str
+    provider: str
+    model_id: str
+    description: str | None
+    updated_at: datetime
+    updated_by: str | None
+
+
+class LLMConfigUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    provider: Literal["openai", "anthropic", "google", "local"]
+    model_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ProviderOptions(BaseModel):
+    provider: str
+    suggested_models: list[str]
+
+
+class LLMConfigOptions(BaseModel):
+    providers: list[ProviderOptions]
+
+
+class LLMCallRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    component: str
+    provider: str
+    model: str
+    started_at: datetime
+    latency_ms: int
+    input_tokens: int | None
+    output_tokens: int | None
+    attempts: int
+    outcome: str
+    error_message: str | None
+    session_id: str | None
+    job_id: str | None
+
+
+class ComponentTotals(BaseModel):
+    component: str
+    calls: int
+    errors: int
+    error_rate: float
+    p50_latency_ms: int
+    p95_latency_ms: int
+    input_tokens: int
+    output_tokens: int
+
+
+class LLMCallsReport(BaseModel):
+    since_hours: int
+    calls: list[LLMCallRead]
+    totals: list[ComponentTotals]
+
+
+@router.get("/llm-config", response_model=list[LLMConfigRead])
+def list_llm_config(_admin: AdminUser, db: DbSession):
+    return admin_service.list_configs(session=db)
+
+
+@router.get("/llm-config/options", response_model=LLMConfigOptions)
+def llm_config_options(_admin: AdminUser):
+    return admin_service.options()
+
+
+@router.put("/llm-config/{component_key}", response_model=LLMConfigRead)
+def update_llm_config(component_key: str, body: LLMConfigUpdate, admin: AdminUser, db: DbSession):
+    return admin_service.update_config(
+        session=db,
+        component_key=component_key,
+        provider=body.provider,
+        model_id=body.model_id,
+        updated_by=admin.email or admin.cognito_sub,
+    )
+
+
+@router.get("/llm-calls", response_model=LLMCallsReport)
+def llm_calls(
+    _admin: AdminUser,
+    db: DbSession,
+    component: str | None = None,
+    outcome: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    since_hours: Annotated[int, Query(ge=1, le=24 * 90)] = 24,
+):
+    return {
+        "since_hours": since_hours,
+        "calls": admin_service.recent_calls(
+            session=db, component=component, outcome=outcome, limit=limit
+        ),
+        "totals": admin_service.call_totals(session=db, since_hours=since_hours),
+    }
+
+
+@page_router.get("/admin/llm-config", response_class=HTMLResponse, include_in_schema=False)
+def llm_config_page() -> HTMLResponse:
+    """The page's static shell; it holds no data and calls the admin API with the admin's own
+    bearer token, so it is public like /docs."""
+    return HTMLResponse(PAGE.read_text(encoding="utf-8"))

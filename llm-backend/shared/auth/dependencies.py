@@ -1,0 +1,135 @@
+"""FastAPI dependencies: who is calling, may they, and do they own what they ask for.
+
+    def route(user: CurrentUser): ...            # any signed-in user (401 otherwise)
+    def admin_route(admin: AdminUser): ...       # `admin` group (401 / 403 otherwise)
+    def session_route(s: OwnedSession): ...      # path param `session_id`, owner only (404)
+
+Every route that reads or changes a user's data or admin data depends on one of these; a test
+walks the route table to keep it so.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
+from sqlalchemy.orm import Session
+
+from config import get_settings
+from database import get_db
+from shared.auth.errors import token_error
+from shared.auth.identity import VerifiedIdentity
+from shared.auth.verifier import TokenVerifier, get_verifier
+from shared.errors import NotFoundError, PermissionDeniedError
+from shared.models.entities import Session as TutorSession
+from shared.models.entities import User
+from shared.services import user_service
+
+
+class BearerToken(HTTPBearer):
+    """Reads `Authorization: Bearer <token>`. Unlike FastAPI's HTTPBearer it tells a missing
+    header (None: the caller decides) from a malformed one (401 invalid_header), and it still
+    declares the scheme in OpenAPI so /docs offers "Authorize"."""
+
+    def __init__(self) -> None:
+        super().__init__(auto_error=False, bearerFormat="JWT", scheme_name="CognitoBearer")
+
+    async def __call__(self, request: Request) -> str | None:  # type: ignore[override]
+        header = request.headers.get("authorization")
+        if header is None:
+            return None
+        parts = header.split(" ")
+        if len(parts) != 2 or parts[0].lower() != "bearer" or not parts[1].strip():
+            raise token_error("invalid_header")
+        return parts[1]
+
+
+bearer_token = BearerToken()
+
+
+def get_token_verifier() -> TokenVerifier:
+    """The process's verifier (tests override this dependency to inject one)."""
+    return get_verifier()
+
+
+def get_optional_identity(
+    token: Annotated[str | None, Depends(bearer_token)],
+    verifier: Annotated[TokenVerifier, Depends(get_token_verifier)],
+) -> VerifiedIdentity | None:
+    """The verified caller, or None when no Authorization header was sent. A header that is
+    present but bad is always a 401, never "anonymous"."""
+    return verifier.verify(token) if token is not None else None
+
+
+def get_identity(
+    identity: Annotated[VerifiedIdentity | None, Depends(get_optional_identity)],
+) -> VerifiedIdentity:
+    if identity is None:
+        raise token_error("missing_token")
+    return identity
+
+
+Identity = Annotated[VerifiedIdentity, Depends(get_identity)]
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def _user_for(identity: VerifiedIdentity, db: Session) -> User:
+    user = user_service.get_or_create_user(session=db, identity=identity)
+    if not user.is_active:
+        raise PermissionDeniedError("This account is disabled.", code="account_disabled")
+    return user
+
+
+def get_current_user(identity: Identity, db: DbSession) -> User:
+    """The signed-in user's row, created on first sight from the token's claims."""
+    return _user_for(identity, db)
+
+
+def get_admin_identity(identity: Identity) -> VerifiedIdentity:
+    # Checked before the user row is touched: a refused caller causes no writes.
+    if not identity.is_admin:
+        raise PermissionDeniedError("Administrator access required.", code="admin_required")
+    return identity
+
+
+def require_admin(
+    identity: Annotated[VerifiedIdentity, Depends(get_admin_identity)], db: DbSession
+) -> User:
+    """The signed-in user, who must be in the `admin` Cognito group (403 otherwise)."""
+    return _user_for(identity, db)
+
+
+def get_session_owner(
+    identity: Annotated[VerifiedIdentity | None, Depends(get_optional_identity)], db: DbSession
+) -> User | None:
+    """Who may own tutoring sessions in this request: the signed-in user, or None (anonymous)
+    when ALLOW_ANONYMOUS_SESSIONS is on and no token was sent. Use it when creating sessions."""
+    if identity is None:
+        if get_settings().allow_anonymous_sessions:
+            return None
+        raise token_error("missing_token")
+    return _user_for(identity, db)
+
+
+SessionOwner = Annotated[User | None, Depends(get_session_owner)]
+
+
+def get_owned_session(session_id: str, owner: SessionOwner, db: DbSession) -> TutorSession:
+    """The tutoring session `session_id` if the caller may see it, else 404: another user's
+    session looks exactly like one that does not exist, so ids cannot be probed. A session
+    without a user (anonymous) is reachable only while ALLOW_ANONYMOUS_SESSIONS is on."""
+    session = db.get(TutorSession, session_id)
+    if session is None:
+        raise NotFoundError("Session not found.", code="session_not_found")
+    if session.user_id is None:
+        if get_settings().allow_anonymous_sessions:
+            return session
+    elif owner is not None and session.user_id == owner.id:
+        return session
+    raise NotFoundError("Session not found.", code="session_not_found")
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+AdminUser = Annotated[User, Depends(require_admin)]
+OwnedSession = Annotated[TutorSession, Depends(get_owned_session)]

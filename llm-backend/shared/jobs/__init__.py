@@ -1,0 +1,1 @@
+"""Long work as jobs: the message format, the job-type registry and the SQS worker seam."""

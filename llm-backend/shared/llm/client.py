@@ -1,0 +1,142 @@
+"""The one entry point every domain uses to call a model: `complete(component=..., ...)`."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from typing import TypeVar, overload
+
+from pydantic import BaseModel, ValidationError
+
+from config import get_settings
+from shared.llm import config_store, recorder
+from shared.llm.errors import LLMOutputError, LLMRequestError, LLMUnavailableError
+from shared.llm.providers.registry import get_provider
+from shared.llm.schema import strict_json_schema
+from shared.llm.types import (
+    ImageInput,
+    Message,
+    PermanentProviderError,
+    ProviderRequest,
+    Reasoning,
+    TransientProviderError,
+)
+from shared.models.base import utcnow
+from shared.observability.logging import get_logger
+
+T = TypeVar("T", bound=BaseModel)
+OUTPUT_ATTEMPTS = 2  # an invalid structured answer is retried once
+
+
+@overload
+def complete(*, component: str, messages: Sequence[Message | dict], output: type[T], **kw) -> T: ...
+@overload
+def complete(
+    *, component: str, messages: Sequence[Message | dict], output: None = None, **kw
+) -> str: ...
+
+
+def complete(
+    *,
+    component: str,
+    messages: Sequence[Message | dict],
+    output: type[T] | None = None,
+    images: Sequence[ImageInput] = (),
+    temperature: float | None = None,
+    reasoning: Reasoning | None = None,
+    max_output_tokens: int = 4096,
+    session_id: str | None = None,
+    job_id: str | None = None,
+) -> T | str:
+    """Ask the component's configured model; return validated `output` or plain text.
+
+    Raises LLMConfigNotFoundError (no row), LLMUnavailableError (provider kept failing),
+    LLMOutputError (answer never matched `output`), LLMRequestError (request refused).
+    """
+    settings = get_settings()
+    target = config_store.resolve(component)
+    request = ProviderRequest(
+        model=target.model_id,
+        messages=[m if isinstance(m, Message) else Message(**m) for m in messages],
+        images=list(images),
+        schema=strict_json_schema(output) if output is not None else None,
+        schema_name=output.__name__ if output is not None else "output",
+        temperature=temperature,
+        reasoning=reasoning,
+        timeout=settings.llm_timeout_seconds,
+        max_output_tokens=max_output_tokens,
+    )
+    record = recorder.CallRecord(
+        component=component,
+        provider=target.provider,
+        model=target.model_id,
+        started_at=utcnow(),
+        session_id=session_id,
+        job_id=job_id,
+    )
+    started = time.monotonic()
+    try:
+        result = _attempt_until_done(target.provider, request, output, record, settings)
+        record.outcome = "ok" if record.attempts == 1 else "retried"
+        return result
+    except (LLMUnavailableError, LLMOutputError, LLMRequestError) as exc:
+        record.error_message = exc.message
+        raise
+    finally:
+        record.latency_ms = round((time.monotonic() - started) * 1000)
+        recorder.save(record)
+
+
+def _attempt_until_done(provider_name, request, output, record, settings):
+    provider = get_provider(provider_name)
+    transient_failures = output_failures = 0
+    while True:
+        record.attempts += 1
+        try:
+            response = provider.complete(request)
+        except TransientProviderError as exc:
+            transient_failures += 1
+            if transient_failures >= settings.llm_max_attempts:
+                record.outcome = exc.kind
+                raise LLMUnavailableError(_unavailable_message(record, exc)) from exc
+            get_logger().warning(
+                "llm call failed, retrying",
+                extra={"component": record.component, "attempt": record.attempts, "why": str(exc)},
+            )
+            time.sleep(_backoff(transient_failures, settings))
+            continue
+        except PermanentProviderError as exc:
+            record.outcome = "error"
+            raise LLMRequestError(
+                f"The {record.provider} model '{record.model}' refused the request for "
+                f"'{record.component}': {exc}"
+            ) from exc
+        record.add_usage(response.input_tokens, response.output_tokens)
+        if output is None:
+            return response.text
+        try:
+            return output.model_validate_json(response.text)
+        except ValidationError as exc:
+            output_failures += 1
+            if output_failures >= OUTPUT_ATTEMPTS:
+                record.outcome = "output_error"
+                raise LLMOutputError(
+                    f"The {record.provider} model '{record.model}' returned output for "
+                    f"'{record.component}' that does not match {output.__name__} "
+                    f"({exc.error_count()} problems), twice."
+                ) from exc
+
+
+def _backoff(failures: int, settings) -> float:
+    """Full jitter: a random wait up to base * 2^(n-1), capped."""
+    ceiling = min(settings.llm_retry_max_delay, settings.llm_retry_base_delay * 2 ** (failures - 1))
+    return random.uniform(0, ceiling)
+
+
+def _unavailable_message(record: recorder.CallRecord, exc: TransientProviderError) -> str:
+    return (
+        f"The {record.provider} model '{record.model}' for '{record.component}' is not "
+        f"answering ({exc}, {record.attempts} attempts). Try again in a minute; if it persists, "
+        "an admin can switch this component to another provider at /admin/llm-config."
+    )

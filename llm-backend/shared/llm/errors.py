@@ -1,0 +1,39 @@
+"""LLM failures, as members of the one AppError hierarchy."""
+
+from __future__ import annotations
+
+from shared.errors import AppError, ServiceUnavailableError
+
+
+class LLMConfigNotFoundError(AppError):
+    """No `llm_config` row for a component: there is deliberately no fallback model."""
+
+    status_code = 503
+    code = "llm_config_missing"
+
+    def __init__(self, component: str):
+        super().__init__(
+            f"No model is configured for component '{component}'; an admin must choose one "
+            "on the LLM configuration page (/admin/llm-config)."
+        )
+        self.component = component
+
+
+class LLMUnavailableError(ServiceUnavailableError):
+    """The provider kept failing (rate limits, server errors, timeouts) through every attempt."""
+
+    code = "llm_unavailable"
+
+
+class LLMOutputError(AppError):
+    """The model's answer did not match the required structure, even after a retry."""
+
+    status_code = 502
+    code = "llm_output_invalid"
+
+
+class LLMRequestError(AppError):
+    """The provider refused the request itself (bad key, unknown model): retrying cannot help."""
+
+    status_code = 502
+    code = "llm_request_rejected"

@@ -1,0 +1,142 @@
+"""OpenAI (Responses API for gpt-5.x / o-series, Chat Completions otherwise) and Google Gemini
+(through its OpenAI-compatible endpoint), both with the official openai SDK."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+
+from shared.llm.types import (
+    PermanentProviderError,
+    ProviderRequest,
+    ProviderResponse,
+    TransientProviderError,
+    is_retryable_status,
+)
+
+
+def uses_responses_api(model: str) -> bool:
+    return model.startswith(("gpt-5", "o1", "o3", "o4"))
+
+
+class OpenAICompatibleProvider:
+    def __init__(self, *, name: str, api_key: str, base_url: str | None, responses_api: bool):
+        self.name = name
+        self._responses_api = responses_api
+        # Retries are ours (bounded, with jitter, recorded), so the SDK's own are off.
+        self._client = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0)
+
+    def complete(self, request: ProviderRequest) -> ProviderResponse:
+        try:
+            if self._responses_api and uses_responses_api(request.model):
+                return self._responses(request)
+            return self._chat(request)
+        except openai.APITimeoutError as exc:
+            raise TransientProviderError(
+                f"timed out after {request.timeout:g}s", kind="timeout"
+            ) from exc
+        except openai.APIConnectionError as exc:
+            raise TransientProviderError(f"connection failed: {exc}") from exc
+        except ValueError as exc:  # a 200 whose body is not JSON: a broken proxy or stream
+            raise TransientProviderError("unreadable response body") from exc
+        except openai.APIStatusError as exc:
+            if is_retryable_status(exc.status_code):
+                raise TransientProviderError(f"HTTP {exc.status_code}") from exc
+            raise PermanentProviderError(f"HTTP {exc.status_code}: {_error_message(exc)}") from exc
+
+    def _responses(self, request: ProviderRequest) -> ProviderResponse:
+        kwargs: dict[str, Any] = {
+            "model": request.model,
+            "input": [self._responses_item(m, request, last) for m, last in _numbered(request)],
+            "max_output_tokens": request.max_output_tokens,
+            "timeout": request.timeout,
+        }
+        if request.system_text:
+            kwargs["instructions"] = request.system_text
+        if request.schema is not None:
+            kwargs["text"] = {
+                "format": {
+                    "type": "json_schema",
+                    "name": request.schema_name,
+                    "schema": request.schema,
+                    "strict": True,
+                }
+            }
+        if request.reasoning:
+            kwargs["reasoning"] = {"effort": request.reasoning}
+        # Reasoning models accept a temperature only with reasoning switched off.
+        if request.temperature is not None and request.reasoning in (None, "none"):
+            kwargs["temperature"] = request.temperature
+        response = self._client.responses.create(**kwargs)
+        usage = response.usage
+        return ProviderResponse(
+            text=response.output_text or "",
+            input_tokens=getattr(usage, "input_tokens", None),
+            output_tokens=getattr(usage, "output_tokens", None),
+        )
+
+    @staticmethod
+    def _responses_item(message, request: ProviderRequest, is_last_user: bool) -> dict:
+        if message.role == "assistant":
+            return {"role": "assistant", "content": message.content}
+        content: list[dict] = [{"type": "input_text", "text": message.content}]
+        if is_last_user:
+            content += [
+                {"type": "input_image", "image_url": img.data_url} for img in request.images
+            ]
+        return {"role": "user", "content": content}
+
+    def _chat(self, request: ProviderRequest) -> ProviderResponse:
+        messages: list[dict] = []
+        if request.system_text:
+            messages.append({"role": "system", "content": request.system_text})
+        for message, is_last_user in _numbered(request):
+            if is_last_user and request.images:
+                parts: list[dict] = [{"type": "text", "text": message.content}]
+                parts += [
+                    {"type": "image_url", "image_url": {"url": img.data_url}}
+                    for img in request.images
+                ]
+                messages.append({"role": message.role, "content": parts})
+            else:
+                messages.append({"role": message.role, "content": message.content})
+        kwargs: dict[str, Any] = {
+            "model": request.model,
+            "messages": messages,
+            "max_tokens": request.max_output_tokens,
+            "timeout": request.timeout,
+        }
+        if request.temperature is not None:
+            kwargs["temperature"] = request.temperature
+        if request.reasoning and request.reasoning != "none":
+            kwargs["reasoning_effort"] = request.reasoning
+        if request.schema is not None:
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": request.schema_name,
+                    "schema": request.schema,
+                    "strict": True,
+                },
+            }
+        response = self._client.chat.completions.create(**kwargs)
+        usage = response.usage
+        return ProviderResponse(
+            text=(response.choices[0].message.content or "") if response.choices else "",
+            input_tokens=getattr(usage, "prompt_tokens", None),
+            output_tokens=getattr(usage, "completion_tokens", None),
+        )
+
+
+def _numbered(request: ProviderRequest):
+    """Conversation messages, each flagged if it is the last user message (images go there)."""
+    conversation = request.conversation
+    last_user = max((i for i, m in enumerate(conversation) if m.role == "user"), default=-1)
+    return [(m, i == last_user) for i, m in enumerate(conversation)]
+
+
+def _error_message(exc: openai.APIStatusError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error", body)
+    return str(error.get("message", "")) if isinstance(error, dict) else str(error)

@@ -1,0 +1,1 @@
+"""Cross-domain services (users, ...): keyword-only functions that own their transactions."""

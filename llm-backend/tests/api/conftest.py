@@ -1,0 +1,59 @@
+"""Auth fixtures for API tests: a Cognito-configured app whose JWKS comes from a real local
+HTTP server, with the probe routes of `tests.support.auth.build_test_app`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from config import reset_settings
+from shared.auth.verifier import reset_verifier
+from tests.support.auth import (
+    CLIENT_ID,
+    KEY,
+    POOL_ID,
+    REGION,
+    JwksServer,
+    build_test_app,
+    jwks,
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_auth(tmp_path_factory, monkeypatch) -> Iterator[None]:
+    """Every API test starts with a fresh verifier; local mode never writes llm-backend/data."""
+    key_file = tmp_path_factory.getbasetemp() / "local_auth_key.pem"
+    monkeypatch.setenv("LOCAL_AUTH_KEY_FILE", str(key_file))
+    reset_settings()
+    reset_verifier()
+    yield
+    reset_verifier()
+    reset_settings()
+
+
+@pytest.fixture
+def jwks_server() -> Iterator[JwksServer]:
+    server = JwksServer(jwks(KEY)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cognito_env(monkeypatch, jwks_server) -> JwksServer:
+    """The app configured for a Cognito pool whose JWKS is `jwks_server`."""
+    monkeypatch.setenv("AUTH_MODE", "cognito")
+    monkeypatch.setenv("COGNITO_REGION", REGION)
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", POOL_ID)
+    monkeypatch.setenv("COGNITO_APP_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("COGNITO_JWKS_URL", jwks_server.url)
+    reset_settings()
+    reset_verifier()
+    return jwks_server
+
+
+@pytest.fixture
+def auth_client(db, cognito_env) -> Iterator[TestClient]:
+    with TestClient(build_test_app()) as client:
+        yield client

@@ -1,0 +1,281 @@
+"""A real HTTP server on 127.0.0.1 that speaks the OpenAI and Anthropic wire formats.
+
+Tests script replies (`push`), or let it answer with a minimal valid instance of the JSON schema
+the request carries (plain text otherwise). It can be slow, fail with a status, or send output
+that does not match the schema. Every request is kept for assertions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DEFAULT_TEXT = "This is a reply from the fake model."
+
+
+@dataclass
+class Reply:
+    """A successful answer: `content` is text, or a dict for structured output."""
+
+    content: str | dict | None = None
+    delay: float = 0.0
+    input_tokens: int = 12
+    output_tokens: int = 7
+
+
+@dataclass
+class Fail:
+    status: int = 500
+    delay: float = 0.0
+    message: str = "injected failure"
+
+
+@dataclass
+class RawBody:
+    """A 200 whose body is not valid JSON at all (a broken proxy, a truncated stream)."""
+
+    body: str = "{not json"
+
+
+@dataclass
+class Recorded:
+    path: str
+    body: dict
+    headers: dict = field(default_factory=dict)
+
+    @property
+    def schema(self) -> dict | None:
+        return request_schema(self.path, self.body)[0]
+
+
+def request_schema(path: str, body: dict) -> tuple[dict | None, str | None]:
+    """The JSON schema a request asks its answer to follow, and the tool name (Anthropic)."""
+    if path.endswith("/responses"):
+        fmt = (body.get("text") or {}).get("format") or {}
+        return (fmt.get("schema") if fmt.get("type") == "json_schema" else None), None
+    if path.endswith("/chat/completions"):
+        fmt = body.get("response_format") or {}
+        return ((fmt.get("json_schema") or {}).get("schema")), None
+    tools = body.get("tools") or []
+    if tools:
+        return tools[0].get("input_schema"), tools[0].get("name")
+    return None, None
+
+
+def minimal_instance(schema: dict, root: dict | None = None) -> Any:
+    """The smallest value that satisfies a (Pydantic-generated) JSON schema."""
+    root = root or schema
+    if "$ref" in schema:
+        name = schema["$ref"].split("/")[-1]
+        return minimal_instance(root.get("$defs", {})[name], root)
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [o for o in schema[key] if o.get("type") != "null"] or schema[key]
+            return minimal_instance(options[0], root)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: minimal_instance(props[k], root) for k in schema.get("required", props.keys())}
+    if kind == "array":
+        item = minimal_instance(schema.get("items", {"type": "string"}), root)
+        return [item] * schema.get("minItems", 0)
+    if kind == "string":
+        return "x" * max(1, schema.get("minLength", 1))
+    if kind in ("integer", "number"):
+        value = schema.get("minimum", schema.get("exclusiveMinimum", 0))
+        if "exclusiveMinimum" in schema:
+            value += 1
+        return int(value) if kind == "integer" else float(value)
+    if kind == "boolean":
+        return False
+    return None
+
+
+class FakeLLMServer:
+    def __init__(self) -> None:
+        self._script: deque = deque()
+        self._lock = threading.Lock()
+        self.requests: list[Recorded] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeLLMServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def push(self, *items: Reply | Fail | RawBody) -> None:
+        with self._lock:
+            self._script.extend(items)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._script.clear()
+            self.requests.clear()
+
+    def _next(self) -> Reply | Fail | RawBody:
+        with self._lock:
+            return self._script.popleft() if self._script else Reply()
+
+    def _handler_class(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                with fake._lock:
+                    fake.requests.append(Recorded(self.path, body, dict(self.headers)))
+                item = fake._next()
+                time.sleep(getattr(item, "delay", 0.0))
+                if isinstance(item, Fail):
+                    self._send(item.status, _error_body(self.path, item))
+                elif isinstance(item, RawBody):
+                    self._send_raw(200, item.body)
+                else:
+                    self._send(200, _success_body(self.path, body, item))
+
+            def _send(self, status: int, payload: dict) -> None:
+                self._send_raw(status, json.dumps(payload))
+
+            def _send_raw(self, status: int, text: str) -> None:
+                data = text.encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
+
+        return Handler
+
+
+def _error_body(path: str, fail: Fail) -> dict:
+    if path.endswith("/messages"):
+        kind = "rate_limit_error" if fail.status == 429 else "api_error"
+        return {"type": "error", "error": {"type": kind, "message": fail.message}}
+    return {"error": {"message": fail.message, "type": "server_error", "code": str(fail.status)}}
+
+
+def _success_body(path: str, body: dict, reply: Reply) -> dict:
+    schema, tool_name = request_schema(path, body)
+    content = reply.content
+    if content is None:
+        content = minimal_instance(schema) if schema is not None else DEFAULT_TEXT
+    model = body.get("model", "fake-model")
+    if path.endswith("/messages"):
+        return _anthropic_body(model, content, tool_name, reply)
+    text = content if isinstance(content, str) else json.dumps(content)
+    usage = (reply.input_tokens, reply.output_tokens)
+    if path.endswith("/responses"):
+        return _responses_body(model, text, usage)
+    return _chat_body(model, text, usage)
+
+
+def _chat_body(model: str, text: str, usage: tuple[int, int]) -> dict:
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": usage[0],
+            "completion_tokens": usage[1],
+            "total_tokens": sum(usage),
+        },
+    }
+
+
+def _responses_body(model: str, text: str, usage: tuple[int, int]) -> dict:
+    return {
+        "id": f"resp_{uuid.uuid4().hex[:12]}",
+        "object": "response",
+        "created_at": int(time.time()),
+        "model": model,
+        "status": "completed",
+        "output": [
+            {
+                "type": "message",
+                "id": f"msg_{uuid.uuid4().hex[:12]}",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": text, "annotations": []}],
+            }
+        ],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        "usage": {
+            "input_tokens": usage[0],
+            "output_tokens": usage[1],
+            "total_tokens": sum(usage),
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens_details": {"reasoning_tokens": 0},
+        },
+    }
+
+
+def _anthropic_body(model: str, content: Any, tool_name: str | None, reply: Reply) -> dict:
+    if tool_name is not None and isinstance(content, str):
+        # Plain text where a tool call was required stays text: an invalid answer.
+        with contextlib.suppress(ValueError):
+            content = json.loads(content)
+    if tool_name is not None and isinstance(content, dict):
+        blocks = [
+            {
+                "type": "tool_use",
+                "id": f"toolu_{uuid.uuid4().hex[:12]}",
+                "name": tool_name,
+                "input": content,
+            }
+        ]
+        stop = "tool_use"
+    else:
+        text = content if isinstance(content, str) else json.dumps(content)
+        blocks = [{"type": "text", "text": text}]
+        stop = "end_turn"
+    return {
+        "id": f"msg_{uuid.uuid4().hex[:12]}",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": blocks,
+        "stop_reason": stop,
+        "stop_sequence": None,
+        "usage": {"input_tokens": reply.input_tokens, "output_tokens": reply.output_tokens},
+    }

