@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models.base import Base, created_at_column, new_id, updated_at_column
+from shared.models.types import UTCDateTime
 
 # Statuses in which a job holds its book's lock; the partial unique index enforces one per book.
 ACTIVE_JOB_STATUSES = ("pending", "running")
@@ -55,9 +56,9 @@ class BookJob(Base):
     current_item: Mapped[int | None] = mapped_column(Integer)
     last_completed_item: Mapped[int | None] = mapped_column(Integer)
     progress_detail: Mapped[str | None] = mapped_column(Text)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error_message: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
@@ -84,8 +85,8 @@ class BookGuideline(Base):
     review_status: Mapped[str] = mapped_column(
         String, nullable=False, server_default="TO_BE_REVIEWED"
     )
-    generated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reviewed_by: Mapped[str | None] = mapped_column(String)
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=sql_text("1"))
     created_at: Mapped[datetime] = created_at_column()

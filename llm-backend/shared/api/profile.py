@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -65,14 +65,6 @@ class ProfileRead(BaseModel):
     onboarding_complete: bool
     created_at: datetime
     last_login_at: datetime | None
-
-    @field_validator("created_at", "last_login_at")
-    @classmethod
-    def _as_utc(cls, value: datetime | None) -> datetime | None:
-        # SQLite hands back naive datetimes; every time this API returns is explicit UTC.
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
 
 
 @router.post("/auth/sync")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, func
+from sqlalchemy import func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.models.types import UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -22,14 +24,12 @@ def utcnow() -> datetime:
 
 
 def created_at_column() -> Mapped[datetime]:
-    return mapped_column(
-        DateTime(timezone=True), nullable=False, default=utcnow, server_default=func.now()
-    )
+    return mapped_column(UTCDateTime(), nullable=False, default=utcnow, server_default=func.now())
 
 
 def updated_at_column() -> Mapped[datetime]:
     return mapped_column(
-        DateTime(timezone=True),
+        UTCDateTime(),
         nullable=False,
         default=utcnow,
         onupdate=utcnow,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +13,7 @@ from config import DATA_DIR, Settings
 from database import get_db_manager, session_scope
 from db import run_migrations
 from main import create_app
+from shared.models.base import utcnow
 from shared.models.entities import LLMConfig, Session, User
 from tests.conftest import use_database
 
@@ -47,6 +49,10 @@ def test_sqlite_migrates_idempotently_and_serves_a_smoke_flow(sqlite_url):
     with session_scope() as session:
         stored = session.scalars(select(Session)).one()
         assert (stored.mode, stored.state_version, stored.is_paused) == ("teach_me", 1, True)
+        # SQLite keeps no zone; the column type hands times back as aware UTC all the same.
+        assert stored.created_at.utcoffset() == timedelta(0)
+        seeded = session.get(LLMConfig, "tutor").updated_at
+        assert seeded.tzinfo is not None and abs(utcnow() - seeded) < timedelta(minutes=5)
     with pytest.raises(Exception, match="UNIQUE constraint failed"), session_scope() as session:
         session.add(Session(user_id=stored.user_id, guideline_id="g1", is_paused=True))
     with get_db_manager().engine.connect() as conn:
