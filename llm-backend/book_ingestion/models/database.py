@@ -60,6 +60,10 @@ class BookJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error_message: Mapped[str | None] = mapped_column(Text)
+    # The worker's lease while running (every write it makes is conditional on it), or the
+    # hand-off token a continuation message must carry while pending.
+    lease_id: Mapped[str | None] = mapped_column(String)
+    created_at: Mapped[datetime] = created_at_column()
 
     __table_args__ = (
         Index("idx_book_jobs_book", "book_id"),
@@ -71,6 +75,35 @@ class BookJob(Base):
             sqlite_where=sql_text("status IN ('pending', 'running')"),
         ),
     )
+
+
+# queued: original stored, waiting for OCR in a job; then pending_review | ocr_failed; approved.
+PAGE_STATUSES = ("queued", "pending_review", "ocr_failed", "approved")
+
+
+class BookPage(Base):
+    """One page of a book: `books/{book_id}/pages/{n}.png` and `{n}.txt`, numbered 1..N."""
+
+    __tablename__ = "book_pages"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True, default=new_id)
+    book_id: Mapped[str] = mapped_column(
+        String, ForeignKey("books.id", ondelete="CASCADE"), nullable=False
+    )
+    page_number: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String, nullable=False, server_default="queued")
+    original_filename: Mapped[str | None] = mapped_column(String)
+    original_s3_key: Mapped[str | None] = mapped_column(String)
+    image_s3_key: Mapped[str | None] = mapped_column(String)
+    text_s3_key: Mapped[str | None] = mapped_column(String)
+    ocr_error: Mapped[str | None] = mapped_column(Text)
+    ocr_job_id: Mapped[str | None] = mapped_column(String)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
+
+    # A unique index (not a constraint) so the migration catch-all can add it to any database.
+    __table_args__ = (Index("uq_book_pages_number", "book_id", "page_number", unique=True),)
 
 
 class BookGuideline(Base):

@@ -6,6 +6,10 @@ so a re-delivered or re-enqueued message simply continues the job from what is s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
@@ -19,6 +23,9 @@ class JobMessage(BaseModel):
 
     job_id: str = Field(min_length=1)
     job_type: str = Field(min_length=1)
+    # A continuation's hand-off token (book jobs): only the message carrying the job's current
+    # token may claim it, so a duplicate delivery is a no-op. Absent on a job's first message.
+    handoff: str | None = None
 
     @classmethod
     def parse(cls, body: str) -> JobMessage:
@@ -32,4 +39,21 @@ class JobMessage(BaseModel):
             raise InvalidJobMessageError(f"invalid job message ({problems})") from None
 
     def to_body(self) -> str:
-        return self.model_dump_json()
+        return self.model_dump_json(exclude_none=True)
+
+
+_current: ContextVar[JobMessage | None] = ContextVar("current_job_message", default=None)
+
+
+@contextmanager
+def current_message(message: JobMessage) -> Iterator[None]:
+    """Makes `message` visible to the handler it is passed to (`get_current_message()`)."""
+    token = _current.set(message)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def get_current_message() -> JobMessage | None:
+    return _current.get()

@@ -17,7 +17,13 @@ from typing import Any
 JobHandler = Callable[[str, Any], None]
 
 # Modules whose import registers job handlers (the jobs issue adds the real ones here).
-JOB_HANDLER_MODULES: tuple[str, ...] = ()
+JOB_HANDLER_MODULES: tuple[str, ...] = (
+    "book_ingestion.services.job_runner",
+    "book_ingestion.services.extraction_service",
+    "book_ingestion.services.finalization_service",
+    "book_ingestion.services.sync_service",
+    "study_plans.service",
+)
 
 _handlers: dict[str, JobHandler] = {}
 _loaded = False

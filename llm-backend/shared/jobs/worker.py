@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from shared.jobs.messages import JobMessage
+from shared.jobs.messages import JobMessage, current_message
 from shared.jobs.registry import get_handler
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,8 @@ def process_record(record: SQSRecord, lambda_context: Any = None) -> None:
     }
     logger.info("job started", extra=fields)
     try:
-        handler(message.job_id, lambda_context)
+        with current_message(message):
+            handler(message.job_id, lambda_context)
     except Exception:
         logger.exception("job failed", extra=fields)
         raise

@@ -28,6 +28,8 @@ class Reply:
     delay: float = 0.0
     input_tokens: int = 12
     output_tokens: int = 7
+    # Only a request whose output schema has this name takes it (calls made concurrently).
+    for_schema: str | None = None
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Fail:
     status: int = 500
     delay: float = 0.0
     message: str = "injected failure"
+    for_schema: str | None = None
 
 
 @dataclass
@@ -67,6 +70,16 @@ def request_schema(path: str, body: dict) -> tuple[dict | None, str | None]:
     if tools:
         return tools[0].get("input_schema"), tools[0].get("name")
     return None, None
+
+
+def request_schema_name(path: str, body: dict) -> str | None:
+    """The name the request gives its output schema (the Pydantic model's class name)."""
+    if path.endswith("/responses"):
+        return ((body.get("text") or {}).get("format") or {}).get("name")
+    if path.endswith("/chat/completions"):
+        return ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
+    tools = body.get("tools") or []
+    return tools[0].get("name") if tools else None
 
 
 def minimal_instance(schema: dict, root: dict | None = None) -> Any:
@@ -109,6 +122,9 @@ class FakeLLMServer:
         self._script: deque = deque()
         self._lock = threading.Lock()
         self.requests: list[Recorded] = []
+        # Optional `responder(path, body) -> Reply | Fail | None`, asked before the script: a
+        # test whose replies depend on the request (not on call order) sets it; None = script.
+        self.responder = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._server.block_on_close = False
@@ -135,10 +151,18 @@ class FakeLLMServer:
         with self._lock:
             self._script.clear()
             self.requests.clear()
+            self.responder = None
 
-    def _next(self) -> Reply | Fail | RawBody:
+    def _next(self, schema_name: str | None = None) -> Reply | Fail | RawBody:
+        """The first scripted item this request may take: one without `for_schema`, or one
+        naming the request's schema; a default Reply when none fits."""
         with self._lock:
-            return self._script.popleft() if self._script else Reply()
+            for item in self._script:
+                wanted = getattr(item, "for_schema", None)
+                if wanted is None or wanted == schema_name:
+                    self._script.remove(item)
+                    return item
+            return Reply()
 
     def _handler_class(self):
         fake = self
@@ -152,7 +176,10 @@ class FakeLLMServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with fake._lock:
                     fake.requests.append(Recorded(self.path, body, dict(self.headers)))
-                item = fake._next()
+                responder = fake.responder
+                item = responder(self.path, body) if responder is not None else None
+                if item is None:
+                    item = fake._next(request_schema_name(self.path, body))
                 time.sleep(getattr(item, "delay", 0.0))
                 if isinstance(item, Fail):
                     self._send(item.status, _error_body(self.path, item))

@@ -15,6 +15,8 @@ from shared.jobs.messages import InvalidJobMessageError, JobMessage
 def clean_registry(monkeypatch):
     monkeypatch.setattr(registry, "_handlers", {})
     monkeypatch.setattr(registry, "_loaded", False)
+    # Only what the test registers: the real handler modules (book ingestion) stay out.
+    monkeypatch.setattr(registry, "JOB_HANDLER_MODULES", ())
 
 
 def test_message_round_trips_and_ignores_unknown_keys():

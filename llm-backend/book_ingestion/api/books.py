@@ -1,0 +1,52 @@
+"""Admin book routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from book_ingestion.schemas import BookCreate, BookDetail, BookList, BookRead
+from book_ingestion.services import book_service
+from database import session_scope
+from shared.auth.dependencies import AdminUser
+
+router = APIRouter(prefix="/admin/books", tags=["books"])
+
+
+@router.post("", status_code=201)
+def create_book(body: BookCreate, admin: AdminUser) -> BookRead:
+    return book_service.create_book(data=body, created_by=admin.cognito_sub or admin.id)
+
+
+@router.get("")
+def list_books(
+    admin: AdminUser,
+    country: str | None = None,
+    board: str | None = None,
+    grade: Annotated[int | None, Query(ge=1, le=12)] = None,
+    subject: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> BookList:
+    with session_scope() as session:
+        return book_service.list_books(
+            session,
+            country=country,
+            board=board,
+            grade=grade,
+            subject=subject,
+            limit=limit,
+            offset=offset,
+        )
+
+
+@router.get("/{book_id}")
+def get_book(book_id: str, admin: AdminUser) -> BookDetail:
+    return book_service.book_detail(book_id=book_id)
+
+
+@router.delete("/{book_id}", status_code=204)
+def delete_book(book_id: str, admin: AdminUser) -> Response:
+    book_service.delete_book(book_id=book_id)
+    return Response(status_code=204)

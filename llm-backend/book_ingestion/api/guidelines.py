@@ -1,0 +1,129 @@
+"""Admin guideline routes: extraction / finalization / sync jobs of a book, the review queue,
+and study plans of a guideline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from book_ingestion.guideline_schemas import (
+    ApprovalUpdate,
+    BulkStudyPlanCreate,
+    ExtractionCreate,
+    GuidelineList,
+    GuidelineRead,
+    ReviewFilters,
+    StudyPlanRead,
+)
+from book_ingestion.schemas import JobStarted
+from book_ingestion.services import (
+    extraction_service,
+    finalization_service,
+    guideline_review_service,
+    sync_service,
+)
+from database import session_scope
+from shared.auth.dependencies import AdminUser
+from study_plans import service as study_plan_service
+
+book_router = APIRouter(prefix="/admin/books/{book_id}", tags=["guidelines"])
+router = APIRouter(prefix="/admin/guidelines", tags=["guidelines"])
+ReviewStatus = Annotated[str | None, Query(pattern="^(TO_BE_REVIEWED|APPROVED)$")]
+
+
+@book_router.post("/generate-guidelines", status_code=202)
+def generate_guidelines(book_id: str, body: ExtractionCreate, admin: AdminUser) -> JobStarted:
+    job_id = extraction_service.start_extraction(
+        book_id=book_id, start_page=body.start_page, end_page=body.end_page
+    )
+    return JobStarted(job_id=job_id)
+
+
+@book_router.post("/finalize", status_code=202)
+def finalize(book_id: str, admin: AdminUser) -> JobStarted:
+    return JobStarted(job_id=finalization_service.start_finalization(book_id=book_id))
+
+
+@book_router.post("/sync", status_code=202)
+def sync(book_id: str, admin: AdminUser) -> JobStarted:
+    return JobStarted(job_id=sync_service.start_sync(book_id=book_id))
+
+
+# Fixed paths before `/{guideline_id}` so they are not read as ids.
+@router.get("/review")
+def review_queue(
+    admin: AdminUser,
+    country: str | None = None,
+    board: str | None = None,
+    grade: Annotated[int | None, Query(ge=1, le=12)] = None,
+    subject: str | None = None,
+    review_status: ReviewStatus = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> GuidelineList:
+    with session_scope() as session:
+        return guideline_review_service.list_for_review(
+            session,
+            country=country,
+            board=board,
+            grade=grade,
+            subject=subject,
+            review_status=review_status,
+            limit=limit,
+            offset=offset,
+        )
+
+
+@router.get("/review/filters")
+def review_filters(admin: AdminUser) -> ReviewFilters:
+    with session_scope() as session:
+        return guideline_review_service.filters(session)
+
+
+@router.post("/bulk-generate-study-plans", status_code=202)
+def bulk_generate(body: BulkStudyPlanCreate, admin: AdminUser) -> JobStarted:
+    job_id = study_plan_service.start_bulk(
+        guideline_ids=body.guideline_ids, force_regenerate=body.force_regenerate
+    )
+    return JobStarted(job_id=job_id)
+
+
+@router.get("/{guideline_id}")
+def get_guideline(guideline_id: str, admin: AdminUser) -> GuidelineRead:
+    with session_scope() as session:
+        row = guideline_review_service.get_row(session, guideline_id=guideline_id)
+        return GuidelineRead.model_validate(row)
+
+
+@router.post("/{guideline_id}/approve")
+def approve(guideline_id: str, body: ApprovalUpdate, admin: AdminUser) -> GuidelineRead:
+    with session_scope() as session:
+        return guideline_review_service.set_approval(
+            session,
+            guideline_id=guideline_id,
+            approved=body.approved,
+            reviewer=admin.cognito_sub or admin.id,
+        )
+
+
+@router.delete("/{guideline_id}", status_code=204)
+def delete_guideline(guideline_id: str, admin: AdminUser) -> Response:
+    with session_scope() as session:
+        guideline_review_service.delete_guideline(session, guideline_id=guideline_id)
+    return Response(status_code=204)
+
+
+@router.post("/{guideline_id}/generate-study-plan")
+def generate_study_plan(
+    guideline_id: str, admin: AdminUser, force_regenerate: bool = False
+) -> StudyPlanRead:
+    plan, _created = study_plan_service.generate_study_plan(
+        guideline_id=guideline_id, force_regenerate=force_regenerate
+    )
+    return plan
+
+
+@router.get("/{guideline_id}/study-plan")
+def get_study_plan(guideline_id: str, admin: AdminUser) -> StudyPlanRead:
+    return study_plan_service.get_study_plan(guideline_id=guideline_id)

@@ -1,0 +1,26 @@
+"""Admin job routes: progress polling and resume."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from book_ingestion.schemas import JobRead, JobStarted
+from book_ingestion.services import job_service
+from shared.auth.dependencies import AdminUser
+
+router = APIRouter(prefix="/admin/books/{book_id}/jobs", tags=["jobs"])
+
+
+@router.get("")
+def list_jobs(book_id: str, admin: AdminUser) -> list[JobRead]:
+    return job_service.list_jobs(book_id=book_id)
+
+
+@router.get("/{job_id}")
+def get_job(book_id: str, job_id: str, admin: AdminUser) -> JobRead:
+    return job_service.get_job(book_id=book_id, job_id=job_id)
+
+
+@router.post("/{job_id}/resume", status_code=202)
+def resume_job(book_id: str, job_id: str, admin: AdminUser) -> JobStarted:
+    return JobStarted(job_id=job_service.resume_job(book_id=book_id, job_id=job_id))

@@ -1,0 +1,56 @@
+"""Admin page routes: uploads (single with inline OCR, bulk as a job), review, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Path, Response, UploadFile
+
+from book_ingestion.schemas import JobStarted, PageRead
+from book_ingestion.services import page_service
+from config import get_settings
+from shared.auth.dependencies import AdminUser
+from shared.errors import BadRequestError
+
+router = APIRouter(prefix="/admin/books/{book_id}/pages", tags=["pages"])
+PageNumber = Annotated[int, Path(ge=1, description="1-based page number")]
+
+
+@router.post("", status_code=201)
+def upload_page(book_id: str, admin: AdminUser, file: Annotated[UploadFile, File()]) -> PageRead:
+    upload = page_service.read_upload(name=file.filename, stream=file.file)
+    return page_service.upload_page(book_id=book_id, upload=upload)
+
+
+@router.post("/bulk", status_code=202)
+def bulk_upload(
+    book_id: str, admin: AdminUser, files: Annotated[list[UploadFile], File()]
+) -> JobStarted:
+    limit = get_settings().max_bulk_files
+    if len(files) > limit:
+        raise BadRequestError(
+            f"{len(files)} files sent; at most {limit} per bulk upload.", code="too_many_files"
+        )
+    uploads = [page_service.read_upload(name=f.filename, stream=f.file) for f in files]
+    return JobStarted(job_id=page_service.bulk_upload(book_id=book_id, uploads=uploads))
+
+
+@router.get("/{number}")
+def get_page(book_id: str, number: PageNumber, admin: AdminUser) -> PageRead:
+    return page_service.get_page(book_id=book_id, number=number)
+
+
+@router.put("/{number}/approve")
+def approve_page(book_id: str, number: PageNumber, admin: AdminUser) -> PageRead:
+    return page_service.approve_page(book_id=book_id, number=number)
+
+
+@router.post("/{number}/retry-ocr")
+def retry_ocr(book_id: str, number: PageNumber, admin: AdminUser) -> PageRead:
+    return page_service.retry_ocr(book_id=book_id, number=number)
+
+
+@router.delete("/{number}", status_code=204)
+def delete_page(book_id: str, number: PageNumber, admin: AdminUser) -> Response:
+    page_service.delete_page(book_id=book_id, number=number)
+    return Response(status_code=204)

@@ -1,0 +1,93 @@
+"""Request and response schemas of the book ingestion API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class BookCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=300)
+    author: str | None = Field(None, max_length=200)
+    edition: str | None = Field(None, max_length=100)
+    edition_year: int | None = Field(None, ge=1800, le=2100)
+    country: str = Field(min_length=1, max_length=100)
+    board: str = Field(min_length=1, max_length=100)
+    grade: int = Field(ge=1, le=12)
+    subject: str = Field(min_length=1, max_length=100)
+
+
+class BookRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    title: str
+    author: str | None
+    edition: str | None
+    edition_year: int | None
+    country: str
+    board: str
+    grade: int
+    subject: str
+    s3_prefix: str
+    metadata_s3_key: str | None
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+
+
+class BookList(BaseModel):
+    items: list[BookRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class PageSummary(BaseModel):
+    number: int
+    status: str
+
+
+class JobRead(BaseModel):
+    id: str
+    book_id: str
+    job_type: str
+    status: str
+    total_items: int | None
+    completed_items: int
+    failed_items: int
+    current_item: int | None
+    last_completed_item: int | None
+    percent: float
+    eta_seconds: float | None
+    errors: list[dict]
+    detail: dict
+    heartbeat_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    created_at: datetime
+    error_message: str | None
+
+
+class BookDetail(BookRead):
+    status: str
+    page_count: int
+    pages: list[PageSummary]
+    active_job: JobRead | None
+
+
+class PageRead(BaseModel):
+    number: int
+    status: str
+    image_url: str | None
+    text: str | None
+    ocr_error: str | None
+    original_filename: str | None
+    approved_at: datetime | None
+
+
+class JobStarted(BaseModel):
+    job_id: str

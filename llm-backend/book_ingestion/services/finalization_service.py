@@ -1,0 +1,162 @@
+"""Finalization (job type `finalization`): every open/stable subtopic becomes final, topic and
+subtopic names are refined from the full guideline text (keys, shard files and the page index
+renamed together), duplicate subtopics are merged, and topic summaries regenerated.
+
+The whole pass works on an in-memory copy of the extraction state and is saved once at the end
+(`save` with all shards, which also deletes shard files no subtopic owns), so a failure leaves
+the previous files and a rerun starts from them; no orphan files remain either way.
+"""
+
+from __future__ import annotations
+
+from book_ingestion.models.database import Book
+from book_ingestion.services import book_service, guideline_llm, job_lock_service
+from book_ingestion.services.guideline_store import (
+    ExtractionState,
+    Subtopic,
+    load_state,
+    save,
+    slug,
+)
+from book_ingestion.services.item_job import ItemJob, ItemOutcome, JobContext
+from database import session_scope
+from shared.errors import ConflictError
+from shared.jobs.messages import JobMessage
+from shared.jobs.registry import register
+
+FINALIZATION = "finalization"
+
+
+def start_finalization(*, book_id: str) -> str:
+    with session_scope() as session:
+        book_service.get_book(session, book_id=book_id, lock=True)
+        if not load_state(book_id).subtopics:
+            raise ConflictError(
+                f"Book {book_id} has no extracted guidelines to finalize.", code="no_guidelines"
+            )
+        job = job_lock_service.acquire(
+            session, book_id=book_id, job_type=FINALIZATION, total_items=1, detail={"errors": []}
+        )
+        job_id = job.id
+    job_lock_service.start(JobMessage(job_id=job_id, job_type=FINALIZATION))
+    return job_id
+
+
+def _describe(subs: list[Subtopic]) -> str:
+    return "\n\n".join(
+        f"[{s.ref}] {s.subtopic_title} (pages {s.page_start}-{s.page_end})\n"
+        f"summary: {s.subtopic_summary}\nguidelines:\n{s.guidelines}"
+        for s in subs
+    )
+
+
+def _rename(state: ExtractionState, old_ref: str, topic_key: str, subtopic_key: str) -> str:
+    """Moves a subtopic to new keys (suffixing on a clash) and repoints the page index."""
+    sub = state.subtopic(old_ref)
+    base, key, n = subtopic_key, subtopic_key, 1
+    while (clash := state.subtopic(f"{topic_key}/{key}")) is not None and clash is not sub:
+        n += 1
+        key = f"{base}-{n}"
+    sub.topic_key, sub.subtopic_key = topic_key, key
+    for page, ref in state.page_index.items():
+        if ref == old_ref:
+            state.page_index[page] = sub.ref
+    return sub.ref
+
+
+def refine_names(state: ExtractionState, *, book: dict, job_id: str) -> list[dict]:
+    renames = []
+    for topic in list(state.topics):
+        subs = state.subtopics_of(topic.topic_key)
+        names = guideline_llm.refine_names(
+            book=book,
+            topic_key=topic.topic_key,
+            topic_title=topic.topic_title,
+            subtopics=_describe(subs),
+            job_id=job_id,
+        )
+        new_topic_key = slug(names.topic_key, fallback=topic.topic_key)
+        if new_topic_key != topic.topic_key and state.topic(new_topic_key) is not None:
+            new_topic_key = topic.topic_key  # never fold two topics together by a rename
+        by_old = {slug(n.old_key): n for n in names.subtopics}
+        for sub in subs:
+            named = by_old.get(sub.subtopic_key)
+            old_ref = sub.ref
+            if named is not None:
+                sub.subtopic_title = named.subtopic_title.strip() or sub.subtopic_title
+            wanted = slug(named.subtopic_key, fallback=sub.subtopic_key) if named else None
+            new_ref = _rename(state, old_ref, new_topic_key, wanted or sub.subtopic_key)
+            if new_ref != old_ref:
+                renames.append({"from": old_ref, "to": new_ref})
+        topic.topic_key = new_topic_key
+        topic.topic_title = names.topic_title.strip() or topic.topic_title
+    return renames
+
+
+def merge_duplicates(state: ExtractionState, *, book: dict, job_id: str) -> list[dict]:
+    found = guideline_llm.find_duplicates(
+        book=book, subtopics=_describe(state.subtopics), job_id=job_id
+    )
+    merges = []
+    for group in found.groups:
+        keep = state.subtopic(group.keep)
+        for ref in group.merge:
+            other = state.subtopic(ref)
+            if keep is None or other is None or other is keep:
+                continue  # the model named something that is not (or no longer) there
+            try:
+                text = guideline_llm.merge(
+                    book=book,
+                    topic_title=state.topic(keep.topic_key).topic_title,
+                    subtopic_title=keep.subtopic_title,
+                    existing=keep.guidelines,
+                    new=other.guidelines,
+                    page_number=other.page_start,
+                    job_id=job_id,
+                )
+            except Exception:
+                text = f"{keep.guidelines}\n\n{other.guidelines}"
+            keep.guidelines = text
+            keep.page_start = min(keep.page_start, other.page_start)
+            keep.page_end = max(keep.page_end, other.page_end)
+            keep.merge_fallbacks = sorted(set(keep.merge_fallbacks + other.merge_fallbacks))
+            state.subtopics.remove(other)
+            for page, r in state.page_index.items():
+                if r == ref:
+                    state.page_index[page] = keep.ref
+            merges.append({"kept": keep.ref, "merged": ref})
+    # A topic whose subtopics all merged away elsewhere disappears with them.
+    state.topics = [t for t in state.topics if state.subtopics_of(t.topic_key)]
+    return merges
+
+
+def finalize(state: ExtractionState, *, book: dict, job_id: str) -> tuple[ExtractionState, dict]:
+    new = state.model_copy(deep=True)
+    for sub in new.subtopics:
+        sub.status = "final"
+    renames = refine_names(new, book=book, job_id=job_id)
+    merges = merge_duplicates(new, book=book, job_id=job_id)
+    for topic in new.topics:
+        listing = "\n".join(
+            f"- {s.subtopic_title}: {s.subtopic_summary}" for s in new.subtopics_of(topic.topic_key)
+        )
+        topic.topic_summary = guideline_llm.topic_summary(
+            book=book, topic_title=topic.topic_title, subtopics=listing, job_id=job_id
+        )
+    return new, {"renamed": renames, "merged": merges}
+
+
+class FinalizationJob(ItemJob):
+    job_type = FINALIZATION
+
+    def process(self, ctx: JobContext, item: int) -> ItemOutcome:
+        with session_scope() as session:
+            book = session.get(Book, ctx.book_id)
+            info = {"subject": book.subject, "grade": book.grade, "board": book.board}
+        new, note = finalize(load_state(ctx.book_id), book=info, job_id=ctx.job_id)
+        save(ctx.book_id, new)
+        return ItemOutcome(note=note)
+
+
+run_finalization = FinalizationJob()
+register(FINALIZATION, run_finalization)

@@ -1,0 +1,117 @@
+"""Admin review of synced teaching guidelines: filtered list, filter options with counts, read,
+approve / reject (back to TO_BE_REVIEWED), delete. Only APPROVED rows reach the curriculum."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from book_ingestion.guideline_schemas import (
+    GuidelineList,
+    GuidelineRead,
+    ReviewCounts,
+    ReviewFilters,
+)
+from book_ingestion.models.database import BookGuideline
+from book_ingestion.services.guideline_store import shard_key
+from shared.errors import NotFoundError
+from shared.models.base import utcnow
+from shared.models.entities import TeachingGuideline
+
+APPROVED, TO_BE_REVIEWED = "APPROVED", "TO_BE_REVIEWED"
+REVIEW_STATUSES = (TO_BE_REVIEWED, APPROVED)
+TG = TeachingGuideline
+
+
+def get_row(session: Session, *, guideline_id: str) -> TeachingGuideline:
+    row = session.get(TeachingGuideline, guideline_id)
+    if row is None:
+        raise NotFoundError(f"Guideline {guideline_id} not found.", code="guideline_not_found")
+    return row
+
+
+def list_for_review(
+    session: Session,
+    *,
+    country: str | None,
+    board: str | None,
+    grade: int | None,
+    subject: str | None,
+    review_status: str | None,
+    limit: int,
+    offset: int,
+) -> GuidelineList:
+    clauses = [
+        column == value
+        for column, value in (
+            (TG.country, country),
+            (TG.board, board),
+            (TG.grade, grade),
+            (TG.subject, subject),
+            (TG.review_status, review_status),
+        )
+        if value is not None
+    ]
+    total = session.scalar(select(func.count()).select_from(TG).where(*clauses)) or 0
+    rows = session.scalars(
+        select(TG)
+        .where(*clauses)
+        .order_by(TG.book_id, TG.source_page_start, TG.topic_key, TG.subtopic_key, TG.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    items = [GuidelineRead.model_validate(r) for r in rows]
+    return GuidelineList(items=items, total=total, limit=limit, offset=offset)
+
+
+def filters(session: Session) -> ReviewFilters:
+    def distinct(column) -> list:
+        return list(session.scalars(select(column).distinct().order_by(column)))
+
+    by_status = dict(
+        session.execute(select(TG.review_status, func.count()).group_by(TG.review_status)).all()
+    )
+    return ReviewFilters(
+        countries=distinct(TG.country),
+        boards=distinct(TG.board),
+        grades=distinct(TG.grade),
+        subjects=distinct(TG.subject),
+        review_statuses=list(REVIEW_STATUSES),
+        counts=ReviewCounts(
+            total=sum(by_status.values()),
+            pending=by_status.get(TO_BE_REVIEWED, 0),
+            approved=by_status.get(APPROVED, 0),
+        ),
+    )
+
+
+def set_approval(
+    session: Session, *, guideline_id: str, approved: bool, reviewer: str
+) -> GuidelineRead:
+    row = get_row(session, guideline_id=guideline_id)
+    row.review_status = APPROVED if approved else TO_BE_REVIEWED
+    row.status = "approved" if approved else "rejected"
+    row.reviewed_by, row.reviewed_at = reviewer, utcnow()
+    if row.book_id and row.topic_key and row.subtopic_key:
+        # The sync record of the same shard mirrors the decision (the book's derived status
+        # reads it).
+        session.execute(
+            update(BookGuideline)
+            .where(
+                BookGuideline.book_id == row.book_id,
+                BookGuideline.guideline_s3_key
+                == shard_key(row.book_id, row.topic_key, row.subtopic_key),
+            )
+            .values(
+                review_status=row.review_status,
+                status=row.status,
+                reviewed_by=reviewer,
+                reviewed_at=row.reviewed_at,
+            )
+        )
+    session.flush()
+    return GuidelineRead.model_validate(row)
+
+
+def delete_guideline(session: Session, *, guideline_id: str) -> None:
+    session.delete(get_row(session, guideline_id=guideline_id))

@@ -1,0 +1,85 @@
+"""Upload checks and PNG conversion. Types are told by content (Pillow), never by file name."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import BinaryIO
+
+from PIL import Image, UnidentifiedImageError
+
+from shared.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+
+ACCEPTED_FORMATS = {"PNG": "png", "JPEG": "jpg", "TIFF": "tiff", "WEBP": "webp"}
+ACCEPTED_TEXT = "PNG, JPEG, TIFF or WebP"
+_CHUNK = 1024 * 1024
+
+
+def read_limited(stream: BinaryIO, *, name: str, limit: int) -> bytes:
+    """Reads at most `limit` bytes; a larger file is a 413 before more than limit+1 are held."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(_CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(
+                f"File {name!r} is larger than the {limit // (1024 * 1024)} MB limit.",
+                code="file_too_large",
+            )
+        parts.append(chunk)
+    data = b"".join(parts)
+    if not data:
+        raise BadRequestError(f"File {name!r} is empty.", code="empty_file")
+    return data
+
+
+def _open(data: bytes) -> Image.Image:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        return Image.open(io.BytesIO(data))
+
+
+def check_image(data: bytes, *, name: str) -> str:
+    """The image's format (PNG/JPEG/TIFF/WEBP) after a full decode; 415 for other content,
+    400 for a corrupt or truncated image, 413 for one with too many pixels."""
+    try:
+        with _open(data) as image:
+            fmt = image.format or ""
+            image.verify()
+        if fmt in ACCEPTED_FORMATS:
+            with _open(data) as image:
+                image.load()  # verify() does not decode pixels: truncation shows up here
+    except UnidentifiedImageError:
+        raise UnsupportedMediaTypeError(
+            f"File {name!r} is not an image; accepted types are {ACCEPTED_TEXT}.",
+            code="unsupported_image_type",
+        ) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PayloadTooLargeError(
+            f"File {name!r} has too many pixels to process.", code="image_too_large"
+        ) from None
+    except Exception as exc:
+        raise BadRequestError(
+            f"File {name!r} is a corrupt or truncated image ({type(exc).__name__}).",
+            code="corrupt_image",
+        ) from None
+    if fmt not in ACCEPTED_FORMATS:
+        raise UnsupportedMediaTypeError(
+            f"File {name!r} is a {fmt or 'unknown'} image; accepted types are {ACCEPTED_TEXT}.",
+            code="unsupported_image_type",
+        )
+    return fmt
+
+
+def to_png(data: bytes) -> bytes:
+    """Converts an accepted image (first frame) to PNG, keeping transparency and greyscale."""
+    with _open(data) as image:
+        image.load()
+        if image.mode not in ("1", "L", "LA", "RGB", "RGBA", "P", "I;16"):
+            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=False)
+        return out.getvalue()

@@ -1,0 +1,152 @@
+"""A sequential item loop on the one book job system (job_lock_service), shared by the
+extraction, finalization, sync and study-plan jobs.
+
+The `ocr_batch` runner shows the pattern with concurrency; these jobs are sequential (each page
+builds on the previous one), so the loop is simpler: claim, heartbeat, for each item from
+`last_completed_item + 1` call the job's `process(item)` and then checkpoint, in one transaction
+that the job's `commit` callback can also write to. Out of Lambda time → continuation message;
+lost lease → stop without writing; an exception outside an item → the job fails.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from book_ingestion.models.database import BookJob
+from book_ingestion.services import job_lock_service
+from book_ingestion.services.job_runner import Heartbeat
+from config import get_settings
+from database import session_scope
+from shared.jobs.dispatch import dispatch
+from shared.jobs.messages import JobMessage, get_current_message
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ItemOutcome:
+    """What one item produced: an error (recorded, the job goes on) and/or a callback that
+    writes the item's database output in the checkpoint's transaction."""
+
+    error: str | None = None
+    commit: Callable[[Session], None] | None = None
+    note: dict | None = None  # appended to progress_detail["results"]
+    page: int | None = None  # named in the error entry, for admins reading progress
+
+
+@dataclass
+class JobContext:
+    job_id: str
+    book_id: str
+    job_type: str
+    detail: dict
+    total: int
+    first_item: int
+    extra: dict = field(default_factory=dict)
+
+
+def error_text(exc: BaseException) -> str:
+    return getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+
+
+class ItemJob:
+    """Subclasses set `job_type` and implement `process(ctx, item)`; `finish(ctx)` runs once
+    after the last item (before `complete`)."""
+
+    job_type = ""
+
+    def setup(self, ctx: JobContext) -> None:
+        pass
+
+    def process(self, ctx: JobContext, item: int) -> ItemOutcome:
+        raise NotImplementedError
+
+    def finish(self, ctx: JobContext) -> None:
+        pass
+
+    def __call__(self, job_id: str, context: Any = None) -> None:
+        message = get_current_message()
+        handoff = message.handoff if message is not None and message.job_id == job_id else None
+        lease = job_lock_service.claim(job_id=job_id, handoff=handoff)
+        if lease is None:
+            logger.info("job not claimable (duplicate or finished)", extra={"job_id": job_id})
+            return
+        with session_scope() as session:
+            job = session.get(BookJob, job_id)
+            ctx = JobContext(
+                job_id=job_id,
+                book_id=job.book_id,
+                job_type=job.job_type,
+                detail=json.loads(job.progress_detail or "{}"),
+                total=job.total_items or 0,
+                first_item=(job.last_completed_item or 0) + 1,
+            )
+            counts = [job.completed_items, job.failed_items]
+        interval = get_settings().job_heartbeat_seconds
+        try:
+            with Heartbeat(job_id=job_id, lease=lease, interval=interval) as hb:
+                outcome = self._loop(ctx, lease, counts, hb, context)
+                if outcome == "done":
+                    self.finish(ctx)
+        except Exception as exc:
+            logger.exception("%s crashed", self.job_type, extra={"job_id": job_id})
+            job_lock_service.fail(job_id=job_id, lease=lease, message=f"Job crashed: {exc}")
+            return
+        if outcome == "done":
+            job_lock_service.complete(job_id=job_id, lease=lease)
+        elif outcome == "out_of_time":
+            token = job_lock_service.release_for_continuation(job_id=job_id, lease=lease)
+            if token is not None:
+                dispatch(JobMessage(job_id=job_id, job_type=self.job_type, handoff=token))
+        else:
+            logger.warning("job lease lost; stopped", extra={"job_id": job_id})
+
+    def _loop(self, ctx: JobContext, lease: str, counts: list[int], hb: Heartbeat, lam) -> str:
+        margin_ms = get_settings().job_time_margin_seconds * 1000
+        self.setup(ctx)
+        started = False
+        for item in range(ctx.first_item, ctx.total + 1):
+            if hb.lost.is_set():
+                return "lost"
+            if started and lam is not None and lam.get_remaining_time_in_millis() <= margin_ms:
+                return "out_of_time"
+            started = True
+            with session_scope() as session:
+                job_lock_service.checkpoint(
+                    session, job_id=ctx.job_id, lease=lease, current_item=item
+                )
+            result = self.process(ctx, item)
+            if result.error:
+                counts[1] += 1
+                entry = {"item": item, "error": result.error}
+                if result.page is not None:
+                    entry["page"] = result.page
+                ctx.detail.setdefault("errors", []).append(entry)
+            else:
+                counts[0] += 1
+            if result.note is not None:
+                ctx.detail.setdefault("results", []).append(result.note)
+            with session_scope() as session:
+                ok = job_lock_service.checkpoint(
+                    session,
+                    job_id=ctx.job_id,
+                    lease=lease,
+                    completed_items=counts[0],
+                    failed_items=counts[1],
+                    last_completed_item=item,
+                    current_item=None,
+                    progress_detail=json.dumps(ctx.detail),
+                )
+                if not ok:
+                    session.rollback()
+                    hb.lost.set()
+                    return "lost"
+                if result.commit is not None:
+                    result.commit(session)
+        return "lost" if hb.lost.is_set() else "done"

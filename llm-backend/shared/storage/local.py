@@ -1,0 +1,73 @@
+"""Blob store in a local directory (the embedded default). Writes go to a temporary file that is
+renamed into place, so a reader never sees half an object."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from shared.storage.base import BlobNotFoundError, check_key, check_prefix
+
+FILES_ROUTE = "/admin/files"
+
+
+class LocalBlobStore:
+    backend = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / check_key(key)).resolve()
+        if self.root not in path.parents:
+            raise ValueError(f"key {key!r} escapes the storage root")
+        return path
+
+    def put(self, key: str, data: bytes, *, content_type: str) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            raise BlobNotFoundError(key) from None
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = self.list_keys(prefix)
+        directory = self._path(check_prefix(prefix)[:-1])
+        if directory.is_dir():
+            shutil.rmtree(directory)
+        return len(keys)
+
+    def list_keys(self, prefix: str) -> list[str]:
+        directory = self._path(check_prefix(prefix)[:-1])
+        if not directory.is_dir():
+            return []
+        return sorted(
+            p.relative_to(self.root).as_posix()
+            for p in directory.rglob("*")
+            if p.is_file() and not p.name.startswith(".tmp-")
+        )
+
+    def url(self, key: str) -> str:
+        return f"{FILES_ROUTE}/{check_key(key)}"
+
+    def copy(self, source: str, target: str) -> None:
+        self.put(target, self.get(source), content_type="application/octet-stream")

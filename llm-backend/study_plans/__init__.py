@@ -1,0 +1,1 @@
+"""Study plans: generated from approved teaching guidelines, reviewed, improved once."""

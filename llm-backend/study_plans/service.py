@@ -1,0 +1,170 @@
+"""Study plans: generate → review → (if not approved) one improvement pass → save; and the
+`study_plan_bulk` job over a list of guidelines with a result per guideline.
+
+Model calls run outside any database transaction; the plan is saved in a short one at the end,
+bumping `version` when it replaces an earlier plan.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from book_ingestion.guideline_schemas import StudyPlanRead
+from book_ingestion.services import job_lock_service
+from book_ingestion.services.guideline_review_service import get_row
+from book_ingestion.services.item_job import ItemJob, ItemOutcome, JobContext, error_text
+from database import session_scope
+from shared.errors import BadRequestError, NotFoundError
+from shared.jobs.messages import JobMessage
+from shared.jobs.registry import register
+from shared.llm import config_store
+from shared.models.entities import StudyPlan, TeachingGuideline
+from study_plans import generator, reviewer
+
+STUDY_PLAN_BULK = "study_plan_bulk"
+
+
+def plan_read(row: StudyPlan) -> StudyPlanRead:
+    return StudyPlanRead(
+        id=row.id,
+        guideline_id=row.guideline_id,
+        plan=json.loads(row.plan_json),
+        generator_model=row.generator_model,
+        reviewer_model=row.reviewer_model,
+        generation_reasoning=row.generation_reasoning,
+        reviewer_feedback=row.reviewer_feedback,
+        was_revised=bool(row.was_revised),
+        status=row.status,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _existing(session, guideline_id: str) -> StudyPlan | None:
+    return session.scalar(select(StudyPlan).where(StudyPlan.guideline_id == guideline_id))
+
+
+def get_study_plan(*, guideline_id: str) -> StudyPlanRead:
+    with session_scope() as session:
+        get_row(session, guideline_id=guideline_id)
+        row = _existing(session, guideline_id)
+        if row is None:
+            raise NotFoundError(
+                f"Guideline {guideline_id} has no study plan yet.", code="study_plan_not_found"
+            )
+        return plan_read(row)
+
+
+def generate_study_plan(
+    *, guideline_id: str, force_regenerate: bool = False, job_id: str | None = None
+) -> tuple[StudyPlanRead, bool]:
+    """The plan, and whether it was (re)generated now (False: the existing one returned)."""
+    with session_scope() as session:
+        guideline = get_row(session, guideline_id=guideline_id)
+        row = _existing(session, guideline_id)
+        if row is not None and not force_regenerate:
+            return plan_read(row), False
+        context = generator.guideline_vars(guideline)
+
+    first = generator.generate(guideline=context, job_id=job_id)
+    plan, reasoning, revised = first.plan(), first.reasoning, False
+    try:
+        verdict = reviewer.review(guideline=context, plan=plan, job_id=job_id)
+    except Exception as exc:
+        # An unreviewed plan is still usable; the admin sees why there is no review.
+        verdict, feedback = None, f"Review failed: {error_text(exc)}"
+    else:
+        feedback = verdict.feedback
+    if verdict is not None and not verdict.approved:
+        try:
+            better = generator.improve(
+                guideline=context, plan=first.plan(), feedback=verdict.feedback, job_id=job_id
+            )
+        except Exception:
+            pass  # one improvement pass only; when it fails the reviewed original stands
+        else:
+            plan, reasoning, revised = better.plan(), better.reasoning, True
+    if verdict is not None:  # the review of the first draft, which feedback answers
+        plan["review"] = {"rating": verdict.rating, "approved": verdict.approved}
+    return _save(guideline_id, plan, reasoning, feedback, revised), True
+
+
+def _save(guideline_id: str, plan: dict, reasoning: str, feedback: str, revised: bool):
+    models = {
+        "generator_model": config_store.resolve(generator.COMPONENT).model_id,
+        "reviewer_model": config_store.resolve(reviewer.COMPONENT).model_id,
+    }
+    with session_scope() as session:
+        get_row(session, guideline_id=guideline_id)  # deleted meanwhile → 404, nothing saved
+        row = session.scalar(
+            select(StudyPlan).where(StudyPlan.guideline_id == guideline_id).with_for_update()
+        )
+        if row is None:
+            row = StudyPlan(guideline_id=guideline_id, version=0)
+            session.add(row)
+        row.plan_json = json.dumps(plan)
+        row.generation_reasoning, row.reviewer_feedback = reasoning, feedback
+        row.was_revised, row.status = int(revised), "generated"
+        row.generator_model, row.reviewer_model = models.values()
+        row.version = (row.version or 0) + 1
+        session.flush()
+        session.refresh(row)
+        return plan_read(row)
+
+
+def start_bulk(*, guideline_ids: list[str], force_regenerate: bool) -> str:
+    """Jobs belong to a book (its lock), so one bulk job covers guidelines of one book."""
+    ids = list(dict.fromkeys(guideline_ids))
+    with session_scope() as session:
+        rows = session.scalars(select(TeachingGuideline).where(TeachingGuideline.id.in_(ids)))
+        books = {r.id: r.book_id for r in rows}
+        missing = [i for i in ids if i not in books]
+        if missing:
+            raise NotFoundError(f"Guidelines not found: {missing}.", code="guideline_not_found")
+        book_ids = set(books.values())
+        if len(book_ids) != 1 or None in book_ids:
+            raise BadRequestError(
+                "A bulk study plan job covers guidelines of one book.", code="mixed_books"
+            )
+        job = job_lock_service.acquire(
+            session,
+            book_id=book_ids.pop(),
+            job_type=STUDY_PLAN_BULK,
+            total_items=len(ids),
+            detail={
+                "errors": [],
+                "items_key": "guideline_ids",
+                "guideline_ids": ids,
+                "force_regenerate": force_regenerate,
+            },
+        )
+        job_id = job.id
+    job_lock_service.start(JobMessage(job_id=job_id, job_type=STUDY_PLAN_BULK))
+    return job_id
+
+
+class StudyPlanBulkJob(ItemJob):
+    job_type = STUDY_PLAN_BULK
+
+    def process(self, ctx: JobContext, item: int) -> ItemOutcome:
+        guideline_id = ctx.detail["guideline_ids"][item - 1]
+        try:
+            plan, created = generate_study_plan(
+                guideline_id=guideline_id,
+                force_regenerate=bool(ctx.detail.get("force_regenerate")),
+                job_id=ctx.job_id,
+            )
+        except Exception as exc:
+            message = error_text(exc)
+            note = {"guideline_id": guideline_id, "status": "failed", "error": message}
+            return ItemOutcome(error=message, note=note)
+        status = "generated" if created else "existing"
+        note = {"guideline_id": guideline_id, "status": status, "version": plan.version}
+        return ItemOutcome(note=note)
+
+
+run_study_plan_bulk = StudyPlanBulkJob()
+register(STUDY_PLAN_BULK, run_study_plan_bulk)

@@ -1,0 +1,130 @@
+"""End to end through the admin API and a student's session: pages → OCR → extraction →
+finalize → sync → approve → study plan → a teach_me session that teaches from that plan."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from config import reset_settings
+from tests.fakes.llm_server import Reply, request_schema_name
+from tests.support.books import ADMIN, BOOK, image_bytes, wait_jobs_idle
+from tests.support.guidelines import BookModel
+from tests.support.tutor import STUDENT_A
+
+STEPS = [
+    ("Equal parts", "explain", "equal parts"),
+    ("Spot the half", "check", "halves"),
+    ("Fold a third", "practice", "thirds"),
+]
+
+
+class EndToEndModel(BookModel):
+    """OCR answers `PAGE-n` in request order (one page at a time); the study plan and the
+    tutor get fixed answers; everything else is the synthetic book model."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ocr_calls = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, path: str, body: dict):
+        schema = request_schema_name(path, body)
+        raw = json.dumps(body)
+        if schema is None and ("input_image" in raw or "image_url" in raw):
+            with self.lock:
+                self.ocr_calls += 1
+                return Reply(f"PAGE-{self.ocr_calls} fractions text.")
+        if schema == "GeneratedPlan":
+            steps = [
+                {
+                    "title": title,
+                    "description": f"{title}: goal",
+                    "teaching_approach": "paper folding",
+                    "success_criteria": "explains it",
+                    "type": kind,
+                    "concepts": [concept],
+                }
+                for title, kind, concept in STEPS
+            ]
+            meta = {"estimated_minutes": 15, "difficulty": "easy", "theme": None}
+            return Reply({"reasoning": "why", "steps": steps, "metadata": meta})
+        if schema == "PlanReview":
+            return Reply({"rating": 5, "approved": True, "feedback": "good"})
+        if schema == "TutorMessage":
+            return Reply({"message": "Welcome! What are equal parts?"})
+        if schema == "TeachTurn":
+            return Reply(
+                {"verdict": "right", "misconception": "", "message": "Yes!", "skip_ahead": False}
+            )
+        return super().__call__(path, body)
+
+
+def test_pages_to_a_teach_me_session(auth_client, local_storage, fake_llm, monkeypatch):
+    monkeypatch.setenv("OCR_CONCURRENCY", "1")
+    reset_settings()
+    model = EndToEndModel()
+    fake_llm.responder = model
+
+    book_id = auth_client.post("/admin/books", json=BOOK, headers=ADMIN).json()["id"]
+    files = [("files", (f"p{n}.png", image_bytes(color=(n, 0, 0)), "image/png")) for n in (1, 2, 3)]
+    bulk = auth_client.post(f"/admin/books/{book_id}/pages/bulk", files=files, headers=ADMIN)
+    assert bulk.status_code == 202, bulk.json()
+    wait_jobs_idle()
+    for n in (1, 2, 3):
+        page = auth_client.put(f"/admin/books/{book_id}/pages/{n}/approve", headers=ADMIN)
+        assert (page.status_code, page.json()["text"]) == (200, f"PAGE-{n} fractions text.\n")
+
+    for path, body in (
+        ("generate-guidelines", {"start_page": 1, "end_page": 3}),
+        ("finalize", None),
+        ("sync", None),
+    ):
+        started = auth_client.post(f"/admin/books/{book_id}/{path}", json=body, headers=ADMIN)
+        assert started.status_code == 202, started.json()
+        wait_jobs_idle()
+        job_id = started.json()["job_id"]
+        job = auth_client.get(f"/admin/books/{book_id}/jobs/{job_id}", headers=ADMIN).json()
+        assert job["status"] == "completed", job
+
+    queue = auth_client.get(
+        "/admin/guidelines/review?review_status=TO_BE_REVIEWED", headers=ADMIN
+    ).json()
+    assert [(g["subtopic_key"], g["guideline"], g["source_page_start"], g["source_page_end"])
+            for g in queue["items"]] == [("what-is-a-fraction", "g1 + g2 + g3", 1, 3)]  # fmt: skip
+    gid = queue["items"][0]["id"]
+    # Not approved yet: a student cannot start a session on it.
+    early = auth_client.post(
+        "/sessions", json={"guideline_id": gid, "mode": "teach_me"}, headers=STUDENT_A
+    )
+    assert early.status_code == 404
+
+    approved = auth_client.post(
+        f"/admin/guidelines/{gid}/approve", json={"approved": True}, headers=ADMIN
+    )
+    assert approved.json()["review_status"] == "APPROVED"
+    book = auth_client.get(f"/admin/books/{book_id}", headers=ADMIN).json()
+    assert book["status"] == "approved"
+    plan = auth_client.post(f"/admin/guidelines/{gid}/generate-study-plan", headers=ADMIN).json()
+    assert [s["title"] for s in plan["plan"]["steps"]] == [t for t, _, _ in STEPS]
+
+    session = auth_client.post(
+        "/sessions", json={"guideline_id": gid, "mode": "teach_me"}, headers=STUDENT_A
+    )
+    assert session.status_code == 201, session.json()
+    body = session.json()
+    assert body["message"] == "Welcome! What are equal parts?"
+    assert (body["state"]["current_step"], body["state"]["total_steps"]) == (1, 3)
+
+    step = auth_client.post(
+        f"/sessions/{body['session_id']}/step",
+        json={"message": "parts of the same size"},
+        headers=STUDENT_A,
+    )
+    assert step.status_code == 200, step.json()
+    assert step.json()["state"]["current_step"] == 2
+    assert step.json()["state"]["mastery"] == {"equal parts": 0.8}
+    teach = [r for r in fake_llm.requests if request_schema_name(r.path, r.body) == "TeachTurn"]
+    prompt = json.dumps(teach[0].body)
+    assert 'on \\"equal parts\\": Equal parts: goal' in prompt
+    assert "g1 + g2 + g3" in prompt  # the synced guideline text reaches the tutor

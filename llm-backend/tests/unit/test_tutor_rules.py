@@ -1,0 +1,81 @@
+"""The deterministic rules the tutor's code owns (no model, no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tutor.agents.exam_agent import difficulty_mix
+from tutor.models.state import ExamQuestion, SessionState
+from tutor.orchestration.exam import compute_result
+from tutor.services.curriculum_service import parse_plan
+
+
+@pytest.mark.parametrize(
+    ("count", "mix"), [(7, (2, 4, 1)), (10, (3, 5, 2)), (5, (2, 2, 1)), (1, (0, 1, 0))]
+)
+def test_difficulty_mix_is_about_30_50_20(count, mix):
+    assert difficulty_mix(count) == mix
+    assert sum(mix) == count
+
+
+def test_parse_plan_reads_common_shapes_and_rejects_garbage():
+    plan = parse_plan('{"steps": [{"type": "Check", "title": "A", "description": "d"}]}')
+    assert [(s.kind, s.concept, s.goal) for s in plan] == [("check", "A", "d")]
+    plan = parse_plan('[{"kind": "quiz", "concept": "B"}, {"kind": "explain"}]')
+    assert [(s.kind, s.concept) for s in plan] == [("explain", "B")]
+    assert parse_plan("not json") == []
+    assert parse_plan('{"steps": "x"}') == []
+
+
+def test_exam_result_arithmetic():
+    state = SessionState(mode="exam_me", guideline_id="g", subject="s", topic="t", subtopic="u")
+    verdicts = ["correct", "partial", None, "incorrect"]
+    state.questions = [
+        ExamQuestion(
+            number=i + 1,
+            question=f"q{i}",
+            difficulty="easy",
+            kind="conceptual",
+            concept="a" if i < 2 else "b",
+            expected_answer="x",
+            verdict=v,
+        )
+        for i, v in enumerate(verdicts)
+    ]
+    result = compute_result(state)
+    assert (result.score, result.total, result.percentage, result.answered) == (1.5, 4, 37.5, 3)
+    assert result.strengths == [] and result.weak_areas == ["a", "b"]
+    assert [r.verdict for r in result.review] == ["correct", "partial", "unanswered", "incorrect"]
+
+
+def test_escalation_ladder_climbs_and_caps_then_resets_on_advance():
+    from tutor.agents.tutor_agent import TeachTurn
+    from tutor.models.state import PlanStep
+    from tutor.orchestration import teach
+
+    state = SessionState(
+        mode="teach_me",
+        guideline_id="g",
+        subject="s",
+        topic="t",
+        subtopic="u",
+        plan=[PlanStep(kind="check", concept="a"), PlanStep(kind="practice", concept="b")],
+    )
+    wrong = TeachTurn(verdict="wrong", misconception="", message="m", skip_ahead=False)
+    told = ["guiding question", "hint", "new approach", *["simpler prerequisite"] * 2]
+    rungs = []
+    for _ in range(5):
+        assert teach.strategy_for(state) == told[len(rungs)]
+        result = teach.apply(state=state, turn=wrong)
+        rungs += [e.payload["strategy"] for e in result.events if e.node == "Remediate"]
+    assert rungs == [
+        "guiding_question",
+        "hint",
+        "new_approach",
+        "simpler_prerequisite",
+        "simpler_prerequisite",
+    ]
+    right = TeachTurn(verdict="right", misconception="", message="m", skip_ahead=False)
+    result = teach.apply(state=state, turn=right)
+    assert (state.step_idx, state.escalation_level, state.mastery) == (1, 0, {"a": 0.8})
+    assert [e.node for e in result.events] == ["Check", "Advance", "Present"]

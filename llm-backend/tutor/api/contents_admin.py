@@ -1,0 +1,56 @@
+"""Admin CRUD for `contents`: extra examples the tutor gets for a topic and grade."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from shared.auth.dependencies import AdminUser, DbSession
+from tutor.api.schemas import ContentCreate, ContentPage, ContentRead, ContentUpdate
+from tutor.services import contents_service
+
+router = APIRouter(prefix="/admin/contents", tags=["admin: contents"])
+
+
+@router.get("", response_model=ContentPage)
+def list_contents(
+    admin: AdminUser,
+    db: DbSession,
+    topic: str | None = None,
+    grade: Annotated[int | None, Query(ge=1, le=12)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ContentPage:
+    rows, total = contents_service.list_contents(
+        db=db, topic=topic, grade=grade, limit=limit, offset=offset
+    )
+    return ContentPage(
+        items=[ContentRead.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ContentRead)
+def create_content(body: ContentCreate, admin: AdminUser, db: DbSession) -> ContentRead:
+    row = contents_service.create_content(db=db, values=body.model_dump())
+    return ContentRead.model_validate(row)
+
+
+@router.get("/{content_id}", response_model=ContentRead)
+def get_content(content_id: str, admin: AdminUser, db: DbSession) -> ContentRead:
+    return ContentRead.model_validate(contents_service.get_content(db=db, content_id=content_id))
+
+
+@router.patch("/{content_id}", response_model=ContentRead)
+def update_content(
+    content_id: str, body: ContentUpdate, admin: AdminUser, db: DbSession
+) -> ContentRead:
+    row = contents_service.update_content(
+        db=db, content_id=content_id, changes=body.model_dump(exclude_unset=True)
+    )
+    return ContentRead.model_validate(row)
+
+
+@router.delete("/{content_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_content(content_id: str, admin: AdminUser, db: DbSession) -> None:
+    contents_service.delete_content(db=db, content_id=content_id)

@@ -1,0 +1,173 @@
+"""Session state: everything a tutoring session needs, serialized to `sessions.state_json`.
+
+The state is the single source of truth for a session; the denormalized `sessions` columns
+(mastery, step_idx, is_paused, exam_score, exam_total) are derived from it on every write.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Mode = Literal["teach_me", "exam_me", "clarify_doubts"]
+StepKind = Literal["explain", "check", "practice"]
+Verdict = Literal["none", "wrong", "partial", "right", "right_with_reasoning"]
+ExamVerdict = Literal["correct", "partial", "incorrect"]
+Difficulty = Literal["easy", "medium", "hard"]
+QuestionKind = Literal["conceptual", "procedural", "application"]
+
+# Mastery a single answer demonstrates (issue 5); a concept keeps its best recent evidence.
+MASTERY_BY_VERDICT: dict[str, float] = {
+    "wrong": 0.3,
+    "partial": 0.6,
+    "right": 0.8,
+    "right_with_reasoning": 0.95,
+}
+EXAM_POINTS: dict[str, float] = {"correct": 1.0, "partial": 0.5, "incorrect": 0.0}
+# Escalation ladder after consecutive wrong answers on one step.
+ESCALATION = ["guiding_question", "hint", "new_approach", "simpler_prerequisite"]
+
+
+class PlanStep(BaseModel):
+    kind: StepKind
+    concept: str
+    goal: str = ""
+
+
+class Turn(BaseModel):
+    role: Literal["student", "tutor"]
+    text: str
+    at: str  # ISO-8601 UTC
+
+
+class ExamQuestion(BaseModel):
+    number: int
+    question: str
+    difficulty: Difficulty
+    kind: QuestionKind
+    concept: str
+    expected_answer: str
+    answer: str | None = None
+    verdict: ExamVerdict | None = None
+    rationale: str | None = None
+
+
+class QuestionReview(BaseModel):
+    number: int
+    question: str
+    your_answer: str | None
+    verdict: ExamVerdict | Literal["unanswered"]
+    expected_answer: str
+    rationale: str | None
+
+
+class ExamResult(BaseModel):
+    score: float
+    total: int
+    percentage: float
+    answered: int
+    review: list[QuestionReview]
+    strengths: list[str]
+    weak_areas: list[str]
+    next_steps: list[str]
+
+
+class StudentProfile(BaseModel):
+    name: str | None = None
+    age: int | None = None
+    grade: int | None = None
+    about_me: str | None = None
+
+
+class SessionState(BaseModel):
+    mode: Mode
+    guideline_id: str
+    subject: str
+    topic: str
+    subtopic: str
+    student: StudentProfile = Field(default_factory=StudentProfile)
+    conversation: list[Turn] = Field(default_factory=list)
+    turns: int = 0  # student messages answered
+    is_paused: bool = False
+    is_complete: bool = False
+    # teach_me
+    plan: list[PlanStep] = Field(default_factory=list)
+    step_idx: int = 0
+    mastery: dict[str, float] = Field(default_factory=dict)
+    concepts_reached: list[str] = Field(default_factory=list)
+    escalation_level: int = 0  # consecutive wrong answers on the current step
+    misconceptions: dict[str, int] = Field(default_factory=dict)
+    extra_turns: int = 0
+    # clarify_doubts
+    concepts_discussed: list[str] = Field(default_factory=list)
+    check_used: bool = False
+    # exam_me
+    questions: list[ExamQuestion] = Field(default_factory=list)
+    exam_current: int = 0  # index of the question being asked
+    exam_result: ExamResult | None = None
+
+    @property
+    def plan_concepts(self) -> list[str]:
+        return list(dict.fromkeys(step.concept for step in self.plan))
+
+    @property
+    def coverage(self) -> float:
+        concepts = self.plan_concepts
+        if not concepts:
+            return 0.0
+        reached = set(self.concepts_reached) & set(concepts)
+        return round(len(reached) / len(concepts), 4)
+
+    @property
+    def overall_mastery(self) -> float:
+        if not self.mastery:
+            return 0.0
+        return round(sum(self.mastery.values()) / len(self.mastery), 4)
+
+    @property
+    def current_step(self) -> PlanStep | None:
+        return self.plan[self.step_idx] if self.step_idx < len(self.plan) else None
+
+
+class ExamProgress(BaseModel):
+    current: int
+    total: int
+
+
+class StateRead(BaseModel):
+    """What clients see of the state (never the exam's expected answers)."""
+
+    mode: Mode
+    current_step: int
+    total_steps: int
+    mastery: dict[str, float]
+    coverage: float
+    concepts_discussed: list[str]
+    exam_progress: ExamProgress
+    is_paused: bool
+    is_complete: bool
+    misconceptions: list[str]
+    turns: int
+
+
+def state_read(state: SessionState) -> StateRead:
+    if state.mode == "exam_me":
+        total = len(state.questions)
+        current, steps = min(state.exam_current + 1, total), total
+    else:
+        total = 0
+        current, steps = state.step_idx + 1 if state.plan else 0, len(state.plan)
+    return StateRead(
+        mode=state.mode,
+        current_step=min(current, steps),
+        total_steps=steps,
+        mastery=state.mastery,
+        coverage=state.coverage,
+        concepts_discussed=state.concepts_discussed,
+        exam_progress=ExamProgress(current=min(state.exam_current + 1, total), total=total),
+        is_paused=state.is_paused,
+        is_complete=state.is_complete,
+        misconceptions=[name for name, count in state.misconceptions.items() if count >= 2],
+        turns=state.turns,
+    )

@@ -1,0 +1,120 @@
+"""exam_me: ask N generated questions one by one, mark each without revealing it, and work out
+the result (score arithmetic, strengths, weak areas, next steps) deterministically."""
+
+from __future__ import annotations
+
+from shared.llm import LLMOutputError
+from tutor.agents import exam_agent
+from tutor.agents.context import TutorContext
+from tutor.agents.exam_agent import AnswerMark
+from tutor.models.state import EXAM_POINTS, ExamResult, QuestionReview, SessionState
+from tutor.orchestration.common import EventDraft, TurnResult, log
+
+
+def _ask(state: SessionState) -> str:
+    q = state.questions[state.exam_current]
+    return f"Question {q.number} of {len(state.questions)}: {q.question}"
+
+
+def opening(*, state: SessionState, ctx: TutorContext, count: int) -> TurnResult:
+    state.questions = exam_agent.generate(state=state, ctx=ctx, count=count)
+    if not state.questions:
+        raise LLMOutputError("The tutor model returned an exam without questions; try again.")
+    name = f", {state.student.name}" if state.student.name else ""
+    reply = (
+        f"Hi{name}! This is a {len(state.questions)}-question exam on {state.subtopic}. "
+        "Answer each question as best you can; you'll see how you did at the end.\n\n" + _ask(state)
+    )
+    log(state, "tutor", reply)
+    mix = [q.difficulty for q in state.questions]
+    return TurnResult(state, reply, [EventDraft("Present", 0, {"question": 1, "mix": mix})])
+
+
+def draft(*, state: SessionState, ctx: TutorContext, message: str) -> AnswerMark:
+    return exam_agent.mark(question=state.questions[state.exam_current], answer=message, ctx=ctx)
+
+
+def apply(*, state: SessionState, mark: AnswerMark, answer: str) -> TurnResult:
+    q = state.questions[state.exam_current]
+    q.answer, q.verdict, q.rationale = answer, mark.verdict, mark.rationale
+    events = [
+        EventDraft("Check", state.exam_current, {"question": q.number, "verdict": mark.verdict})
+    ]
+    state.exam_current += 1
+    if state.exam_current >= len(state.questions):
+        result = finish(state=state, events=events)
+        reply = f"That was the last question. {_result_line(result)}"
+    else:
+        reply = "Thanks, your answer is noted.\n\n" + _ask(state)
+        events.append(EventDraft("Present", state.exam_current, {"question": q.number + 1}))
+    return TurnResult(state, reply, events)
+
+
+def end_early(*, state: SessionState) -> TurnResult:
+    events: list[EventDraft] = []
+    result = finish(state=state, events=events, ended_early=True)
+    reply = f"Exam ended. {_result_line(result)}"
+    log(state, "tutor", reply)
+    return TurnResult(state, reply, events)
+
+
+def _result_line(result: ExamResult) -> str:
+    return f"You scored {result.score:g} out of {result.total} ({result.percentage:g}%)."
+
+
+def finish(
+    *, state: SessionState, events: list[EventDraft], ended_early: bool = False
+) -> ExamResult:
+    result = compute_result(state)
+    state.exam_result, state.is_complete = result, True
+    events.append(
+        EventDraft(
+            "Advance",
+            min(state.exam_current, len(state.questions)),
+            {
+                "completed": True,
+                "ended_early": ended_early,
+                "score": result.score,
+                "total": result.total,
+            },
+        )
+    )
+    return result
+
+
+def compute_result(state: SessionState) -> ExamResult:
+    """Correct = 1, partial = 0.5, incorrect or unanswered = 0, out of the questions set."""
+    total = len(state.questions)
+    score = sum(EXAM_POINTS[q.verdict] for q in state.questions if q.verdict)
+    by_concept: dict[str, list[str]] = {}
+    for q in state.questions:
+        by_concept.setdefault(q.concept, []).append(q.verdict or "unanswered")
+    strengths = [c for c, v in by_concept.items() if all(x == "correct" for x in v)]
+    weak = [c for c, v in by_concept.items() if any(x != "correct" for x in v)]
+    unanswered = sum(1 for q in state.questions if q.verdict is None)
+    next_steps = [f"Review {c} in a teach_me session." for c in weak]
+    if unanswered:
+        next_steps.append(f"Answer all questions next time ({unanswered} left unanswered).")
+    if not weak:
+        next_steps.append("Great work: move on to the next subtopic.")
+    review = [
+        QuestionReview(
+            number=q.number,
+            question=q.question,
+            your_answer=q.answer,
+            verdict=q.verdict or "unanswered",
+            expected_answer=q.expected_answer,
+            rationale=q.rationale,
+        )
+        for q in state.questions
+    ]
+    return ExamResult(
+        score=score,
+        total=total,
+        percentage=round(score / total * 100, 1) if total else 0.0,
+        answered=total - unanswered,
+        review=review,
+        strengths=strengths,
+        weak_areas=weak,
+        next_steps=next_steps,
+    )

@@ -1,0 +1,71 @@
+"""Admin-managed `contents` rows: extra examples given to the tutor for a topic and grade."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shared.errors import NotFoundError
+from shared.models.entities import Content
+
+MAX_EXAMPLES = 5  # keeps the prompt bounded however many rows admins add
+
+
+def examples_for(*, db: Session, topics: list[str], grade: int) -> list[str]:
+    names = [t for t in topics if t]
+    if not names:
+        return []
+    rows = db.scalars(
+        select(Content.text)
+        .where(Content.topic.in_(names), Content.grade == grade)
+        .order_by(Content.id)
+        .limit(MAX_EXAMPLES)
+    ).all()
+    return list(rows)
+
+
+def list_contents(
+    *, db: Session, topic: str | None, grade: int | None, limit: int, offset: int
+) -> tuple[list[Content], int]:
+    clauses = []
+    if topic:
+        clauses.append(Content.topic == topic)
+    if grade is not None:
+        clauses.append(Content.grade == grade)
+    total = db.scalar(select(func.count()).select_from(Content).where(*clauses)) or 0
+    rows = db.scalars(
+        select(Content)
+        .where(*clauses)
+        .order_by(Content.topic, Content.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def get_content(*, db: Session, content_id: str) -> Content:
+    row = db.get(Content, content_id)
+    if row is None:
+        raise NotFoundError("Content not found.", code="content_not_found")
+    return row
+
+
+def create_content(*, db: Session, values: dict) -> Content:
+    row = Content(**values)
+    db.add(row)
+    db.commit()
+    return row
+
+
+def update_content(*, db: Session, content_id: str, changes: dict) -> Content:
+    row = get_content(db=db, content_id=content_id)
+    for key, value in changes.items():
+        setattr(row, key, value)
+    db.commit()
+    return row
+
+
+def delete_content(*, db: Session, content_id: str) -> None:
+    row = get_content(db=db, content_id=content_id)
+    db.delete(row)
+    db.commit()
