@@ -90,6 +90,8 @@ class DatabaseManager:
                 pool_pre_ping=True,
                 connect_args={"connect_timeout": settings.db_connect_timeout},
             )
+            if not settings.database_url and settings.database_secret_arn:
+                event.listen(engine, "do_connect", _credentials_from_secret(settings))
         logger.info("database engine created for %s", safe_url(url))
         return engine
 
@@ -110,6 +112,23 @@ class DatabaseManager:
             self._engine.dispose()
         self._engine = None
         self._session_factory = None
+
+
+def _credentials_from_secret(settings: Settings):
+    """A `do_connect` hook: every new connection logs in with the secret's current user and
+    password (cached for SECRETS_CACHE_SECONDS), not the ones in the engine's URL, which were
+    read when this process built the engine. So a warm container keeps connecting after the
+    database secret is rotated."""
+
+    def refresh(_dialect, _record, _cargs, cparams: dict) -> None:
+        from shared.secrets import get_secret_json
+
+        secret = get_secret_json(settings.database_secret_arn, settings=settings)
+        if secret.get("username") and secret.get("password"):
+            cparams["user"] = str(secret["username"])
+            cparams["password"] = str(secret["password"])
+
+    return refresh
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

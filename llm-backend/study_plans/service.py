@@ -8,13 +8,22 @@ bumping `version` when it replaces an earlier plan.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 from sqlalchemy import select
 
 from book_ingestion.guideline_schemas import StudyPlanRead
 from book_ingestion.services import job_lock_service
 from book_ingestion.services.guideline_review_service import get_row
-from book_ingestion.services.item_job import ItemJob, ItemOutcome, JobContext, error_text
+from book_ingestion.services.item_job import (
+    ItemJob,
+    ItemOutcome,
+    JobContext,
+    LeaseLostError,
+    error_text,
+    under_lease,
+)
 from database import session_scope
 from shared.errors import BadRequestError, NotFoundError
 from shared.jobs.messages import JobMessage
@@ -59,9 +68,14 @@ def get_study_plan(*, guideline_id: str) -> StudyPlanRead:
 
 
 def generate_study_plan(
-    *, guideline_id: str, force_regenerate: bool = False, job_id: str | None = None
+    *,
+    guideline_id: str,
+    force_regenerate: bool = False,
+    job_id: str | None = None,
+    guard: Callable[[], AbstractContextManager] = nullcontext,
 ) -> tuple[StudyPlanRead, bool]:
-    """The plan, and whether it was (re)generated now (False: the existing one returned)."""
+    """The plan, and whether it was (re)generated now (False: the existing one returned).
+    `guard` wraps the save (a job's lease: a swept bulk job saves nothing more)."""
     with session_scope() as session:
         guideline = get_row(session, guideline_id=guideline_id)
         row = _existing(session, guideline_id)
@@ -89,7 +103,8 @@ def generate_study_plan(
             plan, reasoning, revised = better.plan(), better.reasoning, True
     if verdict is not None:  # the review of the first draft, which feedback answers
         plan["review"] = {"rating": verdict.rating, "approved": verdict.approved}
-    return _save(guideline_id, plan, reasoning, feedback, revised), True
+    with guard():
+        return _save(guideline_id, plan, reasoning, feedback, revised), True
 
 
 def _save(guideline_id: str, plan: dict, reasoning: str, feedback: str, revised: bool):
@@ -156,7 +171,10 @@ class StudyPlanBulkJob(ItemJob):
                 guideline_id=guideline_id,
                 force_regenerate=bool(ctx.detail.get("force_regenerate")),
                 job_id=ctx.job_id,
+                guard=lambda: under_lease(ctx),
             )
+        except LeaseLostError:
+            raise
         except Exception as exc:
             message = error_text(exc)
             note = {"guideline_id": guideline_id, "status": "failed", "error": message}

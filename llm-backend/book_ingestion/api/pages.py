@@ -6,13 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Response, UploadFile
 
+from book_ingestion.api.upload_limit import UploadLimitRoute
 from book_ingestion.schemas import JobStarted, PageRead
 from book_ingestion.services import page_service
 from config import get_settings
 from shared.auth.dependencies import AdminUser
 from shared.errors import BadRequestError
 
-router = APIRouter(prefix="/admin/books/{book_id}/pages", tags=["pages"])
+router = APIRouter(
+    prefix="/admin/books/{book_id}/pages", tags=["pages"], route_class=UploadLimitRoute
+)
 PageNumber = Annotated[int, Path(ge=1, description="1-based page number")]
 
 
@@ -31,7 +34,7 @@ def bulk_upload(
         raise BadRequestError(
             f"{len(files)} files sent; at most {limit} per bulk upload.", code="too_many_files"
         )
-    uploads = [page_service.read_upload(name=f.filename, stream=f.file) for f in files]
+    uploads = [page_service.read_upload(name=f.filename, stream=f.file, keep=False) for f in files]
     return JobStarted(job_id=page_service.bulk_upload(book_id=book_id, uploads=uploads))
 
 

@@ -6,7 +6,7 @@ import json
 import re
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from book_ingestion.services import job_lock_service, keys
 from database import session_scope
 from shared.errors import NotFoundError
 from shared.models.base import utcnow
+from shared.models.entities import TeachingGuideline
 from shared.storage import get_blob_store
 
 MAX_SLUG_ATTEMPTS = 50
@@ -171,10 +172,15 @@ def book_detail(*, book_id: str) -> BookDetail:
 
 
 def delete_book(*, book_id: str) -> None:
-    """Removes every object under `books/{id}/`, then the rows (pages, jobs and guidelines go
-    with the book). Refused (409) while a job runs for the book."""
+    """Removes every object under `books/{id}/`, then the rows: pages, jobs and book_guidelines
+    go with the book (FK CASCADE); its synced teaching_guidelines (and their study plans) are
+    deleted here, since `teaching_guidelines.book_id` is a plain column and a deleted book's
+    guidelines must not stay in the curriculum. Refused (409) while a job runs for the book."""
     with session_scope() as session:
         book = get_book(session, book_id=book_id, lock=True)
         job_lock_service.ensure_no_active_job(session, book_id=book_id)
-        get_blob_store().delete_prefix(keys.book_prefix(book_id))
+        session.execute(delete(TeachingGuideline).where(TeachingGuideline.book_id == book_id))
         session.delete(book)
+        session.flush()
+        # Objects last: a failure above leaves the book whole; one here rolls the rows back.
+        get_blob_store().delete_prefix(keys.book_prefix(book_id))

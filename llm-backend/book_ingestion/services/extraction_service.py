@@ -23,7 +23,13 @@ from book_ingestion.services.guideline_store import (
     save,
     slug,
 )
-from book_ingestion.services.item_job import ItemJob, ItemOutcome, JobContext, error_text
+from book_ingestion.services.item_job import (
+    ItemJob,
+    ItemOutcome,
+    JobContext,
+    error_text,
+    under_lease,
+)
 from database import session_scope
 from shared.errors import BadRequestError
 from shared.jobs.messages import JobMessage
@@ -190,35 +196,36 @@ class ExtractionJob(ItemJob):
     def setup(self, ctx: JobContext) -> None:
         with session_scope() as session:
             book = session.get(Book, ctx.book_id)
-            self.book = {"subject": book.subject, "grade": book.grade, "board": book.board}
-        self.state = load_state(ctx.book_id)
+            ctx.extra["book"] = {"subject": book.subject, "grade": book.grade, "board": book.board}
+        ctx.extra["state"] = load_state(ctx.book_id)
 
     def process(self, ctx: JobContext, item: int) -> ItemOutcome:
+        state: ExtractionState = ctx.extra["state"]
         page_id = ctx.detail["page_ids"][item - 1]
         with session_scope() as session:
             page = session.get(BookPage, page_id)
             if page is None:
                 return ItemOutcome(error="page was deleted")
             number, text_key = page.page_number, page.text_s3_key
-        if number <= self.state.last_page:
+        if number <= state.last_page:
             return ItemOutcome()  # saved before an interruption; its checkpoint was lost
         try:
             if not text_key:
                 raise ValueError("the page has no text")
             text = get_blob_store().get(text_key).decode()
             new, touched, note = extract_page(
-                self.state, book=self.book, page_number=number, text=text, job_id=ctx.job_id
+                state, book=ctx.extra["book"], page_number=number, text=text, job_id=ctx.job_id
             )
+            outcome = ItemOutcome(note=note)
         except Exception as exc:
-            new = self.state.model_copy(deep=True)
+            new = state.model_copy(deep=True)
             new.last_page = number
             new.failed_pages.append(number)
-            save(ctx.book_id, new, shards=[])
-            self.state = new
-            return ItemOutcome(error=error_text(exc), page=number)
-        save(ctx.book_id, new, shards=touched)
-        self.state = new
-        return ItemOutcome(note=note)
+            touched, outcome = [], ItemOutcome(error=error_text(exc), page=number)
+        with under_lease(ctx):
+            save(ctx.book_id, new, shards=touched)
+        ctx.extra["state"] = new
+        return outcome
 
 
 run_extraction = ExtractionJob()

@@ -18,7 +18,7 @@ from book_ingestion.services.guideline_store import (
     save,
     slug,
 )
-from book_ingestion.services.item_job import ItemJob, ItemOutcome, JobContext
+from book_ingestion.services.item_job import ItemJob, ItemOutcome, JobContext, under_lease
 from database import session_scope
 from shared.errors import ConflictError
 from shared.jobs.messages import JobMessage
@@ -154,7 +154,8 @@ class FinalizationJob(ItemJob):
             book = session.get(Book, ctx.book_id)
             info = {"subject": book.subject, "grade": book.grade, "board": book.board}
         new, note = finalize(load_state(ctx.book_id), book=info, job_id=ctx.job_id)
-        save(ctx.book_id, new)
+        with under_lease(ctx):
+            save(ctx.book_id, new)
         return ItemOutcome(note=note)
 
 

@@ -74,12 +74,23 @@ def check_image(data: bytes, *, name: str) -> str:
     return fmt
 
 
+_PNG_MODES = ("1", "L", "LA", "RGB", "RGBA", "P", "I;16")
+
+
 def to_png(data: bytes) -> bytes:
-    """Converts an accepted image (first frame) to PNG, keeping transparency and greyscale."""
+    """Converts an accepted image (first frame) to PNG, keeping transparency and greyscale.
+    A single-frame PNG in a mode PNG keeps is returned as is: re-encoding it would only cost
+    a full decode and zlib pass per page (most of a bulk OCR job's CPU time)."""
     with _open(data) as image:
+        if image.format == "PNG" and image.mode in _PNG_MODES and not _animated(image):
+            return data
         image.load()
-        if image.mode not in ("1", "L", "LA", "RGB", "RGBA", "P", "I;16"):
+        if image.mode not in _PNG_MODES:
             image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
         out = io.BytesIO()
         image.save(out, format="PNG", optimize=False)
         return out.getvalue()
+
+
+def _animated(image: Image.Image) -> bool:
+    return bool(getattr(image, "is_animated", False))

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +49,25 @@ class JobContext:
     detail: dict
     total: int
     first_item: int
+    lease: str = ""
+    # Per-run working state. A job class is one shared instance and the local dispatcher runs
+    # jobs of different books at once, so nothing per-run may live on `self`.
     extra: dict = field(default_factory=dict)
+
+
+class LeaseLostError(Exception):
+    """The job was taken away (swept as stale) while an item ran."""
+
+
+@contextmanager
+def under_lease(ctx: JobContext) -> Iterator[None]:
+    """For an item's writes outside the checkpoint (guideline files): a lease-checked UPDATE
+    holds the job row until the block ends, so a worker swept mid-item writes nothing (it
+    raises LeaseLostError and stops) and the sweeper waits for a write already under way."""
+    with session_scope() as session:
+        if not job_lock_service.checkpoint(session, job_id=ctx.job_id, lease=ctx.lease):
+            raise LeaseLostError(ctx.job_id)
+        yield
 
 
 def error_text(exc: BaseException) -> str:
@@ -86,6 +105,7 @@ class ItemJob:
                 detail=json.loads(job.progress_detail or "{}"),
                 total=job.total_items or 0,
                 first_item=(job.last_completed_item or 0) + 1,
+                lease=lease,
             )
             counts = [job.completed_items, job.failed_items]
         interval = get_settings().job_heartbeat_seconds
@@ -118,10 +138,17 @@ class ItemJob:
                 return "out_of_time"
             started = True
             with session_scope() as session:
-                job_lock_service.checkpoint(
+                alive = job_lock_service.checkpoint(
                     session, job_id=ctx.job_id, lease=lease, current_item=item
                 )
-            result = self.process(ctx, item)
+            if not alive:
+                hb.lost.set()
+                return "lost"
+            try:
+                result = self.process(ctx, item)
+            except LeaseLostError:
+                hb.lost.set()
+                return "lost"
             if result.error:
                 counts[1] += 1
                 entry = {"item": item, "error": result.error}

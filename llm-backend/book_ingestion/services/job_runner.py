@@ -159,26 +159,37 @@ class Run:
         outcome = "done"
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="ocr") as pool:
             started_any = False
-            while todo or inflight:
-                if heartbeat.lost.is_set():
-                    outcome = "lost"
-                    break
+
+            def refill() -> None:
+                nonlocal started_any
                 while (
                     todo
                     and len(inflight) < self.concurrency
                     and (self.has_time() or not started_any)
+                    and not heartbeat.lost.is_set()
                 ):
                     item = todo.popleft()
                     args = (item, self.page_ids[item - 1], self.book, self.job_id)
                     inflight[pool.submit(_ocr_item, *args)] = item
                     started_any = True
+
+            while todo or inflight:
+                if heartbeat.lost.is_set():
+                    outcome = "lost"
+                    break
+                refill()
                 if not inflight:
                     outcome = "out_of_time"
                     break
                 finished, _ = wait(inflight, timeout=1.0, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    inflight.pop(future)
-                    if not self.checkpoint(future.result(), set(inflight.values())):
+                results = [(inflight.pop(future), future.result()) for future in finished]
+                # Refill the freed slots before the (serial) checkpoints, so the model calls
+                # stay `concurrency` deep while this thread writes outputs and progress.
+                refill()
+                for _item, result in sorted(results, key=lambda r: r[0]):
+                    if heartbeat.lost.is_set():
+                        break
+                    if not self.checkpoint(result, set(inflight.values())):
                         heartbeat.lost.set()
                 if heartbeat.lost.is_set():
                     outcome = "lost"

@@ -28,14 +28,25 @@ PAGES = BookPage.__table__
 @dataclass(frozen=True)
 class Upload:
     name: str
-    data: bytes
+    data: bytes | None
     fmt: str
+    # Bulk uploads keep only the (spooled) request file and read it again when storing, so a
+    # 200-file upload does not hold every image in memory at once.
+    stream: BinaryIO | None = None
+
+    def content(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        self.stream.seek(0)
+        return self.stream.read()
 
 
-def read_upload(*, name: str | None, stream: BinaryIO) -> Upload:
+def read_upload(*, name: str | None, stream: BinaryIO, keep: bool = True) -> Upload:
+    """Reads and checks one upload; `keep=False` drops the bytes after the check."""
     name = name or "upload"
     data = images.read_limited(stream, name=name, limit=get_settings().max_upload_bytes)
-    return Upload(name=name, data=data, fmt=images.check_image(data, name=name))
+    fmt = images.check_image(data, name=name)
+    return Upload(name=name, data=data, fmt=fmt) if keep else Upload(name, None, fmt, stream)
 
 
 def natural_key(name: str) -> list:
@@ -90,7 +101,7 @@ def upload_page(*, book_id: str, upload: Upload) -> PageRead:
         book = book_service.get_book(session, book_id=book_id)
         job_lock_service.ensure_no_active_job(session, book_id=book_id)
         subject, grade = book.subject, book.grade
-    png = images.to_png(upload.data)
+    png = images.to_png(upload.content())
     text = ocr_service.ocr_page(png=png, subject=subject, grade=grade)
     store = get_blob_store()
     written: list[str] = []
@@ -157,7 +168,7 @@ def bulk_upload(*, book_id: str, uploads: list[Upload]) -> str:
                 session.flush()
                 page_ids.append(page.id)
                 written.append(key)
-                store.put(key, upload.data, content_type=f"image/{upload.fmt.lower()}")
+                store.put(key, upload.content(), content_type=f"image/{upload.fmt.lower()}")
             job.progress_detail = json_detail(page_ids=page_ids, first_page=first)
             job_id = job.id
     except BaseException:
@@ -240,9 +251,8 @@ def delete_page(*, book_id: str, number: int) -> None:
         book_service.get_book(session, book_id=book_id, lock=True)
         job_lock_service.ensure_no_active_job(session, book_id=book_id)
         target = _page(session, book_id, number)
-        for key in (target.image_s3_key, target.text_s3_key, target.original_s3_key):
-            if key:
-                store.delete(key)
+        removed = (target.image_s3_key, target.text_s3_key, target.original_s3_key)
+        moves: list[tuple[str, str]] = []
         session.delete(target)
         session.flush()
         for page in _pages(session, book_id):
@@ -253,8 +263,7 @@ def delete_page(*, book_id: str, number: int) -> None:
                 key = getattr(page, column)
                 moved = _moved_key(key, book_id, old, new)
                 if key and moved != key:
-                    store.copy(key, moved)
-                    store.delete(key)
+                    moves.append((key, moved))
                     setattr(page, column, moved)
         # Two steps, so the unique (book_id, page_number) never sees two equal numbers.
         later = (PAGES.c.book_id == book_id) & (PAGES.c.page_number > number)
@@ -265,3 +274,12 @@ def delete_page(*, book_id: str, number: int) -> None:
             .where(PAGES.c.book_id == book_id, PAGES.c.page_number < 0)
             .values(page_number=-PAGES.c.page_number)
         )
+        # Objects change only once every row change has succeeded (a database error above
+        # leaves files and rows as they were); in page order, so each copy lands on a key
+        # whose object was already deleted or moved down.
+        for key in removed:
+            if key:
+                store.delete(key)
+        for key, moved in moves:
+            store.copy(key, moved)
+            store.delete(key)

@@ -110,7 +110,9 @@ def llm_calls(
     _admin: AdminUser,
     db: DbSession,
     component: str | None = None,
-    outcome: str | None = None,
+    # A typo in the filter is a 422, not an empty list that looks like "no failures".
+    outcome: Literal["ok", "retried", "unavailable", "timeout", "output_error", "error"]
+    | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     since_hours: Annotated[int, Query(ge=1, le=24 * 90)] = 24,
 ):

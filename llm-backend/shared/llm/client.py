@@ -27,6 +27,8 @@ from shared.observability.logging import get_logger
 
 T = TypeVar("T", bound=BaseModel)
 OUTPUT_ATTEMPTS = 2  # an invalid structured answer is retried once
+# Latency clock; a seam so tests can check recorded latency exactly instead of timing calls.
+_clock = time.monotonic
 
 
 @overload
@@ -75,16 +77,23 @@ def complete(
         session_id=session_id,
         job_id=job_id,
     )
-    started = time.monotonic()
+    started = _clock()
     try:
         result = _attempt_until_done(target.provider, request, output, record, settings)
         record.outcome = "ok" if record.attempts == 1 else "retried"
         return result
     except (LLMUnavailableError, LLMOutputError, LLMRequestError) as exc:
-        record.error_message = exc.message
+        if record.outcome == "ok":  # refused before any attempt (no API key, unknown provider)
+            record.outcome = "error"
+        record.error_message = record.error_message or exc.message
+        raise
+    except Exception as exc:
+        # A bug or an SDK error we do not map: the call still failed and is logged as such.
+        record.outcome = "error"
+        record.error_message = f"unexpected {type(exc).__name__}"
         raise
     finally:
-        record.latency_ms = round((time.monotonic() - started) * 1000)
+        record.latency_ms = round((_clock() - started) * 1000)
         recorder.save(record)
 
 
@@ -108,9 +117,17 @@ def _attempt_until_done(provider_name, request, output, record, settings):
             continue
         except PermanentProviderError as exc:
             record.outcome = "error"
+            # The provider's own words (which can quote a masked key or the request) go to the
+            # admin-only call log and the server log; the caller gets only the safe summary.
+            record.error_message = f"{exc}: {exc.detail}" if exc.detail else str(exc)
+            get_logger().warning(
+                "llm request refused",
+                extra={"component": record.component, "why": record.error_message},
+            )
             raise LLMRequestError(
                 f"The {record.provider} model '{record.model}' refused the request for "
-                f"'{record.component}': {exc}"
+                f"'{record.component}': {exc}. An admin can check the key and model at "
+                "/admin/llm-config."
             ) from exc
         record.add_usage(response.input_tokens, response.output_tokens)
         if output is None:

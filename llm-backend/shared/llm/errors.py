@@ -25,15 +25,15 @@ class LLMUnavailableError(ServiceUnavailableError):
     code = "llm_unavailable"
 
 
-class LLMOutputError(AppError):
+# Every model failure is a failing dependency to the client (503): the request itself was
+# fine and nothing was stored; the code tells an unusable answer from a refused request.
+class LLMOutputError(ServiceUnavailableError):
     """The model's answer did not match the required structure, even after a retry."""
 
-    status_code = 502
     code = "llm_output_invalid"
 
 
-class LLMRequestError(AppError):
+class LLMRequestError(ServiceUnavailableError):
     """The provider refused the request itself (bad key, unknown model): retrying cannot help."""
 
-    status_code = 502
     code = "llm_request_rejected"

@@ -73,4 +73,9 @@ class TransientProviderError(Exception):
 
 
 class PermanentProviderError(Exception):
-    """Retrying cannot help: authentication, bad request, unknown model."""
+    """Retrying cannot help: authentication, bad request, unknown model. The message is ours and
+    safe to show; `detail` is the provider's own text, kept for logs and the admin call log."""
+
+    def __init__(self, message: str, *, detail: str | None = None):
+        super().__init__(message)
+        self.detail = detail

@@ -135,7 +135,7 @@ def add_column_sql(column: Column, conn: Connection) -> str:
         column.type.compile(dialect=conn.dialect),
     ]
     default = default_sql(column, conn)
-    if default is not None:
+    if default is not None and not _sqlite_refuses_default(default, conn):
         parts.append(f"DEFAULT {default}")
     # SQLite cannot add a UNIQUE column; there the uniqueness comes only from create_all.
     if column.unique and conn.dialect.name != "sqlite":
@@ -147,3 +147,16 @@ def add_column_sql(column: Column, conn: Connection) -> str:
             ref += f" ON DELETE {fk.ondelete}"
         parts.append(ref)
     return " ".join(parts)
+
+
+# SQLite's ADD COLUMN takes only constant defaults. Such a column is added without its default
+# and its existing rows are backfilled with the expression (ensure_columns); new rows get the
+# value from the model's Python-side default.
+_SQLITE_NON_CONSTANT = ("CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME")
+
+
+def _sqlite_refuses_default(default: str, conn: Connection) -> bool:
+    if conn.dialect.name != "sqlite":
+        return False
+    expression = default.strip().upper()
+    return expression in _SQLITE_NON_CONSTANT or expression.startswith("(")

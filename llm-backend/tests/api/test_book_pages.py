@@ -340,6 +340,31 @@ def test_delete_book_removes_every_object_and_row(auth_client, storage, fake_llm
     )
     wait_jobs_idle()
     other = auth_client.post("/admin/books", json={**BOOK, "grade": 6}, headers=ADMIN).json()["id"]
+    get_blob_store().put(f"books/{book_id}/guidelines/index.json", b"{}", content_type="x/y")
+    with db.begin() as conn:
+        for gid, owner in (("g-deleted", book_id), ("g-kept", other)):
+            conn.execute(
+                text(
+                    "INSERT INTO teaching_guidelines (id, book_id, country, board, grade, "
+                    "subject, status, review_status) VALUES (:id, :b, 'India', 'CBSE', 5, "
+                    "'Mathematics', 'pending_review', 'APPROVED')"
+                ),
+                {"id": gid, "b": owner},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO study_plans (id, guideline_id, plan_json) VALUES (:id, :g, '{}')"
+                ),
+                {"id": f"plan-{gid}", "g": gid},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO book_guidelines (id, book_id, guideline_s3_key, status, "
+                "review_status, version) VALUES ('bg-1', :b, 'k', 'pending_review', "
+                "'TO_BE_REVIEWED', 1)"
+            ),
+            {"b": book_id},
+        )
 
     response = auth_client.delete(f"/admin/books/{book_id}", headers=ADMIN)
 
@@ -352,7 +377,12 @@ def test_delete_book_removes_every_object_and_row(auth_client, storage, fake_llm
                 "SELECT count(*) FROM books WHERE id = :b",
                 "SELECT count(*) FROM book_pages WHERE book_id = :b",
                 "SELECT count(*) FROM book_jobs WHERE book_id = :b",
+                "SELECT count(*) FROM book_guidelines WHERE book_id = :b",
+                "SELECT count(*) FROM teaching_guidelines WHERE book_id = :b",
+                "SELECT count(*) FROM study_plans WHERE guideline_id = 'g-deleted'",
+                "SELECT count(*) FROM teaching_guidelines WHERE id = 'g-kept'",
+                "SELECT count(*) FROM study_plans WHERE guideline_id = 'g-kept'",
             )
         ]
-    assert counts == [0, 0, 0]
+    assert counts == [0, 0, 0, 0, 0, 0, 1, 1]
     assert auth_client.get(f"/admin/books/{book_id}", headers=ADMIN).status_code == 404

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from book_ingestion.models.database import BookJob
@@ -283,3 +284,27 @@ def test_bulk_study_plans_run_as_a_job_with_per_guideline_results(
         headers=ADMIN,
     )
     assert (mixed.status_code, mixed.json()["error"]["code"]) == (400, "mixed_books")
+
+
+def test_a_swept_bulk_study_plan_job_saves_nothing_more(auth_client, local_storage, fake_llm):
+    from book_ingestion.services import job_lock_service
+    from book_ingestion.services.item_job import JobContext, LeaseLostError
+    from shared.jobs.dispatch import set_dispatcher
+    from study_plans import service as study_plan_service
+    from tests.integration.test_book_jobs import HeldDispatcher, _age_heartbeat, _sweep
+
+    set_dispatcher(HeldDispatcher())
+    book_id = make_book(pages=1)
+    gid = _guideline(book_id=book_id)
+    job_id = study_plan_service.start_bulk(guideline_ids=[gid], force_regenerate=False)
+    lease = job_lock_service.claim(job_id=job_id, handoff=None)
+    _age_heartbeat(job_id, 3600)
+    assert _sweep(book_id) == [job_id]
+    fake_llm.push(plan_reply("late"), review_reply(True))
+    ctx = JobContext(job_id, book_id, "study_plan_bulk", {"guideline_ids": [gid]}, 1, 1)
+    ctx.lease = lease
+
+    with pytest.raises(LeaseLostError):
+        study_plan_service.run_study_plan_bulk.process(ctx, 1)
+
+    assert auth_client.get(f"/admin/guidelines/{gid}/study-plan", headers=ADMIN).status_code == 404

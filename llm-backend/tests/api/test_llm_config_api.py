@@ -193,6 +193,12 @@ def test_llm_calls_rejects_bad_limits(auth_client):
     assert response.json()["error"]["message"].startswith("query.limit:")
 
 
+def test_llm_calls_rejects_an_unknown_outcome_filter(auth_client):
+    response = auth_client.get("/api/admin/llm-calls?outcome=failed", headers=ADMIN)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"].startswith("query.outcome:")
+
+
 def test_admin_page_shell_is_served(auth_client):
     response = auth_client.get("/admin/llm-config")
     assert response.status_code == 200

@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from database import session_scope
-from shared.models.entities import LLMConfig
+from shared.models.base import utcnow
+from shared.models.entities import LLMCall, LLMConfig
 from tests.api.conftest import build_test_app
 from tests.support.auth import KEY, claims, sign
 from tests.support.live_server import LiveServer
@@ -82,6 +83,20 @@ def test_bad_and_non_admin_tokens_show_an_error(live_url, browser_page):
 
 
 def test_page_fits_a_phone_screen(live_url, browser_page):
+    with session_scope() as session:
+        session.add(
+            LLMCall(
+                component="book_ingestion",
+                provider="openai",
+                model="gpt-5.2",
+                started_at=utcnow(),
+                latency_ms=123456,
+                input_tokens=1234567,
+                output_tokens=765432,
+                attempts=1,
+                outcome="ok",
+            )
+        )
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_url}/admin/llm-config")
@@ -91,5 +106,10 @@ def test_page_fits_a_phone_screen(live_url, browser_page):
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 390  # no sideways scrolling of the page itself
     save = page.locator('tr[data-component="tutor"] button.save')
-    box = save.bounding_box()
-    assert box is not None and box["x"] + box["width"] <= 390
+    # Every call total is on screen, not hidden in a table that scrolls sideways.
+    totals = page.locator("#totals-table tbody td")
+    expect(totals).to_have_text(
+        ["book_ingestion", "1", "0.0%", "123456", "123456", "1234567 / 765432"]
+    )
+    for box in [save.bounding_box()] + [totals.nth(i).bounding_box() for i in range(6)]:
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390

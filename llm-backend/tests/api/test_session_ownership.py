@@ -85,3 +85,82 @@ def test_anonymous_sessions_when_allowed(auth_client, sessions, allow_anonymous)
     assert get(auth_client, sessions["a"]).json() == NOT_FOUND
     assert get(auth_client, sessions["a"], B).json() == NOT_FOUND
     assert get(auth_client, sessions["a"], A).status_code == 200
+
+
+# --- every session route of the real app -------------------------------------------------
+
+
+def _session_routes() -> list[tuple[str, str]]:
+    """(method, path) of every app route that takes a `session_id`, from the route table, so a
+    route the tutor adds later is covered without editing this file."""
+    from main import create_app
+    from tests.api.test_route_protection import app_routes
+
+    routes = []
+    for route in app_routes(create_app()):
+        if "{session_id}" in route.path:
+            routes.extend((method, route.path) for method in sorted(route.methods or ()))
+    return routes
+
+
+def test_every_session_route_loads_the_session_through_the_ownership_check():
+    from fastapi.routing import APIRoute
+
+    from main import create_app
+    from shared.auth.dependencies import get_owned_session
+    from tests.api.test_route_protection import _calls, app_routes
+
+    missing = [
+        f"{sorted(route.methods)} {route.path}"
+        for route in app_routes(create_app())
+        if "{session_id}" in route.path
+        and isinstance(getattr(route, "original_route", route), APIRoute)
+        and get_owned_session not in set(_calls(route.dependant))
+    ]
+    assert missing == []
+    assert len(_session_routes()) >= 8  # the check above did look at the tutor's routes
+
+
+def test_another_user_and_an_anonymous_caller_get_404_on_every_session_route(
+    auth_client, fake_llm, allow_anonymous
+):
+    from sqlalchemy import func, select
+
+    from shared.models.entities import Event
+    from tests.support.tutor import STUDENT_A, STUDENT_B, add_guideline
+
+    created = auth_client.post(
+        "/sessions", json={"guideline_id": add_guideline(), "mode": "teach_me"}, headers=STUDENT_A
+    )
+    assert created.status_code == 201, created.json()
+    sid = created.json()["session_id"]
+
+    def snapshot() -> tuple:
+        with session_scope() as db:
+            row = db.get(Session, sid)
+            events = db.scalar(
+                select(func.count()).select_from(Event).where(Event.session_id == sid)
+            )
+            return (row.state_json, row.state_version, row.is_paused, row.updated_at, events)
+
+    before, model_calls = snapshot(), len(fake_llm.requests)
+    routes = _session_routes()
+    assert {path for _, path in routes} >= {
+        "/sessions/{session_id}",
+        "/sessions/{session_id}/step",
+        "/sessions/{session_id}/pause",
+        "/sessions/{session_id}/resume",
+        "/sessions/{session_id}/end-exam",
+        "/sessions/{session_id}/end-clarify",
+        "/sessions/{session_id}/replay",
+        "/sessions/{session_id}/summary",
+    }
+    for method, path in routes:
+        url = path.replace("{session_id}", sid)
+        body = {"message": "let me in"} if method in ("POST", "PUT", "PATCH") else None
+        for who, headers in (("user B", STUDENT_B), ("anonymous", {})):
+            response = auth_client.request(method, url, json=body, headers=headers)
+            assert (response.status_code, response.json()) == (404, NOT_FOUND), (who, method, url)
+    assert snapshot() == before
+    assert len(fake_llm.requests) == model_calls  # nobody's request reached the model
+    assert auth_client.get(f"/sessions/{sid}", headers=STUDENT_A).status_code == 200

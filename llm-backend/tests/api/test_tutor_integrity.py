@@ -91,6 +91,17 @@ def test_model_failure_leaves_session_exactly_as_before(auth_client, fake_llm):
     assert r.status_code == 200 and r.json()["state"]["turns"] == 1
 
 
+def test_unusable_model_output_is_a_503_and_changes_nothing(auth_client, fake_llm):
+    gid = add_guideline()
+    sid = _create(auth_client, gid)
+    before = _snapshot(sid)
+    fake_llm.push(*[Reply("not json", for_schema="TeachTurn") for _ in range(2)])
+    r = auth_client.post(f"/sessions/{sid}/step", json={"message": "2/4"}, headers=STUDENT_A)
+    assert r.status_code == 503
+    assert r.json()["error"]["code"] == "llm_output_invalid"
+    assert _snapshot(sid) == before
+
+
 def test_safety_failure_fails_the_turn_closed(auth_client, fake_llm):
     gid = add_guideline()
     sid = _create(auth_client, gid)
@@ -126,6 +137,12 @@ def test_only_one_paused_session_per_subtopic(auth_client, fake_llm):
         "/sessions", json={"guideline_id": gid, "mode": "teach_me"}, headers=STUDENT_A
     )
     assert r.json()["paused_session_id"] == first
+    r = auth_client.get(f"/sessions/resumable?guideline_id={gid}", headers=STUDENT_A)
+    assert r.json()["session"]["id"] == first and r.json()["session"]["state"]["is_paused"]
+    # Another student's paused session is never offered; a missing guideline_id is a 422.
+    r = auth_client.get(f"/sessions/resumable?guideline_id={gid}", headers=STUDENT_B)
+    assert r.json() == {"session": None}
+    assert auth_client.get("/sessions/resumable", headers=STUDENT_A).status_code == 422
 
 
 @pytest.mark.parametrize(

@@ -123,6 +123,14 @@ def test_clarify_doubts_flow(auth_client, fake_llm):
             select(Event.node).where(Event.session_id == sid).order_by(Event.created_at)
         ).all()
     assert nodes == ["Present", "Present", "Check", "Present", "Advance"]
+    summary = auth_client.get(f"/sessions/{sid}/summary", headers=STUDENT_A).json()
+    assert (summary["turns"], summary["is_complete"], summary["exam_result"]) == (2, True, None)
+    assert summary["concepts_discussed"] == ["equivalent fractions", "simplifying"]
+    # A clarify session counts as studying the subtopic but reaches none of the plan.
+    card = auth_client.get("/sessions/report-card", headers=STUDENT_A).json()
+    sub = card["subjects"][0]["topics"][0]["subtopics"][0]
+    assert (sub["guideline_id"], sub["coverage"], sub["latest_exam"]) == (gid, 0.0, None)
+    assert sub["last_studied"] is not None and sub["paused_session_id"] is None
 
 
 def test_clarify_closes_when_student_is_done(auth_client, fake_llm):

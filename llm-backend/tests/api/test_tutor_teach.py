@@ -75,7 +75,11 @@ def test_teach_me_full_flow(auth_client, fake_llm):
     prompts = [
         r.body for r in fake_llm.requests if r.schema and "verdict" in r.schema["properties"]
     ]
-    assert "strategy: hint" in json.dumps(prompts[2])
+    assert "strategy: hint (give one concrete hint" in json.dumps(prompts[2])
+    # The tutor is told which misconceptions it has seen, so it can name a recurring one.
+    assert "Seen so far: none so far." in json.dumps(prompts[1])
+    assert 'Seen so far: \\"bigger denominator bigger\\" (1 time).' in json.dumps(prompts[2])
+    assert "(2 times, recurring)" in json.dumps(prompts[3])
 
     # Pause, then resume restores the whole conversation.
     r = auth_client.post(f"/sessions/{sid}/pause", headers=STUDENT_A)

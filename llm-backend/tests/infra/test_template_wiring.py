@@ -94,8 +94,11 @@ def test_functions_get_exactly_their_settings_and_no_secret_values(cfn_template)
     assert api == {
         **SHARED_VARIABLES,
         "DB_HOST": {"Fn::If": ["UseRdsProxy", PROXY_ENDPOINT, CLUSTER_ENDPOINT]},
+        "STORAGE_BACKEND": "s3",
         "S3_BUCKET": {"Ref": "BookAssetsBucket"},
+        "JOB_DISPATCH": "sqs",
         "SQS_QUEUE_URL": {"Ref": "JobQueue"},
+        "MAX_UPLOAD_BYTES": "4194304",
         "COGNITO_REGION": {"Ref": "AWS::Region"},
         "COGNITO_USER_POOL_ID": {"Ref": "UserPool"},
         "COGNITO_APP_CLIENT_ID": {"Ref": "UserPoolClient"},
@@ -108,7 +111,9 @@ def test_functions_get_exactly_their_settings_and_no_secret_values(cfn_template)
     assert worker == {
         **SHARED_VARIABLES,
         "DB_HOST": CLUSTER_ENDPOINT,
+        "STORAGE_BACKEND": "s3",
         "S3_BUCKET": {"Ref": "BookAssetsBucket"},
+        "JOB_DISPATCH": "sqs",
         "SQS_QUEUE_URL": {"Ref": "JobQueue"},
         "LLM_API_KEYS_SECRET_ARN": {"Ref": "LlmApiKeysSecret"},
     }
@@ -123,7 +128,8 @@ def test_function_environment_parses_as_settings(cfn_template, monkeypatch):
     """With placeholder values for what CloudFormation resolves, each function's variables
     load into Settings as the types config.py expects."""
     placeholders = {
-        "ENVIRONMENT": "production",
+        # The laxest stage: development would fall back to local auth without a Cognito pool.
+        "ENVIRONMENT": "development",
         "LOG_LEVEL": "INFO",
         "DATABASE_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
         "DB_HOST": "tutor-proxy.proxy-abc.us-east-1.rds.amazonaws.com",
@@ -135,14 +141,16 @@ def test_function_environment_parses_as_settings(cfn_template, monkeypatch):
         "COGNITO_JWKS_URL": "https://cognito-idp.us-east-1.amazonaws.com/x/.well-known/jwks.json",
         "LLM_API_KEYS_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:llm",
     }
+    loaded = {}
     for name in FUNCTIONS:
         env = {
             key: value if isinstance(value, str) else placeholders[key]
             for key, value in _env(cfn_template, name).items()
         }
         with monkeypatch.context() as mp:
-            # The session's test database URL is in the environment; Lambda has none.
-            mp.delenv("DATABASE_URL", raising=False)
+            # The test run's own settings are in the environment; Lambda has none of them.
+            for key in SETTINGS_VARIABLES:
+                mp.delenv(key, raising=False)
             for key, value in env.items():
                 mp.setenv(key, value)
             settings = Settings(_env_file=None)
@@ -150,6 +158,27 @@ def test_function_environment_parses_as_settings(cfn_template, monkeypatch):
         assert settings.db_pool_timeout == 10 and settings.db_sslmode == "require"
         assert settings.database_url is None
         assert settings.database_secret_arn == placeholders["DATABASE_SECRET_ARN"]
+        loaded[name] = settings
+
+    # What the storage and job code reads: the API and the worker keep book files in the
+    # bucket and send jobs (and continuations) to the queue; nothing falls back to the
+    # container's local disk or an in-process executor.
+    for name in ("ApiFunction", "WorkerFunction"):
+        settings = loaded[name]
+        assert settings.effective_storage_backend == "s3", name
+        assert settings.s3_bucket == placeholders["S3_BUCKET"], name
+        assert settings.effective_job_dispatch == "sqs", name
+        assert settings.sqs_queue_url == placeholders["SQS_QUEUE_URL"], name
+    # The API verifies the pool's tokens, never the local development issuer.
+    api = loaded["ApiFunction"]
+    # Lambda's 6 MB request limit applies to the base64-encoded body: an image the API accepts
+    # must fit, with room left for the rest of the multipart body and the event.
+    assert api.max_upload_bytes * 4 / 3 < 6 * 1000 * 1000 - 256 * 1024
+    assert api.effective_auth_mode == "cognito"
+    assert api.cognito_issuer == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123"
+    # A worker stops taking items while enough of its invocation is left to finish them.
+    worker_timeout = _function(cfn_template, "WorkerFunction")["Timeout"]
+    assert 0 < loaded["WorkerFunction"].job_time_margin_seconds < worker_timeout / 2
 
 
 def test_job_queue_visibility_dead_letter_queue_and_worker_trigger(cfn_template):

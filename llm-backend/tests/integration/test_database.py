@@ -78,3 +78,61 @@ def test_password_never_reaches_the_logs(db, monkeypatch, caplog):
         get_db_manager().health_check()
     assert caplog.records, "the engine creation and failed check are logged"
     assert all("hunter2" not in r.getMessage() for r in caplog.records)
+
+
+def test_new_connections_use_the_rotated_database_secret(db, app_database_url, monkeypatch):
+    """In AWS the URL is built from the secret once per container; after a rotation, new
+    connections must log in with the secret's current credentials. Under the test server's
+    trust authentication a changed password proves nothing, so the rotation changes the user."""
+    import json
+
+    import boto3
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import use_database
+    from tests.support.aws import REGION, mocked_aws
+
+    target = make_url(app_database_url)
+    rotated_user = "tutor_rotated_login"
+    with db.connect() as conn:
+        conn.execute(text(f"DROP ROLE IF EXISTS {rotated_user}"))
+        conn.execute(text(f"CREATE ROLE {rotated_user} LOGIN PASSWORD 'second'"))
+        conn.commit()
+    try:
+        with mocked_aws(monkeypatch):
+            secrets_client = boto3.client("secretsmanager", region_name=REGION)
+            secret = {
+                "username": target.username,
+                "password": target.password or "first",
+                "host": "writer.cluster-abc.us-east-1.rds.amazonaws.com",
+                "port": target.port or 5432,
+                "dbname": target.database,
+            }
+            arn = secrets_client.create_secret(Name="tutor/db", SecretString=json.dumps(secret))[
+                "ARN"
+            ]
+            monkeypatch.setenv("DATABASE_SECRET_ARN", arn)
+            monkeypatch.setenv("DB_HOST", target.host)
+            monkeypatch.setenv("DB_SSLMODE", "disable")
+            monkeypatch.setenv("SECRETS_CACHE_SECONDS", "0")
+            use_database(None)
+            engine = get_db_manager().engine
+
+            with engine.connect() as conn:
+                before = conn.execute(text("SELECT current_user")).scalar_one()
+            rotated = {**secret, "username": rotated_user, "password": "second"}
+            secrets_client.put_secret_value(SecretId=arn, SecretString=json.dumps(rotated))
+            engine.dispose()  # the pooled connection ends; the next one logs in anew
+            with engine.connect() as conn:
+                after = conn.execute(text("SELECT current_user")).scalar_one()
+            assert engine is get_db_manager().engine  # the same engine, new credentials
+            assert make_url(str(engine.url)).username == target.username
+            reset_db_manager()
+    finally:
+        use_database(app_database_url)
+        with get_db_manager().engine.connect() as conn:
+            conn.execute(text(f"DROP ROLE IF EXISTS {rotated_user}"))
+            conn.commit()
+
+    assert (before, after) == (target.username, rotated_user)

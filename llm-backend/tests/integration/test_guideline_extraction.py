@@ -9,11 +9,19 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from book_ingestion.models.database import BookJob
 from book_ingestion.services import book_service, extraction_service, job_lock_service, job_service
 from database import session_scope
 from shared.jobs.dispatch import set_dispatcher
-from tests.integration.test_book_jobs import BACKEND_DIR, HeldDispatcher, _set, _sweep
+from tests.integration.test_book_jobs import (
+    BACKEND_DIR,
+    HeldDispatcher,
+    _age_heartbeat,
+    _set,
+    _sweep,
+)
 from tests.support.books import wait_for, wait_jobs_idle
 from tests.support.guidelines import PAGES, BookModel, guideline_files, make_book
 
@@ -260,3 +268,46 @@ def test_a_crash_between_saving_a_page_and_its_checkpoint_redoes_nothing_twice(
     decisions = [r for r in fake_llm.requests[seen:] if "PageDecision" in json.dumps(r.body)]
     assert len(decisions) == 2  # pages 5 and 6 only
     assert guideline_files(book_id) == expected
+
+
+def test_two_books_extracting_at_once_keep_their_own_state(local_storage, db, fake_llm):
+    """The job class is one shared instance; each run's state must stay with its own job."""
+    fake_llm.responder = BookModel(fail_merge_pages=(5,))
+    reference = make_book()
+    extraction_service.start_extraction(book_id=reference, start_page=1, end_page=PAGES)
+    wait_jobs_idle()
+    expected = guideline_files(reference)
+    fake_llm.responder = BookModel(fail_merge_pages=(5,), delay=0.05)
+    books = [make_book(grade=g) for g in (6, 7)]
+
+    # The second run starts while the first is mid-book, so their states differ.
+    first = extraction_service.start_extraction(book_id=books[0], start_page=1, end_page=PAGES)
+    wait_for(lambda: _job(first).completed_items >= 3, timeout=60)
+    second = extraction_service.start_extraction(book_id=books[1], start_page=1, end_page=PAGES)
+    jobs = [first, second]
+    wait_jobs_idle()
+
+    assert [_job(j).status for j in jobs] == ["completed", "completed"]
+    assert [guideline_files(b) for b in books] == [expected, expected]
+
+
+def test_a_worker_swept_mid_page_writes_no_guideline_files(local_storage, db, fake_llm):
+    from book_ingestion.services.item_job import JobContext, LeaseLostError, under_lease
+    from shared.storage import get_blob_store
+
+    set_dispatcher(HeldDispatcher())
+    book_id = make_book()
+    job_id = extraction_service.start_extraction(book_id=book_id, start_page=1, end_page=PAGES)
+    lease = job_lock_service.claim(job_id=job_id, handoff=None)
+    ctx = JobContext(job_id, book_id, "extraction", {}, PAGES, 1, lease=lease)
+    with under_lease(ctx):
+        get_blob_store().put(f"books/{book_id}/guidelines/a.json", b"1", content_type="x/y")
+    _age_heartbeat(job_id, 3600)
+    assert _sweep(book_id) == [job_id]
+
+    with pytest.raises(LeaseLostError), under_lease(ctx):
+        get_blob_store().put(f"books/{book_id}/guidelines/b.json", b"2", content_type="x/y")
+
+    assert get_blob_store().list_keys(f"books/{book_id}/guidelines/") == [
+        f"books/{book_id}/guidelines/a.json"
+    ]

@@ -105,3 +105,46 @@ def test_first_run_with_openai_key_keeps_seeded_defaults(db, monkeypatch):
     with session_scope() as session:
         providers = {r.provider for r in session.scalars(select(LLMConfig))}
     assert providers == {"openai"}
+
+
+class Lesson(BaseModel):
+    message: str
+    steps: list[str]
+    exam: list[int] = Field(min_length=12)
+
+
+def test_local_grammar_bounds_free_strings_and_lists():
+    # Without bounds a tiny model can loop inside one string until max_tokens (minutes on a
+    # CPU) and end in truncated JSON; bounds only narrow, so valid answers stay valid.
+    from shared.llm.providers.local_provider import bounded_schema
+    from shared.llm.schema import strict_json_schema
+
+    schema = strict_json_schema(Lesson)
+    bounded = bounded_schema(schema)
+
+    props = bounded["properties"]
+    assert props["message"] == {"title": "Message", "type": "string", "maxLength": 600}
+    assert props["steps"]["maxItems"] == 8
+    assert props["steps"]["items"] == {"type": "string", "maxLength": 600}
+    assert (props["exam"]["minItems"], props["exam"]["maxItems"]) == (12, 12)
+    assert "maxLength" not in schema["properties"]["message"]  # the request's schema is kept
+
+
+@needs_local_extra
+def test_local_model_honours_the_call_timeout(db, monkeypatch):
+    from config import reset_settings
+    from shared.llm import LLMUnavailableError
+
+    # A deadline already past when the first token is sampled: stopped at token one, never
+    # left generating thousands of tokens.
+    monkeypatch.setenv("LLM_TIMEOUT_SECONDS", "0.000001")
+    monkeypatch.setenv("LLM_MAX_ATTEMPTS", "1")
+    reset_settings()
+    _use_local()
+
+    with pytest.raises(LLMUnavailableError, match=r"timed out after 1e-06s, 1 attempts"):
+        complete(component="tutor", messages=[{"role": "user", "content": "Count to 1000."}])
+
+    with session_scope() as session:
+        call = session.scalars(select(LLMCall)).one()
+    assert (call.provider, call.outcome, call.attempts) == ("local", "timeout", 1)

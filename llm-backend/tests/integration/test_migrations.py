@@ -104,7 +104,18 @@ def test_legacy_database_upgrades_to_the_fresh_schema_keeping_rows(pg_server_url
             "fail legacy running jobs without a heartbeat (1 rows)"
             in actions["apply_book_job_columns"]
         )
-        assert actions["create_tables"] == ["create table llm_config"]
+        assert sorted(actions["create_tables"]) == [
+            "create table book_pages",
+            "create table llm_calls",
+            "create table llm_config",
+        ]
+        # Columns this project added after the original schema, on a table with rows in it.
+        assert actions["apply_remaining_schema"] == [
+            "add column book_jobs.lease_id",
+            "add column book_jobs.created_at",
+            "set book_jobs.created_at NOT NULL",
+            "create index idx_book_jobs_book",
+        ]
 
         assert live_snapshot(legacy) == fresh
         with legacy.connect() as conn:
@@ -115,6 +126,12 @@ def test_legacy_database_upgrades_to_the_fresh_schema_keeping_rows(pg_server_url
                 )
             ).all()
             jobs = dict(conn.execute(text("SELECT id, status FROM book_jobs")).all())
+            job_columns = conn.execute(
+                text(
+                    "SELECT COUNT(*), COUNT(created_at), COUNT(lease_id), "
+                    "SUM(completed_items), SUM(failed_items) FROM book_jobs"
+                )
+            ).one()
             message = conn.execute(
                 text("SELECT error_message FROM book_jobs WHERE id = 'j-running'")
             ).scalar_one()
@@ -126,6 +143,7 @@ def test_legacy_database_upgrades_to_the_fresh_schema_keeping_rows(pg_server_url
             ("s3", '{"name": "student 3"}', 0.75, 3, "teach_me", False, 1, None),
         ]
         assert jobs == {"j-running": "failed", "j-done": "completed", "j-pending": "pending"}
+        assert tuple(job_columns) == (3, 3, 0, 0, 0)  # every row got a creation time, no lease
         assert "legacy running job without a heartbeat" in message
         assert [tuple(e) for e in events] == [("s1", "Present")]
         assert seeded == 6
@@ -159,7 +177,12 @@ def test_status_lists_pending_work_without_changing_anything(pg_server_url):
         before = live_snapshot(engine)
         report = run_migrations(engine, dry_run=True)
         pending = {s["name"]: s["actions"] for s in report.steps}
-        assert pending["create_tables"] == ["create table llm_config"]
+        assert sorted(pending["create_tables"]) == [
+            "create table book_pages",
+            "create table llm_calls",
+            "create table llm_config",
+        ]
+        assert "add column book_jobs.lease_id" in pending["apply_remaining_schema"]
         assert "add column book_jobs.heartbeat_at" in pending["apply_book_job_columns"]
         assert pending["seed_llm_config"] == ["seed llm_config with 6 default rows"]
         assert live_snapshot(engine) == before

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
+from book_ingestion.models.database import BookJob, BookPage
 from config import DATA_DIR, Settings
 from database import get_db_manager, session_scope
 from db import run_migrations
@@ -86,3 +87,66 @@ def test_sqlite_legacy_sessions_table_gains_new_columns(sqlite_url):
             text("SELECT mode, is_paused, state_version, state_json FROM sessions")
         ).one()
     assert tuple(row) == ("teach_me", 0, 1, "{}")
+
+
+def test_sqlite_original_book_jobs_gain_later_columns_keeping_rows(sqlite_url):
+    # `book_jobs` as the schema document first had it: no progress, lease or creation time,
+    # and no `book_pages` table. SQLite cannot ADD a column whose default is CURRENT_TIMESTAMP,
+    # so `created_at` is added bare and backfilled.
+    with get_db_manager().engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE books (id VARCHAR PRIMARY KEY, title VARCHAR NOT NULL,"
+                " author VARCHAR, edition VARCHAR, edition_year INTEGER,"
+                " country VARCHAR NOT NULL, board VARCHAR NOT NULL, grade INTEGER NOT NULL,"
+                " subject VARCHAR NOT NULL, s3_prefix VARCHAR NOT NULL, metadata_s3_key VARCHAR,"
+                " cover_image_s3_key VARCHAR,"
+                " created_at DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL,"
+                " updated_at DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL,"
+                " created_by VARCHAR DEFAULT 'admin' NOT NULL)"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TABLE book_jobs (id VARCHAR PRIMARY KEY,"
+                " book_id VARCHAR NOT NULL REFERENCES books (id) ON DELETE CASCADE,"
+                " job_type VARCHAR NOT NULL, status VARCHAR DEFAULT 'pending' NOT NULL,"
+                " started_at DATETIME, completed_at DATETIME, error_message TEXT)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO books (id, title, country, board, grade, subject, s3_prefix) "
+                "VALUES ('b1', 'Maths 5', 'India', 'CBSE', 5, 'Maths', 'books/b1/')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO book_jobs (id, book_id, job_type, status) VALUES "
+                "('j-running', 'b1', 'extraction', 'running'), "
+                "('j-done', 'b1', 'sync', 'completed')"
+            )
+        )
+        conn.execute(
+            text("CREATE INDEX idx_books_curriculum ON books (country, board, grade, subject)")
+        )
+
+    report = run_migrations()
+
+    actions = {s["name"]: s["actions"] for s in report.steps}
+    assert "create table book_pages" in actions["create_tables"]
+    assert actions["apply_remaining_schema"] == [
+        "add column book_jobs.lease_id",
+        "add column book_jobs.created_at",
+        "backfill book_jobs.created_at = CURRENT_TIMESTAMP (2 rows)",
+        "create index idx_book_jobs_book",
+    ]
+    assert not run_migrations().changed
+    with session_scope() as session:
+        jobs = {j.id: j for j in session.scalars(select(BookJob))}
+        assert {k: (j.status, j.lease_id, j.completed_items) for k, j in jobs.items()} == {
+            "j-running": ("failed", None, 0),
+            "j-done": ("completed", None, 0),
+        }
+        assert all(abs(utcnow() - j.created_at) < timedelta(minutes=5) for j in jobs.values())
+        session.add(BookPage(book_id="b1", page_number=1))

@@ -25,19 +25,29 @@ BOOK_JOB_PROGRESS_COLUMNS = [
     "progress_detail",
     "heartbeat_at",
 ]
+# Added by this project after the schema document: the job lease and creation time, the
+# per-book job index, and whole tables (llm_config is the document's, but came with a later
+# release, so the original shape lacks it too).
+BOOK_JOB_COLUMNS_ADDED_LATER = ["lease_id", "created_at"]
+INDEXES_ADDED_LATER = ["idx_book_jobs_book"]
+TABLES_ADDED_LATER = ["book_pages", "llm_calls", "llm_config"]
 
 
 def build_original_shape(url: str) -> None:
-    """`sessions` with only its original columns, `book_jobs` without progress columns and with
-    the old one-running-job index, no `llm_config` table; rows in sessions, events and jobs."""
+    """`sessions` with only its original columns; `book_jobs` without progress, lease and
+    creation-time columns, with the old one-running-job index and without the per-book index;
+    no `book_pages`, `llm_calls` or `llm_config` table; rows in sessions, events and jobs."""
     engine = create_engine(url)
     try:
         all_metadata().create_all(engine)
         with engine.begin() as conn:
             drops = ", ".join(f"DROP COLUMN {c}" for c in SESSION_COLUMNS_ADDED_LATER)
             conn.execute(text(f"ALTER TABLE sessions {drops}"))
-            drops = ", ".join(f"DROP COLUMN {c}" for c in BOOK_JOB_PROGRESS_COLUMNS)
+            later = BOOK_JOB_PROGRESS_COLUMNS + BOOK_JOB_COLUMNS_ADDED_LATER
+            drops = ", ".join(f"DROP COLUMN {c}" for c in later)
             conn.execute(text(f"ALTER TABLE book_jobs {drops}"))
+            for index in INDEXES_ADDED_LATER:
+                conn.execute(text(f"DROP INDEX {index}"))
             conn.execute(text("DROP INDEX idx_book_running_job"))
             conn.execute(
                 text(
@@ -45,7 +55,8 @@ def build_original_shape(url: str) -> None:
                     "WHERE status = 'running'"
                 )
             )
-            conn.execute(text("DROP TABLE llm_config"))
+            for table in TABLES_ADDED_LATER:
+                conn.execute(text(f"DROP TABLE {table}"))
             _insert_legacy_rows(conn)
     finally:
         engine.dispose()

@@ -65,7 +65,7 @@ def test_escalation_ladder_climbs_and_caps_then_resets_on_advance():
     told = ["guiding question", "hint", "new approach", *["simpler prerequisite"] * 2]
     rungs = []
     for _ in range(5):
-        assert teach.strategy_for(state) == told[len(rungs)]
+        assert teach.strategy_for(state).startswith(told[len(rungs)] + " (")
         result = teach.apply(state=state, turn=wrong)
         rungs += [e.payload["strategy"] for e in result.events if e.node == "Remediate"]
     assert rungs == [
@@ -79,3 +79,41 @@ def test_escalation_ladder_climbs_and_caps_then_resets_on_advance():
     result = teach.apply(state=state, turn=right)
     assert (state.step_idx, state.escalation_level, state.mastery) == (1, 0, {"a": 0.8})
     assert [e.node for e in result.events] == ["Check", "Advance", "Present"]
+
+
+def test_writing_style_follows_the_last_few_student_messages():
+    from tutor.agents.context import writing_style
+    from tutor.models.state import WITHHELD, Turn
+
+    state = SessionState(mode="teach_me", guideline_id="g", subject="s", topic="t", subtopic="u")
+    assert writing_style(state).startswith("not known yet")
+    assert writing_style(state, "ok").startswith("short messages (about 1 words)")
+
+    def said(*texts: str) -> None:
+        state.conversation = [Turn(role="student", text=t, at="") for t in texts]
+
+    # A flagged message is not the student's style; only the last five messages count.
+    said(WITHHELD, *["word " * 40] * 5)
+    assert writing_style(state).startswith("long, detailed messages (about 40 words)")
+    assert writing_style(state, "one two").startswith("medium-length messages (about 32 words)")
+    said(*["word " * 100] * 3, *["hi"] * 5)
+    assert writing_style(state).startswith("short messages (about 1 words)")
+
+
+def test_placeholder_misconceptions_are_not_tracked():
+    from tutor.agents.tutor_agent import TeachTurn
+    from tutor.models.state import PlanStep
+    from tutor.orchestration import teach
+
+    state = SessionState(
+        mode="teach_me",
+        guideline_id="g",
+        subject="s",
+        topic="t",
+        subtopic="u",
+        plan=[PlanStep(kind="check", concept="a")],
+    )
+    for text in ["None", "no", "N/A.", " ", "Adds denominators."]:
+        turn = TeachTurn(verdict="wrong", misconception=text, message="m", skip_ahead=False)
+        teach.apply(state=state, turn=turn)
+    assert state.misconceptions == {"adds denominators": 1}

@@ -8,11 +8,15 @@ from pathlib import Path
 
 from shared.llm import Message
 from shared.prompts import load_prompt
-from tutor.models.state import SessionState
+from tutor.models.state import WITHHELD, SessionState
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 HISTORY_TURNS = 20  # enough context for a lesson, bounded so long sessions stay cheap
 TEMPERATURE = 0.4
+# How the student writes sets the reply's length and pace: the average words per message over
+# their last few messages, measured here so the adaptation does not rest on the model noticing.
+STYLE_WINDOW = 5
+SHORT_WORDS, LONG_WORDS = 8, 40
 
 
 @dataclass(frozen=True)
@@ -37,11 +41,33 @@ def student_line(state: SessionState) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def persona(state: SessionState, ctx: TutorContext) -> str:
+def writing_style(state: SessionState, new_message: str | None = None) -> str:
+    texts = [t.text for t in state.conversation if t.role == "student" and t.text != WITHHELD]
+    if new_message is not None:
+        texts.append(new_message)
+    texts = texts[-STYLE_WINDOW:]
+    if not texts:
+        return "not known yet; start with short, simple sentences"
+    words = round(sum(len(t.split()) for t in texts) / len(texts))
+    if words <= SHORT_WORDS:
+        return (
+            f"short messages (about {words} words): keep replies to two or three short "
+            "sentences, one idea at a time, and go slowly"
+        )
+    if words >= LONG_WORDS:
+        return (
+            f"long, detailed messages (about {words} words): you may explain more fully "
+            "and move a little faster"
+        )
+    return f"medium-length messages (about {words} words): keep a moderate length and pace"
+
+
+def persona(state: SessionState, ctx: TutorContext, new_message: str | None = None) -> str:
     examples = "\n".join(f"- {text}" for text in ctx.examples) or "(none)"
     return prompt(
         "persona",
         student_line=student_line(state),
+        writing_style=writing_style(state, new_message),
         subject=state.subject,
         topic=state.topic,
         subtopic=state.subtopic,
@@ -64,7 +90,7 @@ def messages(
     state: SessionState, ctx: TutorContext, instructions: str, new_message: str | None = None
 ) -> list[Message]:
     system = [
-        Message(role="system", content=persona(state, ctx)),
+        Message(role="system", content=persona(state, ctx, new_message)),
         Message(role="system", content=instructions),
     ]
     chat = conversation(state, new_message)

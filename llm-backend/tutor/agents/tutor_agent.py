@@ -62,7 +62,13 @@ def _describe(step: PlanStep | None) -> str:
 
 
 def teach_turn(
-    *, state: SessionState, ctx: TutorContext, message: str, strategy: str, extra: str = ""
+    *,
+    state: SessionState,
+    ctx: TutorContext,
+    message: str,
+    strategy: str,
+    misconceptions: str = "none so far",
+    extra: str = "",
 ) -> TeachTurn:
     step = state.current_step or state.plan[-1]
     nxt = state.plan[state.step_idx + 1] if state.step_idx + 1 < len(state.plan) else None
@@ -75,6 +81,7 @@ def teach_turn(
         goal=step.goal or step.concept,
         next_step=_describe(nxt),
         strategy=strategy,
+        misconceptions=misconceptions,
         extra=extra,
     )
     return complete(

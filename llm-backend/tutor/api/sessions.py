@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -136,20 +135,12 @@ def end_clarify(session: OwnedSession, db: DbSession) -> StepRead:
 @router.get("/{session_id}/replay", response_model=ReplayRead)
 def replay(session: OwnedSession, db: DbSession) -> ReplayRead:
     state = session_service.load_state(session)
-    events = session_service.events_of(db=db, session_id=session.id)
+    events = session_service.replay_events(db=db, row=session, state=state)
     return ReplayRead(
         session_id=session.id,
         mode=state.mode,
         messages=_messages(state),
-        events=[
-            EventRead(
-                node=e.node,
-                step_idx=e.step_idx,
-                payload=json.loads(e.payload_json or "{}"),
-                created_at=e.created_at,
-            )
-            for e in events
-        ],
+        events=[EventRead(**e) for e in events],
     )
 
 

@@ -25,6 +25,8 @@ MASTERY_BY_VERDICT: dict[str, float] = {
     "right_with_reasoning": 0.95,
 }
 EXAM_POINTS: dict[str, float] = {"correct": 1.0, "partial": 0.5, "incorrect": 0.0}
+# What the conversation keeps in place of a message the safety check flagged.
+WITHHELD = "[message withheld by the safety check]"
 # Escalation ladder after consecutive wrong answers on one step.
 ESCALATION = ["guiding_question", "hint", "new_approach", "simpler_prerequisite"]
 

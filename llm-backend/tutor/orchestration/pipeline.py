@@ -11,11 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tutor.agents import safety_agent
 from tutor.agents.context import TutorContext
-from tutor.models.state import SessionState
+from tutor.models.state import WITHHELD, SessionState
 from tutor.orchestration import clarify, exam, teach
 from tutor.orchestration.common import EventDraft, TurnResult, log
-
-WITHHELD = "[message withheld by the safety check]"
 
 
 def _draft(state: SessionState, ctx: TutorContext, message: str):

@@ -13,6 +13,8 @@ from tutor.orchestration.common import EventDraft, TurnResult, log
 STRONG_MASTERY = 0.9
 MAX_EXTRA_TURNS = 3
 RECURRING = 2  # a misconception seen this often is named and tracked as recurring
+# What models (small local ones especially) write in `misconception` when there is none.
+NO_MISCONCEPTION = {"none", "no", "n/a", "na", "-", "nothing", "null", "no misconception"}
 # Which verdicts finish a step: explain steps only need the student to follow along.
 ADVANCES = {
     "explain": {"partial", "right", "right_with_reasoning"},
@@ -32,9 +34,34 @@ def opening(*, state: SessionState, ctx: TutorContext) -> TurnResult:
     return TurnResult(state, reply, [event])
 
 
+# What each rung of the ladder asks of the tutor (issue 5: guiding question → hint → direct
+# explanation with a new approach → step back to a simpler prerequisite).
+STRATEGIES = {
+    "guiding_question": "ask one guiding question that points at the mistake; do not give "
+    "the answer away",
+    "hint": "give one concrete hint, still without giving the answer away",
+    "new_approach": "explain it directly now, with a different approach than before (a "
+    "picture, an everyday example), then ask a similar question",
+    "simpler_prerequisite": "step back to a simpler prerequisite idea this step builds on, "
+    "check it with an easy question, then build back up",
+}
+
+
 def strategy_for(state: SessionState) -> str:
     """What the tutor should do if this answer is wrong: the next rung of the ladder."""
-    return ESCALATION[min(state.escalation_level, len(ESCALATION) - 1)].replace("_", " ")
+    rung = ESCALATION[min(state.escalation_level, len(ESCALATION) - 1)]
+    return f"{rung.replace('_', ' ')} ({STRATEGIES[rung]})"
+
+
+def known_misconceptions(state: SessionState) -> str:
+    """Misconceptions seen so far, so the tutor can name one when it comes back."""
+    if not state.misconceptions:
+        return "none so far"
+    return "; ".join(
+        f'"{name}" ({count} time{"s" if count > 1 else ""}'
+        f"{', recurring' if count >= RECURRING else ''})"
+        for name, count in state.misconceptions.items()
+    )
 
 
 def draft(*, state: SessionState, ctx: TutorContext, message: str) -> TeachTurn:
@@ -42,7 +69,12 @@ def draft(*, state: SessionState, ctx: TutorContext, message: str) -> TeachTurn:
     if state.current_step is None:
         extra = "The plan is complete; give a harder challenge problem on this subtopic."
     return tutor_agent.teach_turn(
-        state=state, ctx=ctx, message=message, strategy=strategy_for(state), extra=extra
+        state=state,
+        ctx=ctx,
+        message=message,
+        strategy=strategy_for(state),
+        misconceptions=known_misconceptions(state),
+        extra=extra,
     )
 
 
@@ -63,8 +95,8 @@ def apply(*, state: SessionState, turn: TeachTurn) -> TurnResult:
                 },
             )
         )
-    name = turn.misconception.strip().lower()
-    if name:
+    name = turn.misconception.strip().strip(".").lower()
+    if name and name not in NO_MISCONCEPTION:
         state.misconceptions[name] = state.misconceptions.get(name, 0) + 1
         count = state.misconceptions[name]
         events.append(

@@ -191,6 +191,9 @@ def end_exam(*, db: Session, row: TutorSession) -> SessionState:
         raise ConflictError("Only exam_me sessions can end an exam.", code="wrong_mode")
     if state.is_complete:
         return state  # already ended: the stored result is the answer
+    # A finished session is never left paused: it would hold the (user, guideline) paused slot
+    # and be offered by `resumable` although it can no longer be resumed.
+    state.is_paused = False
     result = exam.end_early(state=state)
     _write(db=db, row=row, seen=seen, state=result.state, drafts=result.events)
     return result.state
@@ -201,6 +204,7 @@ def end_clarify(*, db: Session, row: TutorSession) -> TurnResult:
     if state.mode != "clarify_doubts":
         raise ConflictError("Only clarify_doubts sessions can end this way.", code="wrong_mode")
     _guard_open(state)
+    state.is_paused = False  # as in end_exam: a finished session is never left paused
     result = clarify.close(state=state)
     _write(db=db, row=row, seen=seen, state=result.state, drafts=result.events)
     return result
@@ -233,6 +237,24 @@ def list_sessions(
         .offset(offset)
     ).all()
     return list(rows), total
+
+
+# Marks written while an exam runs; a replay hides them until the exam ends, so the student
+# never learns mid-exam how an answer was scored.
+EXAM_SECRETS = ("verdict",)
+
+
+def replay_events(*, db: Session, row: TutorSession, state: SessionState) -> list[dict]:
+    hide = state.mode == "exam_me" and not state.is_complete
+    items = []
+    for e in events_of(db=db, session_id=row.id):
+        payload = json.loads(e.payload_json or "{}")
+        if hide:
+            payload = {k: v for k, v in payload.items() if k not in EXAM_SECRETS}
+        items.append(
+            {"node": e.node, "step_idx": e.step_idx, "payload": payload, "created_at": e.created_at}
+        )
+    return items
 
 
 def events_of(*, db: Session, session_id: str) -> list[Event]:

@@ -39,7 +39,9 @@ class AnthropicProvider:
         except anthropic.APIStatusError as exc:
             if is_retryable_status(exc.status_code):
                 raise TransientProviderError(f"HTTP {exc.status_code}") from exc
-            raise PermanentProviderError(f"HTTP {exc.status_code}: {exc.message}") from exc
+            raise PermanentProviderError(
+                f"HTTP {exc.status_code}", detail=_error_message(exc)
+            ) from exc
         return ProviderResponse(
             text=self._text(message, request),
             input_tokens=getattr(message.usage, "input_tokens", None),
@@ -111,3 +113,11 @@ class AnthropicProvider:
                     return json.dumps(block.input)
             return ""  # no tool call: fails validation and is retried like bad JSON
         return "".join(block.text for block in message.content if block.type == "text")
+
+
+def _error_message(exc: anthropic.APIStatusError) -> str:
+    """The provider's `error.message`, not the SDK's repr of the whole body."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error", body)
+    message = error.get("message") if isinstance(error, dict) else None
+    return str(message or exc.message)

@@ -43,7 +43,9 @@ class OpenAICompatibleProvider:
         except openai.APIStatusError as exc:
             if is_retryable_status(exc.status_code):
                 raise TransientProviderError(f"HTTP {exc.status_code}") from exc
-            raise PermanentProviderError(f"HTTP {exc.status_code}: {_error_message(exc)}") from exc
+            raise PermanentProviderError(
+                f"HTTP {exc.status_code}", detail=_error_message(exc)
+            ) from exc
 
     def _responses(self, request: ProviderRequest) -> ProviderResponse:
         kwargs: dict[str, Any] = {

@@ -1,0 +1,55 @@
+"""The upload routes' body cap: an oversize request is refused while it streams in, by its
+declared Content-Length or by the running count of a chunked body, and nothing is stored."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.test_book_pages import _book
+from tests.support.books import ADMIN, stored_keys
+
+
+def _multipart(name: str, size: int, field: str = "file") -> tuple[bytes, str]:
+    boundary = "bound4ry"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+        "Content-Type: image/png\r\n\r\n"
+    ).encode()
+    return head + b"\x89PNG" + b"0" * size + f"\r\n--{boundary}--\r\n".encode(), boundary
+
+
+@pytest.mark.parametrize("route", ["pages", "pages/bulk"])
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_an_oversize_body_is_refused_while_it_streams_in(
+    auth_client, storage, fake_llm, monkeypatch, route, declared
+):
+    from book_ingestion.api import upload_limit
+    from config import reset_settings
+
+    book_id = _book(auth_client)
+    monkeypatch.setenv("MAX_UPLOAD_BYTES", str(1024 * 1024))
+    monkeypatch.setenv("MAX_BULK_FILES", "2")
+    reset_settings()
+    field = "files" if route.endswith("bulk") else "file"
+    limit = upload_limit.body_limit(f"/{route}")
+    body, boundary = _multipart("huge.png", limit + 10, field)
+
+    def chunked():  # no Content-Length: only the running count can stop it
+        for start in range(0, len(body), 64 * 1024):
+            yield body[start : start + 64 * 1024]
+
+    response = auth_client.post(
+        f"/admin/books/{book_id}/{route}",
+        content=body if declared else chunked(),
+        headers={**ADMIN, "content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+    assert response.status_code == 413, response.text
+    mb = limit // (1024 * 1024)
+    assert response.json()["error"] == {
+        "code": "request_too_large",
+        "message": f"The upload is larger than {mb} MB; each image may be at most 1 MB.",
+    }
+    assert stored_keys() == [f"books/{book_id}/metadata.json"]
+    assert fake_llm.requests == []
+    assert auth_client.get(f"/admin/books/{book_id}/jobs", headers=ADMIN).json() == []

@@ -1,0 +1,77 @@
+"""The README's test command and `.ci/run` fail when a test fails and when no test ran.
+
+pytest exits 1 on a failure and 5 when it collected nothing; `test.sh` must hand that code on
+(`exec`), and `.ci/run` must stop on it (`set -e`) instead of going on to the lint step and
+reporting success.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _run(command: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command, cwd=cwd, env=env or os.environ.copy(), capture_output=True, text=True, timeout=300
+    )
+
+
+def test_test_command_fails_on_a_failing_test(tmp_path):
+    (tmp_path / "test_fails.py").write_text("def test_fails():\n    assert 1 == 2\n")
+
+    result = _run(["bash", "scripts/test.sh", "-p", "no:cacheprovider", str(tmp_path)], REPO)
+
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert "1 failed" in result.stdout
+
+
+def test_test_command_fails_when_no_test_ran(tmp_path):
+    (tmp_path / "test_nothing.py").write_text("VALUE = 1\n")
+
+    result = _run(["bash", "scripts/test.sh", "-p", "no:cacheprovider", str(tmp_path)], REPO)
+
+    assert result.returncode == 5, result.stdout[-2000:]
+    assert "no tests ran" in result.stdout
+
+
+def _executable(path: Path, body: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/usr/bin/env bash\n" + body + "\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+@pytest.mark.parametrize("pytest_exit", [0, 1, 5])
+def test_ci_run_passes_only_when_the_test_command_passes(tmp_path, pytest_exit):
+    # A copy of the repository's layout where the test command just exits with pytest's code;
+    # PostgreSQL comes from TEST_DATABASE_URL and Chromium is "installed", so nothing else runs.
+    shutil.copytree(REPO / ".ci", tmp_path / ".ci")
+    _executable(tmp_path / "scripts" / "test.sh", f"echo tests ran >> ran.log; exit {pytest_exit}")
+    ruff = 'echo "ruff $*" >> "$(dirname "$0")/../../../ran.log"'
+    _executable(tmp_path / "llm-backend" / ".venv" / "bin" / "ruff", ruff)
+    _executable(tmp_path / "bin" / "chromium", "exit 0")
+    env = {
+        **os.environ,
+        "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
+        "TEST_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/postgres",
+    }
+
+    result = _run(["bash", ".ci/run"], tmp_path, env)
+
+    assert result.returncode == pytest_exit, result.stderr
+    ran = (tmp_path / "ran.log").read_text().splitlines()
+    if pytest_exit == 0:
+        assert ran == [
+            "tests ran",
+            "ruff check llm-backend",
+            "ruff format --check llm-backend",
+        ]
+    else:
+        assert ran == ["tests ran"]  # stopped before linting
