@@ -10,7 +10,8 @@ the previous files and a rerun starts from them; no orphan files remain either w
 from __future__ import annotations
 
 from book_ingestion.models.database import Book
-from book_ingestion.services import book_service, guideline_llm, job_lock_service
+from book_ingestion.services import guideline_llm
+from book_ingestion.services.guideline_jobs import start_on_extracted_guidelines
 from book_ingestion.services.guideline_store import (
     ExtractionState,
     Subtopic,
@@ -20,26 +21,13 @@ from book_ingestion.services.guideline_store import (
 )
 from book_ingestion.services.item_job import ItemJob, ItemOutcome, JobContext, under_lease
 from database import session_scope
-from shared.errors import ConflictError
-from shared.jobs.messages import JobMessage
 from shared.jobs.registry import register
 
 FINALIZATION = "finalization"
 
 
 def start_finalization(*, book_id: str) -> str:
-    with session_scope() as session:
-        book_service.get_book(session, book_id=book_id, lock=True)
-        if not load_state(book_id).subtopics:
-            raise ConflictError(
-                f"Book {book_id} has no extracted guidelines to finalize.", code="no_guidelines"
-            )
-        job = job_lock_service.acquire(
-            session, book_id=book_id, job_type=FINALIZATION, total_items=1, detail={"errors": []}
-        )
-        job_id = job.id
-    job_lock_service.start(JobMessage(job_id=job_id, job_type=FINALIZATION))
-    return job_id
+    return start_on_extracted_guidelines(book_id=book_id, job_type=FINALIZATION, action="finalize")
 
 
 def _describe(subs: list[Subtopic]) -> str:

@@ -25,7 +25,7 @@ from book_ingestion.services.job_runner import Heartbeat
 from config import get_settings
 from database import session_scope
 from shared.jobs.dispatch import dispatch
-from shared.jobs.messages import JobMessage, get_current_message
+from shared.jobs.messages import JobMessage
 
 logger = logging.getLogger(__name__)
 
@@ -90,11 +90,8 @@ class ItemJob:
         pass
 
     def __call__(self, job_id: str, context: Any = None) -> None:
-        message = get_current_message()
-        handoff = message.handoff if message is not None and message.job_id == job_id else None
-        lease = job_lock_service.claim(job_id=job_id, handoff=handoff)
+        lease = job_lock_service.claim_for_current_message(job_id)
         if lease is None:
-            logger.info("job not claimable (duplicate or finished)", extra={"job_id": job_id})
             return
         with session_scope() as session:
             job = session.get(BookJob, job_id)

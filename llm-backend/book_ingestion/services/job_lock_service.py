@@ -10,6 +10,7 @@ other: whichever commits first wins and the other updates 0 rows.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from datetime import timedelta
 
@@ -22,10 +23,11 @@ from config import get_settings
 from database import session_scope
 from shared.errors import ConflictError, NotFoundError
 from shared.jobs.dispatch import dispatch
-from shared.jobs.messages import JobMessage
+from shared.jobs.messages import JobMessage, get_current_message
 from shared.models.base import utcnow
 
 JOBS = BookJob.__table__
+logger = logging.getLogger(__name__)
 
 
 def stale_message(stale_seconds: float) -> str:
@@ -127,6 +129,17 @@ def claim(*, job_id: str, handoff: str | None) -> str | None:
             return None
         if claimed.started_at is None:
             session.execute(update(JOBS).where(JOBS.c.id == job_id).values(started_at=now))
+    return lease
+
+
+def claim_for_current_message(job_id: str) -> str | None:
+    """`claim` with the hand-off token of the SQS/local message being processed (if it is this
+    job's); None means a duplicate delivery or a finished job, and the caller does nothing."""
+    message = get_current_message()
+    handoff = message.handoff if message is not None and message.job_id == job_id else None
+    lease = claim(job_id=job_id, handoff=handoff)
+    if lease is None:
+        logger.info("job not claimable (duplicate or finished)", extra={"job_id": job_id})
     return lease
 
 

@@ -23,7 +23,7 @@ from book_ingestion.services import images, job_lock_service, keys, ocr_service
 from config import get_settings
 from database import session_scope
 from shared.jobs.dispatch import dispatch
-from shared.jobs.messages import JobMessage, get_current_message
+from shared.jobs.messages import JobMessage
 from shared.jobs.registry import register
 from shared.storage import get_blob_store
 
@@ -200,11 +200,8 @@ class Run:
 
 
 def run_ocr_batch(job_id: str, context: Any = None) -> None:
-    message = get_current_message()
-    handoff = message.handoff if message is not None and message.job_id == job_id else None
-    lease = job_lock_service.claim(job_id=job_id, handoff=handoff)
+    lease = job_lock_service.claim_for_current_message(job_id)
     if lease is None:
-        logger.info("job not claimable (duplicate or finished)", extra={"job_id": job_id})
         return
     with session_scope() as session:
         job = session.get(BookJob, job_id)

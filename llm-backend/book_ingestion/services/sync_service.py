@@ -13,12 +13,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from book_ingestion.models.database import Book, BookGuideline
-from book_ingestion.services import book_service, job_lock_service
-from book_ingestion.services.guideline_store import load_state, read_shards, shard_key
+from book_ingestion.services.guideline_jobs import start_on_extracted_guidelines
+from book_ingestion.services.guideline_store import read_shards, shard_key
 from book_ingestion.services.item_job import ItemJob, ItemOutcome, JobContext
-from database import session_scope
-from shared.errors import ConflictError
-from shared.jobs.messages import JobMessage
 from shared.jobs.registry import register
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
@@ -28,18 +25,7 @@ TO_BE_REVIEWED = "TO_BE_REVIEWED"
 
 
 def start_sync(*, book_id: str) -> str:
-    with session_scope() as session:
-        book_service.get_book(session, book_id=book_id, lock=True)
-        if not load_state(book_id).subtopics:
-            raise ConflictError(
-                f"Book {book_id} has no extracted guidelines to sync.", code="no_guidelines"
-            )
-        job = job_lock_service.acquire(
-            session, book_id=book_id, job_type=SYNC, total_items=1, detail={"errors": []}
-        )
-        job_id = job.id
-    job_lock_service.start(JobMessage(job_id=job_id, job_type=SYNC))
-    return job_id
+    return start_on_extracted_guidelines(book_id=book_id, job_type=SYNC, action="sync")
 
 
 def guideline_row(book: Book, shard: dict, *, now) -> TeachingGuideline:

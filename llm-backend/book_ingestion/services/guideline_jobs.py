@@ -1,0 +1,26 @@
+"""Starting a single-step job (finalization, sync) on a book's extracted guidelines."""
+
+from __future__ import annotations
+
+from book_ingestion.services import book_service, job_lock_service
+from book_ingestion.services.guideline_store import load_state
+from database import session_scope
+from shared.errors import ConflictError
+from shared.jobs.messages import JobMessage
+
+
+def start_on_extracted_guidelines(*, book_id: str, job_type: str, action: str) -> str:
+    """Takes the book's job lock for a one-item `job_type` job and dispatches it; 409 when the
+    book has nothing extracted to `action` (or already has an active job)."""
+    with session_scope() as session:
+        book_service.get_book(session, book_id=book_id, lock=True)
+        if not load_state(book_id).subtopics:
+            raise ConflictError(
+                f"Book {book_id} has no extracted guidelines to {action}.", code="no_guidelines"
+            )
+        job = job_lock_service.acquire(
+            session, book_id=book_id, job_type=job_type, total_items=1, detail={"errors": []}
+        )
+        job_id = job.id
+    job_lock_service.start(JobMessage(job_id=job_id, job_type=job_type))
+    return job_id
