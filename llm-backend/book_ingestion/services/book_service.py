@@ -17,6 +17,7 @@ from database import session_scope
 from shared.errors import NotFoundError
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
+from shared.models.paging import equal_to, page
 from shared.storage import get_blob_store
 
 MAX_SLUG_ATTEMPTS = 50
@@ -83,18 +84,18 @@ def list_books(
     limit: int,
     offset: int,
 ) -> BookList:
-    stmt = select(Book)
-    for column, value in (
-        (Book.country, country),
-        (Book.board, board),
-        (Book.grade, grade),
-        (Book.subject, subject),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(
-        stmt.order_by(Book.created_at.desc(), Book.id).limit(limit).offset(offset)
+    rows, total = page(
+        session,
+        Book,
+        where=equal_to(
+            (Book.country, country),
+            (Book.board, board),
+            (Book.grade, grade),
+            (Book.subject, subject),
+        ),
+        order_by=(Book.created_at.desc(), Book.id),
+        limit=limit,
+        offset=offset,
     )
     return BookList(
         items=[BookRead.model_validate(b) for b in rows], total=total, limit=limit, offset=offset

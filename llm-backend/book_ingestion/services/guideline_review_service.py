@@ -17,6 +17,7 @@ from book_ingestion.services.guideline_store import shard_key
 from shared.errors import NotFoundError
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
+from shared.models.paging import equal_to, page
 
 APPROVED, TO_BE_REVIEWED = "APPROVED", "TO_BE_REVIEWED"
 REVIEW_STATUSES = (TO_BE_REVIEWED, APPROVED)
@@ -41,24 +42,19 @@ def list_for_review(
     limit: int,
     offset: int,
 ) -> GuidelineList:
-    clauses = [
-        column == value
-        for column, value in (
+    rows, total = page(
+        session,
+        TG,
+        where=equal_to(
             (TG.country, country),
             (TG.board, board),
             (TG.grade, grade),
             (TG.subject, subject),
             (TG.review_status, review_status),
-        )
-        if value is not None
-    ]
-    total = session.scalar(select(func.count()).select_from(TG).where(*clauses)) or 0
-    rows = session.scalars(
-        select(TG)
-        .where(*clauses)
-        .order_by(TG.book_id, TG.source_page_start, TG.topic_key, TG.subtopic_key, TG.id)
-        .limit(limit)
-        .offset(offset)
+        ),
+        order_by=(TG.book_id, TG.source_page_start, TG.topic_key, TG.subtopic_key, TG.id),
+        limit=limit,
+        offset=offset,
     )
     items = [GuidelineRead.model_validate(r) for r in rows]
     return GuidelineList(items=items, total=total, limit=limit, offset=offset)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.errors import NotFoundError
 from shared.models.entities import Content
+from shared.models.paging import page
 
 MAX_EXAMPLES = 5  # keeps the prompt bounded however many rows admins add
 
@@ -32,15 +33,14 @@ def list_contents(
         clauses.append(Content.topic == topic)
     if grade is not None:
         clauses.append(Content.grade == grade)
-    total = db.scalar(select(func.count()).select_from(Content).where(*clauses)) or 0
-    rows = db.scalars(
-        select(Content)
-        .where(*clauses)
-        .order_by(Content.topic, Content.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(rows), total
+    return page(
+        db,
+        Content,
+        where=clauses,
+        order_by=(Content.topic, Content.id),
+        limit=limit,
+        offset=offset,
+    )
 
 
 def get_content(*, db: Session, content_id: str) -> Content:

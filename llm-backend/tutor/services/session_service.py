@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from shared.errors import ConflictError
 from shared.models.base import new_id, utcnow
 from shared.models.entities import Event, TeachingGuideline, User
 from shared.models.entities import Session as TutorSession
+from shared.models.paging import page
 from tutor.agents.context import TutorContext
 from tutor.models.state import Mode, SessionState, StudentProfile
 from tutor.orchestration import clarify, exam, pipeline, teach
@@ -228,15 +229,14 @@ def list_sessions(
         clauses.append(TutorSession.subject == subject)
     if mode:
         clauses.append(TutorSession.mode == mode)
-    total = db.scalar(select(func.count()).select_from(TutorSession).where(*clauses)) or 0
-    rows = db.scalars(
-        select(TutorSession)
-        .where(*clauses)
-        .order_by(TutorSession.updated_at.desc(), TutorSession.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(rows), total
+    return page(
+        db,
+        TutorSession,
+        where=clauses,
+        order_by=(TutorSession.updated_at.desc(), TutorSession.id),
+        limit=limit,
+        offset=offset,
+    )
 
 
 # Marks written while an exam runs; a replay hides them until the exam ends, so the student
