@@ -7,12 +7,10 @@ from typing import Any
 
 import anthropic
 
+from shared.llm.providers.sdk_errors import translated_errors
 from shared.llm.types import (
-    PermanentProviderError,
     ProviderRequest,
     ProviderResponse,
-    TransientProviderError,
-    is_retryable_status,
 )
 
 # Extended-thinking budgets (tokens) per reasoning level.
@@ -26,22 +24,8 @@ class AnthropicProvider:
         self._client = anthropic.Anthropic(api_key=api_key, base_url=base_url, max_retries=0)
 
     def complete(self, request: ProviderRequest) -> ProviderResponse:
-        try:
+        with translated_errors(anthropic, timeout=request.timeout):
             message = self._client.messages.create(**self._kwargs(request))
-        except anthropic.APITimeoutError as exc:
-            raise TransientProviderError(
-                f"timed out after {request.timeout:g}s", kind="timeout"
-            ) from exc
-        except anthropic.APIConnectionError as exc:
-            raise TransientProviderError(f"connection failed: {exc}") from exc
-        except ValueError as exc:  # a 200 whose body is not JSON: a broken proxy or stream
-            raise TransientProviderError("unreadable response body") from exc
-        except anthropic.APIStatusError as exc:
-            if is_retryable_status(exc.status_code):
-                raise TransientProviderError(f"HTTP {exc.status_code}") from exc
-            raise PermanentProviderError(
-                f"HTTP {exc.status_code}", detail=_error_message(exc)
-            ) from exc
         return ProviderResponse(
             text=self._text(message, request),
             input_tokens=getattr(message.usage, "input_tokens", None),
@@ -113,11 +97,3 @@ class AnthropicProvider:
                     return json.dumps(block.input)
             return ""  # no tool call: fails validation and is retried like bad JSON
         return "".join(block.text for block in message.content if block.type == "text")
-
-
-def _error_message(exc: anthropic.APIStatusError) -> str:
-    """The provider's `error.message`, not the SDK's repr of the whole body."""
-    body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error", body)
-    message = error.get("message") if isinstance(error, dict) else None
-    return str(message or exc.message)

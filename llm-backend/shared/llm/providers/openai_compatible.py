@@ -7,12 +7,10 @@ from typing import Any
 
 import openai
 
+from shared.llm.providers.sdk_errors import translated_errors
 from shared.llm.types import (
-    PermanentProviderError,
     ProviderRequest,
     ProviderResponse,
-    TransientProviderError,
-    is_retryable_status,
 )
 
 
@@ -28,24 +26,10 @@ class OpenAICompatibleProvider:
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0)
 
     def complete(self, request: ProviderRequest) -> ProviderResponse:
-        try:
+        with translated_errors(openai, timeout=request.timeout):
             if self._responses_api and uses_responses_api(request.model):
                 return self._responses(request)
             return self._chat(request)
-        except openai.APITimeoutError as exc:
-            raise TransientProviderError(
-                f"timed out after {request.timeout:g}s", kind="timeout"
-            ) from exc
-        except openai.APIConnectionError as exc:
-            raise TransientProviderError(f"connection failed: {exc}") from exc
-        except ValueError as exc:  # a 200 whose body is not JSON: a broken proxy or stream
-            raise TransientProviderError("unreadable response body") from exc
-        except openai.APIStatusError as exc:
-            if is_retryable_status(exc.status_code):
-                raise TransientProviderError(f"HTTP {exc.status_code}") from exc
-            raise PermanentProviderError(
-                f"HTTP {exc.status_code}", detail=_error_message(exc)
-            ) from exc
 
     def _responses(self, request: ProviderRequest) -> ProviderResponse:
         kwargs: dict[str, Any] = {
@@ -136,9 +120,3 @@ def _numbered(request: ProviderRequest):
     conversation = request.conversation
     last_user = max((i for i, m in enumerate(conversation) if m.role == "user"), default=-1)
     return [(m, i == last_user) for i, m in enumerate(conversation)]
-
-
-def _error_message(exc: openai.APIStatusError) -> str:
-    body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error", body)
-    return str(error.get("message", "")) if isinstance(error, dict) else str(error)
