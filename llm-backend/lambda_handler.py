@@ -74,4 +74,6 @@ def migrate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     report = run_migrations(dry_run=bool((event or {}).get("status")))
     logger.info("migration finished", extra={"changed": report.changed})
+    for item in report.skipped:
+        logger.warning("migration skipped a constraint", extra={"skipped_constraint": item})
     return report.as_dict()

@@ -10,8 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Index, Table, text
+from sqlalchemy.exc import IntegrityError
 
 from shared.migration import introspect
+from shared.migration.tightening import (
+    SkippedTightening,
+    duplicate_rows,
+    is_data_violation,
+    null_rows,
+)
 
 
 @dataclass
@@ -20,6 +27,7 @@ class StepContext:
     dry_run: bool
     batch_size: int
     actions: list[str] = field(default_factory=list)
+    skipped: list[SkippedTightening] = field(default_factory=list)
 
     @property
     def dialect(self) -> str:
@@ -63,11 +71,51 @@ class StepContext:
                     description=f"backfill {table.name}.{column.name} = {default}",
                 )
             # SQLite cannot change a column's nullability in place; it keeps the default only.
-            if self.dialect == "postgresql":
-                self.execute(
-                    f"ALTER TABLE {table.name} ALTER COLUMN {column.name} SET NOT NULL",
-                    f"set {table.name}.{column.name} NOT NULL",
-                )
+            if self.dialect != "postgresql":
+                continue
+            sql = f"ALTER TABLE {table.name} ALTER COLUMN {column.name} SET NOT NULL"
+            self._tighten(
+                f"set {table.name}.{column.name} NOT NULL",
+                apply=lambda sql=sql: self.conn.execute(text(sql)),
+                # In a dry run the backfill above is only planned; it would leave no NULL.
+                count=(lambda: 0)
+                if self.dry_run and default is not None
+                else (lambda c=column.name: null_rows(self.conn, table.name, c)),
+                skipped=lambda rows, c=column.name: SkippedTightening(
+                    table.name, (c,), "NOT NULL", rows
+                ),
+            )
+
+    def _tighten(
+        self,
+        description: str,
+        *,
+        apply: Callable[[], object],
+        count: Callable[[], int],
+        skipped: Callable[[int], SkippedTightening],
+    ) -> None:
+        """Apply a constraint unless existing rows violate it, else record why it was skipped.
+        Rows written between the count and the DDL make the DDL fail: that is a skip too."""
+        rows = count()
+        if rows:
+            self._skip(skipped(rows))
+            return
+        self.actions.append(description)
+        if self.dry_run:
+            return
+        try:
+            apply()
+            self.conn.commit()
+        except IntegrityError as exc:
+            if not is_data_violation(exc):
+                raise
+            self.conn.rollback()
+            self.actions.remove(description)
+            self._skip(skipped(count()))
+
+    def _skip(self, item: SkippedTightening) -> None:
+        item.log()
+        self.skipped.append(item)
 
     def backfill(self, table: Table, *, set_sql: str, where_sql: str, description: str) -> int:
         """UPDATE matching rows in batches of `batch_size`, committing each, so no single
@@ -98,7 +146,11 @@ class StepContext:
 
     def ensure_index(self, index: Index, before_create: Callable[[], None] | None = None) -> None:
         """Create a model index that is missing; drop and rebuild one that is INVALID (a failed
-        concurrent build) or whose columns, uniqueness or predicate differ from the model."""
+        concurrent build) or whose columns, uniqueness or predicate differ from the model.
+
+        A unique index that existing rows violate is skipped with a warning, leaving any older
+        index in place; `before_create` is how a step resolves such rows itself first (in a dry
+        run it is only planned, so the rows it would resolve do not count)."""
         table = index.table
         if not self.has_table(table):
             return
@@ -111,12 +163,27 @@ class StepContext:
         state = introspect.index_state(self.conn, table.name, index.name)
         if state is not None and introspect.index_matches(state, index, self.dialect):
             return
+
+        def count() -> int:
+            if not index.unique or (self.dry_run and before_create is not None):
+                return 0
+            return duplicate_rows(self.conn, index)
+
+        def skipped(rows: int) -> SkippedTightening:
+            columns = tuple(c.name for c in index.columns)
+            return SkippedTightening(table.name, columns, f"UNIQUE {index.name}", rows)
+
+        if state is not None and before_create is None and (rows := count()):
+            self._skip(skipped(rows))  # the older index stays until the data is fixed
+            return
         if state is not None:
             reason = "invalid" if not state.valid else "out of date"
             self.execute(f"DROP INDEX {index.name}", f"drop {reason} index {index.name}")
         if before_create is not None:
             before_create()
-        self.actions.append(f"create index {index.name}")
-        if not self.dry_run:
-            index.create(bind=self.conn)
-            self.conn.commit()
+        self._tighten(
+            f"create index {index.name}",
+            apply=lambda: index.create(bind=self.conn),
+            count=count,
+            skipped=skipped,
+        )
