@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
+import string
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from anyascii import anyascii
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,35 +17,65 @@ from book_ingestion.models.database import Book, BookGuideline, BookJob, BookPag
 from book_ingestion.schemas import BookCreate, BookDetail, BookList, BookRead, JobRead, PageSummary
 from book_ingestion.services import job_lock_service, keys
 from database import session_scope
-from shared.errors import NotFoundError
+from shared.errors import ConflictError, NotFoundError
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
 from shared.models.paging import equal_to, page
 from shared.storage import get_blob_store
 
-MAX_SLUG_ATTEMPTS = 50
+# Numbered suffixes first (`_2`, `_3`, …, read from the ids already taken); a creator that
+# keeps losing races to parallel creators of the same slug switches to random suffixes.
+NUMBERED_ATTEMPTS = 5
+MAX_ID_ATTEMPTS = 50
+SLUG_PART_LENGTH = 40
+_RANDOM_ALPHABET = string.ascii_lowercase + string.digits
 
 
 def _slug_part(value: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")[:40]
+    # anyascii romanizes every script (Devanagari, Chinese, Arabic, …); what is left after
+    # that is cut to URL- and storage-key-safe characters.
+    ascii_text = anyascii(value).lower()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")[:SLUG_PART_LENGTH].strip("_")
+
+
+def _random_token() -> str:
+    # Starts with a letter, so it is never read back as a numbered suffix.
+    return secrets.choice(string.ascii_lowercase) + "".join(
+        secrets.choice(_RANDOM_ALPHABET) for _ in range(5)
+    )
 
 
 def base_slug(data: BookCreate) -> str:
-    parts = [data.author or "", data.subject, str(data.grade), str(data.edition_year or "")]
-    slug = "_".join(p for p in (_slug_part(x) for x in parts) if p)
-    return slug or "book"
+    """`author_subject_grade_year` (missing parts left out); when neither author nor subject
+    leaves a usable character, `book_<random>` stands in for them."""
+    words = [p for p in (_slug_part(data.author or ""), _slug_part(data.subject)) if p]
+    numbers = [str(data.grade), str(data.edition_year or "")]
+    return "_".join([*(words or [f"book_{_random_token()}"]), *(n for n in numbers if n)])
+
+
+def _next_numbered_id(session: Session, base: str) -> str:
+    taken = session.scalars(
+        select(Book.id).where(or_(Book.id == base, Book.id.startswith(f"{base}_", autoescape=True)))
+    ).all()
+    if base not in taken:
+        return base
+    numbered = re.compile(rf"{re.escape(base)}_(\d+)")
+    suffixes = [int(m.group(1)) for book_id in taken if (m := numbered.fullmatch(book_id))]
+    return f"{base}_{max(suffixes, default=1) + 1}"
 
 
 def create_book(*, data: BookCreate, created_by: str) -> BookRead:
-    """Id `author_subject_grade_year` (missing parts left out), `_2`, `_3`, … when taken."""
+    """Id `author_subject_grade_year`, then `_2`, `_3`, … when taken. The primary key decides
+    between parallel creators: a loser picks the next free id and tries again."""
     base = base_slug(data)
     store = get_blob_store()
-    for attempt in range(1, MAX_SLUG_ATTEMPTS + 1):
-        book_id = base if attempt == 1 else f"{base}_{attempt}"
+    for attempt in range(1, MAX_ID_ATTEMPTS + 1):
         try:
             with session_scope() as session:
-                if session.get(Book, book_id) is not None:
-                    continue
+                if attempt <= NUMBERED_ATTEMPTS:
+                    book_id = _next_numbered_id(session, base)
+                else:
+                    book_id = f"{base}_{_random_token()}"
                 book = Book(
                     id=book_id,
                     **data.model_dump(),
@@ -60,8 +93,10 @@ def create_book(*, data: BookCreate, created_by: str) -> BookRead:
                 )
                 return BookRead.model_validate(book)
         except IntegrityError:
-            continue  # another request took the slug between the check and the insert
-    raise RuntimeError(f"no free id for book slug {base!r}")
+            continue  # another request took this id between the read and the insert
+    # Fifty lost races in a row (45 of them on random ids) do not happen; if they ever do, the
+    # client may simply try again.
+    raise ConflictError("Could not reserve a book id; try again.", code="book_id_conflict")
 
 
 def get_book(session: Session, *, book_id: str, lock: bool = False) -> Book:
