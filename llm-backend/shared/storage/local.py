@@ -3,6 +3,7 @@ renamed into place, so a reader never sees half an object."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -11,6 +12,15 @@ from pathlib import Path
 from shared.storage.base import BlobNotFoundError, check_key, check_prefix
 
 FILES_ROUTE = "/admin/files"
+
+# Errors that mean "no object under this key": nothing there, a file where the key needs a
+# directory (`metadata.json/x`), a directory where it needs a file, or a name the file system
+# cannot even hold (a segment over 255 bytes, a path over PATH_MAX).
+_NO_OBJECT = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG})
+
+
+def _names_no_object(exc: OSError) -> bool:
+    return exc.errno in _NO_OBJECT
 
 
 class LocalBlobStore:
@@ -38,16 +48,28 @@ class LocalBlobStore:
             raise
 
     def get(self, key: str) -> bytes:
+        path = self._path(key)
         try:
-            return self._path(key).read_bytes()
-        except (FileNotFoundError, IsADirectoryError):
-            raise BlobNotFoundError(key) from None
+            return path.read_bytes()
+        except OSError as exc:
+            if _names_no_object(exc):
+                raise BlobNotFoundError(key) from None
+            raise
 
     def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
+        try:
+            return self._path(key).is_file()
+        except OSError as exc:
+            if _names_no_object(exc):
+                return False
+            raise
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        try:
+            self._path(key).unlink()
+        except OSError as exc:
+            if not _names_no_object(exc):
+                raise
 
     def delete_prefix(self, prefix: str) -> int:
         keys = self.list_keys(prefix)

@@ -58,6 +58,25 @@ def test_put_get_list_copy_delete(store):
 
 
 @pytest.mark.parametrize(
+    "key",
+    [
+        "books/b1/metadata.json/x",  # a file where the key needs a directory
+        "books/b1",  # a directory
+        "books/" + "a" * 256,  # a segment longer than a file name may be
+        "/".join(["books", *["d" * 200] * 25]),  # a path longer than PATH_MAX
+    ],
+)
+def test_keys_that_name_no_object_read_as_missing(store, key):
+    store.put("books/b1/metadata.json", b"{}", content_type="application/json")
+
+    with pytest.raises(BlobNotFoundError):
+        store.get(key)
+    assert store.exists(key) is False
+    store.delete(key)  # nothing to delete is fine
+    assert store.get("books/b1/metadata.json") == b"{}"
+
+
+@pytest.mark.parametrize(
     "key", ["../etc/passwd", "/abs/key", "books//x", "books/./x", "books/a b", "books/x/..", ""]
 )
 def test_bad_keys_are_refused(store, key):
