@@ -6,6 +6,10 @@
 Each step inspects the live schema and does only what is missing, so the same run brings an
 empty database, or one from any earlier shape, to the current schema; a second run changes
 nothing. On PostgreSQL the run holds an advisory lock so concurrent deploys serialize.
+
+Data never wedges a deploy: a NOT NULL or unique index that existing rows violate is skipped
+with a warning (table, columns, violating rows) in the output and the report, the rest of the
+run completes, and the first run after the rows are fixed applies it.
 """
 
 from __future__ import annotations
