@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from book_ingestion.models.database import Book, BookGuideline, BookJob, BookPage
 from book_ingestion.schemas import BookCreate, BookDetail, BookList, BookRead, JobRead, PageSummary
 from book_ingestion.services import job_lock_service, keys
+from book_ingestion.services.page_etag import page_etag
 from database import session_scope
 from shared.errors import NotFoundError
 from shared.models.base import utcnow
@@ -167,7 +168,10 @@ def book_detail(*, book_id: str) -> BookDetail:
             **BookRead.model_validate(book).model_dump(),
             status=derive_status(session, book_id=book_id, pages=pages, active=active is not None),
             page_count=len(pages),
-            pages=[PageSummary(number=p.page_number, status=p.status) for p in pages],
+            pages=[
+                PageSummary(id=p.id, etag=page_etag(p.id), number=p.page_number, status=p.status)
+                for p in pages
+            ],
             active_job=job_read(active) if active else None,
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from shared.errors import NotFoundError
@@ -66,6 +66,9 @@ def update_content(*, db: Session, content_id: str, changes: dict) -> Content:
 
 
 def delete_content(*, db: Session, content_id: str) -> None:
-    row = get_content(db=db, content_id=content_id)
-    db.delete(row)
+    """One DELETE decides: of two concurrent deletes the second waits on the row lock, then
+    finds no row (404) instead of reading it first and answering 204 too."""
+    deleted = db.execute(delete(Content).where(Content.id == content_id)).rowcount
+    if not deleted:
+        raise NotFoundError("Content not found.", code="content_not_found")
     db.commit()
