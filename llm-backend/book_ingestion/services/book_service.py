@@ -188,4 +188,7 @@ def delete_book(*, book_id: str) -> None:
         session.delete(book)
         session.flush()
         # Objects last: a failure above leaves the book whole; one here rolls the rows back.
+        # Unlike a page's files, they go before the commit: a slug is reused by the next book
+        # of that name, which would adopt objects left behind (its guideline index, say),
+        # whereas a commit failing after this leaves a visible book that can be deleted again.
         get_blob_store().delete_prefix(keys.book_prefix(book_id))

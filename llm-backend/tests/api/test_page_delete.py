@@ -224,20 +224,3 @@ def test_a_file_removal_failing_after_the_commit_still_deletes_the_page(auth_cli
     for key in left:
         store.delete(key)
     assert _pages(book_id) == [(1, "page 1", 1), (2, "page 3", 3)]
-
-
-def test_two_parallel_content_deletes_answer_204_then_404(auth_client, db):
-    body = {"topic": "Fractions", "grade": 5, "text": "Pizza slices: 4/8 = 1/2"}
-    content_id = auth_client.post("/admin/contents", json=body, headers=ADMIN).json()["id"]
-
-    def delete(_):
-        return auth_client.delete(f"/admin/contents/{content_id}", headers=ADMIN)
-
-    # Both requests have read what they need and reach their DELETE at the same time.
-    with barrier_before(db, r"^\s*DELETE FROM contents\b", 2), ThreadPoolExecutor(2) as pool:
-        responses = list(pool.map(delete, range(2)))
-
-    assert sorted(r.status_code for r in responses) == [204, 404]
-    missing = next(r for r in responses if r.status_code == 404)
-    assert missing.json()["error"] == {"code": "content_not_found", "message": "Content not found."}
-    assert auth_client.get(f"/admin/contents/{content_id}", headers=ADMIN).status_code == 404

@@ -1,8 +1,11 @@
-"""Make concurrent requests meet at one SQL statement, so a race is reproduced every run.
+"""Order concurrent requests at SQL statements, so a race is reproduced every run.
 
 `barrier_before(engine, pattern, parties)` holds the first `parties` statements whose SQL
 matches `pattern` until all of them have arrived, then lets them run together: every request
 has done all its work up to that statement before any of them executes it.
+
+`hold_before(engine, pattern)` stops the first matching statement until the test releases it,
+so the test can run another request in between.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, event
 
@@ -38,4 +42,37 @@ def barrier_before(
     try:
         yield barrier
     finally:
+        event.remove(engine, "before_cursor_execute", hold)
+
+
+@dataclass
+class Hold:
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@contextmanager
+def hold_before(engine: Engine, pattern: str, *, timeout: float = 30.0) -> Iterator[Hold]:
+    state = Hold()
+    regex = re.compile(pattern, re.IGNORECASE | re.DOTALL)
+    lock = threading.Lock()
+
+    def hold(conn, cursor, statement, parameters, context, executemany) -> None:
+        if not regex.search(statement):
+            return
+        with lock:
+            if state.arrived.is_set():
+                return
+            state.arrived.set()
+        if not state.released.wait(timeout):
+            raise TimeoutError(f"statement held for {timeout} s and never released")
+
+    event.listen(engine, "before_cursor_execute", hold)
+    try:
+        yield state
+    finally:
+        state.release()
         event.remove(engine, "before_cursor_execute", hold)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from shared.errors import NotFoundError
@@ -58,9 +58,15 @@ def create_content(*, db: Session, values: dict) -> Content:
 
 
 def update_content(*, db: Session, content_id: str, changes: dict) -> Content:
-    row = get_content(db=db, content_id=content_id)
-    for key, value in changes.items():
-        setattr(row, key, value)
+    """One UPDATE … RETURNING: a row deleted meanwhile is a 404, not a write that matches
+    nothing after a read that found it."""
+    if not changes:
+        return get_content(db=db, content_id=content_id)
+    row = db.scalars(
+        update(Content).where(Content.id == content_id).values(**changes).returning(Content)
+    ).one_or_none()
+    if row is None:
+        raise NotFoundError("Content not found.", code="content_not_found")
     db.commit()
     return row
 
