@@ -56,5 +56,3 @@ class BlobStore(Protocol):
     def url(self, key: str) -> str:
         """Where an admin's browser can fetch the object: a presigned GET URL (S3) or the
         authenticated `/admin/files/{key}` route (local)."""
-
-    def copy(self, source: str, target: str) -> None: ...
