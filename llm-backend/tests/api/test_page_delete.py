@@ -224,3 +224,23 @@ def test_a_file_removal_failing_after_the_commit_still_deletes_the_page(auth_cli
     for key in left:
         store.delete(key)
     assert _pages(book_id) == [(1, "page 1", 1), (2, "page 3", 3)]
+
+
+def test_an_old_page_renumbered_then_re_ocrd_keeps_its_files(auth_client, local_storage, fake_llm):
+    book_id = _legacy_book(3)
+    assert _delete(auth_client, book_id, 1).status_code == 204
+    fake_llm.push(Reply("page 2 again"))
+
+    retried = auth_client.post(f"/admin/books/{book_id}/pages/1/retry-ocr", headers=ADMIN)
+    wait_jobs_idle()
+
+    assert retried.status_code in (200, 202)  # inline OCR, or OCR as a job
+    page = auth_client.get(f"/admin/books/{book_id}/pages/1", headers=ADMIN).json()
+    assert (page["text"], page["image_url"]) == (
+        "page 2 again\n",
+        f"/admin/files/books/{book_id}/pages/2.png",  # its key from before the renumbering
+    )
+    assert [(n, t.strip(), red) for n, t, red in _pages(book_id)] == [
+        (1, "page 2 again", 2),
+        (2, "page 3", 3),
+    ]
