@@ -46,7 +46,16 @@ class BookList(BaseModel):
     offset: int
 
 
+PAGE_ID = "The page's id: stable for the page's life, whatever its number becomes."
+PAGE_ETAG = (
+    "The page's entity tag (its id, quoted), also sent as the `ETag` header. Send it as "
+    "`If-Match` on `DELETE …/pages/{n}` to delete this page and no other."
+)
+
+
 class PageSummary(BaseModel):
+    id: str = Field(description=PAGE_ID)
+    etag: str = Field(description=PAGE_ETAG)
     number: int
     status: str
 
@@ -80,6 +89,8 @@ class BookDetail(BookRead):
 
 
 class PageRead(BaseModel):
+    id: str = Field(description=PAGE_ID)
+    etag: str = Field(description=PAGE_ETAG)
     number: int
     status: str
     image_url: str | None

@@ -44,6 +44,13 @@ class ConflictError(AppError):
     code = "conflict"
 
 
+class PreconditionFailedError(AppError):
+    """A conditional request (`If-Match`) whose condition no longer holds: nothing was done."""
+
+    status_code = 412
+    code = "precondition_failed"
+
+
 class PayloadTooLargeError(AppError):
     status_code = 413
     code = "payload_too_large"

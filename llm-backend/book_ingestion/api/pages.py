@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Response, UploadFile
+from fastapi import APIRouter, File, Header, Path, Response, UploadFile
 
 from book_ingestion.api.upload_limit import UploadLimitRoute
 from book_ingestion.schemas import JobStarted, PageRead
@@ -17,6 +17,20 @@ router = APIRouter(
     prefix="/admin/books/{book_id}/pages", tags=["pages"], route_class=UploadLimitRoute
 )
 PageNumber = Annotated[int, Path(ge=1, description="1-based page number")]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The `etag` of the page the client means (from a page read or the book's "
+        "pages list). When page n is another page by now, nothing is deleted and the answer "
+        "is 412 `precondition_failed`. Without it, whatever page is number n now is deleted.",
+    ),
+]
+
+
+def _tagged(page: PageRead, response: Response) -> PageRead:
+    response.headers["ETag"] = page.etag
+    return page
 
 
 @router.post("", status_code=201)
@@ -39,13 +53,15 @@ def bulk_upload(
 
 
 @router.get("/{number}")
-def get_page(book_id: str, number: PageNumber, admin: AdminUser) -> PageRead:
-    return page_service.get_page(book_id=book_id, number=number)
+def get_page(book_id: str, number: PageNumber, admin: AdminUser, response: Response) -> PageRead:
+    return _tagged(page_service.get_page(book_id=book_id, number=number), response)
 
 
 @router.put("/{number}/approve")
-def approve_page(book_id: str, number: PageNumber, admin: AdminUser) -> PageRead:
-    return page_service.approve_page(book_id=book_id, number=number)
+def approve_page(
+    book_id: str, number: PageNumber, admin: AdminUser, response: Response
+) -> PageRead:
+    return _tagged(page_service.approve_page(book_id=book_id, number=number), response)
 
 
 @router.post("/{number}/retry-ocr")
@@ -54,6 +70,8 @@ def retry_ocr(book_id: str, number: PageNumber, admin: AdminUser) -> PageRead:
 
 
 @router.delete("/{number}", status_code=204)
-def delete_page(book_id: str, number: PageNumber, admin: AdminUser) -> Response:
-    page_service.delete_page(book_id=book_id, number=number)
+def delete_page(
+    book_id: str, number: PageNumber, admin: AdminUser, if_match: IfMatch = None
+) -> Response:
+    page_service.delete_page(book_id=book_id, number=number, if_match=if_match)
     return Response(status_code=204)

@@ -82,7 +82,10 @@ PAGE_STATUSES = ("queued", "pending_review", "ocr_failed", "approved")
 
 
 class BookPage(Base):
-    """One page of a book: `books/{book_id}/pages/{n}.png` and `{n}.txt`, numbered 1..N."""
+    """One page of a book, numbered 1..N. Its files are `books/{book_id}/pages/{id}.png` and
+    `{id}.txt` (`originals/{id}.{ext}` for a bulk upload), named by the page's id so that
+    renumbering moves no file; rows from before that layout keep their `pages/{n}.*` keys.
+    Files are always reached through the key columns, never rebuilt from a number."""
 
     __tablename__ = "book_pages"
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from book_ingestion.models.database import Book, BookGuideline, BookJob, BookPage
 from book_ingestion.schemas import BookCreate, BookDetail, BookList, BookRead, JobRead, PageSummary
 from book_ingestion.services import job_lock_service, keys
+from book_ingestion.services.page_etag import page_etag
 from database import session_scope
 from shared.errors import ConflictError, NotFoundError
 from shared.models.base import utcnow
@@ -202,7 +203,10 @@ def book_detail(*, book_id: str) -> BookDetail:
             **BookRead.model_validate(book).model_dump(),
             status=derive_status(session, book_id=book_id, pages=pages, active=active is not None),
             page_count=len(pages),
-            pages=[PageSummary(number=p.page_number, status=p.status) for p in pages],
+            pages=[
+                PageSummary(id=p.id, etag=page_etag(p.id), number=p.page_number, status=p.status)
+                for p in pages
+            ],
             active_job=job_read(active) if active else None,
         )
 
@@ -219,4 +223,7 @@ def delete_book(*, book_id: str) -> None:
         session.delete(book)
         session.flush()
         # Objects last: a failure above leaves the book whole; one here rolls the rows back.
+        # Unlike a page's files, they go before the commit: a slug is reused by the next book
+        # of that name, which would adopt objects left behind (its guideline index, say),
+        # whereas a commit failing after this leaves a visible book that can be deleted again.
         get_blob_store().delete_prefix(keys.book_prefix(book_id))

@@ -142,8 +142,8 @@ class Run:
             if result.error:
                 page.status, page.ocr_error = "ocr_failed", result.error
                 return True
-            page.image_s3_key = keys.image_key(self.book["id"], page.page_number)
-            page.text_s3_key = keys.text_key(self.book["id"], page.page_number)
+            page.image_s3_key = keys.image_key(self.book["id"], page_id=page.id)
+            page.text_s3_key = keys.text_key(self.book["id"], page_id=page.id)
             store.put(page.image_s3_key, result.png, content_type="image/png")
             store.put(
                 page.text_s3_key, result.text.encode(), content_type="text/plain; charset=utf-8"

@@ -1,9 +1,12 @@
 """Pages: single upload with inline OCR, bulk upload into an `ocr_batch` job, read, approve,
-retry OCR, delete with renumbering. Bad input is refused before anything is stored."""
+retry OCR, delete with renumbering. Bad input is refused before anything is stored.
+
+Files are named by page id (see `keys`), so renumbering moves no file."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -14,13 +17,15 @@ from sqlalchemy.orm import Session
 from book_ingestion.models.database import BookPage
 from book_ingestion.schemas import PageRead
 from book_ingestion.services import book_service, images, job_lock_service, keys, ocr_service
+from book_ingestion.services.page_etag import if_match_allows, page_etag
 from config import get_settings
 from database import session_scope
-from shared.errors import BadRequestError, ConflictError, NotFoundError
+from shared.errors import BadRequestError, ConflictError, NotFoundError, PreconditionFailedError
 from shared.jobs.messages import JobMessage
-from shared.models.base import utcnow
+from shared.models.base import new_id, utcnow
 from shared.storage import BlobNotFoundError, get_blob_store
 
+logger = logging.getLogger(__name__)
 OCR_BATCH = "ocr_batch"
 PAGES = BookPage.__table__
 
@@ -54,11 +59,6 @@ def natural_key(name: str) -> list:
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name)]
 
 
-def _pages(session: Session, book_id: str) -> list[BookPage]:
-    stmt = select(BookPage).where(BookPage.book_id == book_id).order_by(BookPage.page_number)
-    return list(session.scalars(stmt))
-
-
 def _count(session: Session, book_id: str) -> int:
     return session.scalar(select(func.count()).where(BookPage.book_id == book_id)) or 0
 
@@ -86,6 +86,8 @@ def page_read(page: BookPage) -> PageRead:
             text = None
     image = page.image_s3_key or page.original_s3_key
     return PageRead(
+        id=page.id,
+        etag=page_etag(page.id),
         number=page.page_number,
         status=page.status,
         image_url=store.url(image) if image else None,
@@ -109,14 +111,15 @@ def upload_page(*, book_id: str, upload: Upload) -> PageRead:
         with session_scope() as session:
             book_service.get_book(session, book_id=book_id, lock=True)
             job_lock_service.ensure_no_active_job(session, book_id=book_id)
-            number = _count(session, book_id) + 1
+            number, page_id = _count(session, book_id) + 1, new_id()
             page = BookPage(
+                id=page_id,
                 book_id=book_id,
                 page_number=number,
                 status="pending_review",
                 original_filename=upload.name,
-                image_s3_key=keys.image_key(book_id, number),
-                text_s3_key=keys.text_key(book_id, number),
+                image_s3_key=keys.image_key(book_id, page_id=page_id),
+                text_s3_key=keys.text_key(book_id, page_id=page_id),
             )
             session.add(page)
             session.flush()
@@ -154,11 +157,12 @@ def bulk_upload(*, book_id: str, uploads: list[Upload]) -> str:
             )
             page_ids = []
             for offset, upload in enumerate(ordered):
-                number = first + offset
-                key = keys.original_key(book_id, number, images.ACCEPTED_FORMATS[upload.fmt])
+                page_id, ext = new_id(), images.ACCEPTED_FORMATS[upload.fmt]
+                key = keys.original_key(book_id, page_id=page_id, ext=ext)
                 page = BookPage(
+                    id=page_id,
                     book_id=book_id,
-                    page_number=number,
+                    page_number=first + offset,
                     status="queued",
                     original_filename=upload.name,
                     original_s3_key=key,
@@ -224,62 +228,52 @@ def retry_ocr(*, book_id: str, number: int) -> PageRead:
         page = session.get(BookPage, page_id)
         if page is None or page.page_number != number:
             raise ConflictError(f"Page {number} changed during OCR; retry.", code="page_changed")
-        page.image_s3_key = keys.image_key(book_id, number)
-        page.text_s3_key = keys.text_key(book_id, number)
+        page.image_s3_key = page.image_s3_key or keys.image_key(book_id, page_id=page.id)
+        page.text_s3_key = page.text_s3_key or keys.text_key(book_id, page_id=page.id)
         store.put(page.image_s3_key, png, content_type="image/png")
         store.put(page.text_s3_key, text.encode(), content_type="text/plain; charset=utf-8")
         page.status, page.ocr_error = "pending_review", None
         return page_read(page)
 
 
-def _moved_key(key: str | None, book_id: str, old: int, new: int) -> str | None:
-    if key is None:
-        return None
-    if key == keys.image_key(book_id, old):
-        return keys.image_key(book_id, new)
-    if key == keys.text_key(book_id, old):
-        return keys.text_key(book_id, new)
-    ext = key.rsplit(".", 1)[-1]
-    return keys.original_key(book_id, new, ext)
+def delete_page(*, book_id: str, number: int, if_match: str | None = None) -> None:
+    """Deletes page `number`; later pages move down one (rows only: files are named by page
+    id). With `if_match`, only if page `number` is still the page that tag names (412
+    otherwise), so a retried or duplicated delete removes nothing more. Refused (409) while
+    a job runs.
 
-
-def delete_page(*, book_id: str, number: int) -> None:
-    """Deletes page `number`; later pages move down one, their images, texts and originals
-    renamed with them so each text stays with its image. Refused (409) while a job runs."""
-    store = get_blob_store()
+    The book row lock serialises every change of page numbers, so concurrent deletes are
+    checked and applied one after another. Rows commit first; the removed page's files are
+    deleted afterwards, and a failure there leaves only files that no row names."""
     with session_scope() as session:
         book_service.get_book(session, book_id=book_id, lock=True)
         job_lock_service.ensure_no_active_job(session, book_id=book_id)
         target = _page(session, book_id, number)
-        removed = (target.image_s3_key, target.text_s3_key, target.original_s3_key)
-        moves: list[tuple[str, str]] = []
+        if not if_match_allows(if_match, target.id):
+            raise PreconditionFailedError(
+                f"Page {number} of book {book_id} is no longer the page you loaded (it was "
+                "deleted or the pages were renumbered); reload the book and try again."
+            )
+        files = [k for k in (target.image_s3_key, target.text_s3_key, target.original_s3_key) if k]
         session.delete(target)
         session.flush()
-        for page in _pages(session, book_id):
-            if page.page_number < number:
-                continue
-            old, new = page.page_number, page.page_number - 1
-            for column in ("image_s3_key", "text_s3_key", "original_s3_key"):
-                key = getattr(page, column)
-                moved = _moved_key(key, book_id, old, new)
-                if key and moved != key:
-                    moves.append((key, moved))
-                    setattr(page, column, moved)
         # Two steps, so the unique (book_id, page_number) never sees two equal numbers.
         later = (PAGES.c.book_id == book_id) & (PAGES.c.page_number > number)
-        session.flush()
         session.execute(update(PAGES).where(later).values(page_number=-(PAGES.c.page_number - 1)))
         session.execute(
             update(PAGES)
             .where(PAGES.c.book_id == book_id, PAGES.c.page_number < 0)
             .values(page_number=-PAGES.c.page_number)
         )
-        # Objects change only once every row change has succeeded (a database error above
-        # leaves files and rows as they were); in page order, so each copy lands on a key
-        # whose object was already deleted or moved down.
-        for key in removed:
-            if key:
-                store.delete(key)
-        for key, moved in moves:
-            store.copy(key, moved)
+    _remove_files(files)
+
+
+def _remove_files(files: list[str]) -> None:
+    """The page is gone once its row is; a file that cannot be removed now is named by no row
+    (keys are never reused) and goes with the book's prefix when the book is deleted."""
+    store = get_blob_store()
+    for key in files:
+        try:
             store.delete(key)
+        except Exception:
+            logger.warning("file of a deleted page left behind", extra={"key": key}, exc_info=True)

@@ -1,6 +1,6 @@
 """The blob store seam: S3 in AWS, a local directory otherwise. Keys are `/`-separated paths
-such as `books/{book_id}/pages/3.png`; every key is checked, so user input can never reach
-outside the store (no `..`, no absolute paths, only `[A-Za-z0-9._-]` in each segment)."""
+such as `books/{book_id}/pages/{page_id}.png`; every key is checked, so user input can never
+reach outside the store (no `..`, no absolute paths, only `[A-Za-z0-9._-]` in each segment)."""
 
 from __future__ import annotations
 
@@ -56,5 +56,3 @@ class BlobStore(Protocol):
     def url(self, key: str) -> str:
         """Where an admin's browser can fetch the object: a presigned GET URL (S3) or the
         authenticated `/admin/files/{key}` route (local)."""
-
-    def copy(self, source: str, target: str) -> None: ...

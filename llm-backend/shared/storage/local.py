@@ -90,6 +90,3 @@ class LocalBlobStore:
 
     def url(self, key: str) -> str:
         return f"{FILES_ROUTE}/{check_key(key)}"
-
-    def copy(self, source: str, target: str) -> None:
-        self.put(target, self.get(source), content_type="application/octet-stream")

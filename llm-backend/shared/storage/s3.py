@@ -98,12 +98,3 @@ class S3BlobStore:
             Params={"Bucket": self.bucket, "Key": check_key(key)},
             ExpiresIn=self.presign_seconds,
         )
-
-    def copy(self, source: str, target: str) -> None:
-        self._call(
-            "copy a file",
-            self.client.copy_object,
-            Key=check_key(target),
-            CopySource={"Bucket": self.bucket, "Key": check_key(source)},
-            ServerSideEncryption="AES256",
-        )

@@ -82,18 +82,19 @@ def test_each_accepted_type_is_converted_and_ocrd(auth_client, storage, fake_llm
         "pending_review",
         "Chapter 1. Numbers\n",
     )
+    page_id = page["id"]
     assert stored_keys() == [
         f"books/{book_id}/metadata.json",
-        f"books/{book_id}/pages/1.png",
-        f"books/{book_id}/pages/1.txt",
+        f"books/{book_id}/pages/{page_id}.png",
+        f"books/{book_id}/pages/{page_id}.txt",
     ]
-    stored = Image.open(io.BytesIO(get_blob_store().get(f"books/{book_id}/pages/1.png")))
+    stored = Image.open(io.BytesIO(get_blob_store().get(f"books/{book_id}/pages/{page_id}.png")))
     assert (stored.format, stored.size) == ("PNG", (40, 30))
     assert len(fake_llm.requests) == 1
     detail = auth_client.get(f"/admin/books/{book_id}", headers=ADMIN).json()
     assert (detail["status"], detail["pages"]) == (
         "pending_review",
-        [{"number": 1, "status": "pending_review"}],
+        [{"id": page_id, "etag": f'"{page_id}"', "number": 1, "status": "pending_review"}],
     )
 
 
@@ -162,9 +163,12 @@ def test_page_numbers_out_of_range(auth_client, storage, fake_llm):
 def test_delete_page_renumbers_and_keeps_text_with_image(auth_client, storage, fake_llm):
     book_id = _book(auth_client)
     colors = {"one": (255, 0, 0), "two": (0, 255, 0), "three": (0, 0, 255)}
+    ids = []
     for word, color in colors.items():
         fake_llm.push(Reply(f"page {word}"))
-        assert _upload(auth_client, book_id, image_bytes(color=color)).status_code == 201
+        uploaded = _upload(auth_client, book_id, image_bytes(color=color))
+        assert uploaded.status_code == 201
+        ids.append(uploaded.json()["id"])
 
     response = auth_client.delete(f"/admin/books/{book_id}/pages/2", headers=ADMIN)
 
@@ -172,15 +176,15 @@ def test_delete_page_renumbers_and_keeps_text_with_image(auth_client, storage, f
     pages = [
         auth_client.get(f"/admin/books/{book_id}/pages/{n}", headers=ADMIN).json() for n in (1, 2)
     ]
-    assert [(p["number"], p["text"]) for p in pages] == [(1, "page one\n"), (2, "page three\n")]
-    second = Image.open(io.BytesIO(get_blob_store().get(f"books/{book_id}/pages/2.png")))
-    assert second.convert("RGB").getpixel((0, 0)) == colors["three"]
-    assert stored_keys(f"books/{book_id}/pages/") == [
-        f"books/{book_id}/pages/1.png",
-        f"books/{book_id}/pages/1.txt",
-        f"books/{book_id}/pages/2.png",
-        f"books/{book_id}/pages/2.txt",
+    assert [(p["number"], p["id"], p["text"]) for p in pages] == [
+        (1, ids[0], "page one\n"),
+        (2, ids[2], "page three\n"),
     ]
+    second = Image.open(io.BytesIO(get_blob_store().get(f"books/{book_id}/pages/{ids[2]}.png")))
+    assert second.convert("RGB").getpixel((0, 0)) == colors["three"]
+    assert stored_keys(f"books/{book_id}/pages/") == sorted(
+        f"books/{book_id}/pages/{i}.{ext}" for i in (ids[0], ids[2]) for ext in ("png", "txt")
+    )
     gone = auth_client.get(f"/admin/books/{book_id}/pages/3", headers=ADMIN)
     assert gone.status_code == 404
 
@@ -210,13 +214,13 @@ def test_bulk_upload_orders_by_file_name_and_ocrs_in_a_job(auth_client, storage,
     ]
     assert [p["original_filename"] for p in pages] == ["p1.webp", "p2.png", "p10.jpg"]
     assert [p["status"] for p in pages] == ["pending_review"] * 3
-    first = Image.open(io.BytesIO(get_blob_store().get(f"books/{book_id}/pages/1.png")))
+    first_id = pages[0]["id"]
+    first = Image.open(io.BytesIO(get_blob_store().get(f"books/{book_id}/pages/{first_id}.png")))
     assert first.convert("RGB").getpixel((0, 0)) == (255, 0, 0)
-    assert stored_keys(f"books/{book_id}/originals/") == [
-        f"books/{book_id}/originals/1.webp",
-        f"books/{book_id}/originals/2.png",
-        f"books/{book_id}/originals/3.jpg",
-    ]
+    assert stored_keys(f"books/{book_id}/originals/") == sorted(
+        f"books/{book_id}/originals/{p['id']}.{ext}"
+        for p, ext in zip(pages, ("webp", "png", "jpg"), strict=True)
+    )
     assert len(fake_llm.requests) == 3
 
 
@@ -290,7 +294,10 @@ def test_twenty_concurrent_job_requests_start_exactly_one(auth_client, local_sto
     assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"job_running"}
     assert all(job_id in r.json()["error"]["message"] for r in responses if r.status_code == 409)
     assert [m.job_id for m in held.messages] == [job_id]
-    assert stored_keys(f"books/{book_id}/originals/") == [f"books/{book_id}/originals/1.png"]
+    page_id = auth_client.get(f"/admin/books/{book_id}", headers=ADMIN).json()["pages"][0]["id"]
+    assert stored_keys(f"books/{book_id}/originals/") == [
+        f"books/{book_id}/originals/{page_id}.png"
+    ]
 
 
 def test_approve_and_retry_ocr(auth_client, storage, fake_llm):
@@ -311,22 +318,21 @@ def test_approve_and_retry_ocr(auth_client, storage, fake_llm):
 
 def test_page_image_url(auth_client, storage, fake_llm):
     book_id = _book(auth_client)
-    _upload(auth_client, book_id, image_bytes())
+    page_id = _upload(auth_client, book_id, image_bytes()).json()["id"]
 
     url = auth_client.get(f"/admin/books/{book_id}/pages/1", headers=ADMIN).json()["image_url"]
 
+    key = f"books/{book_id}/pages/{page_id}.png"
     if storage == "local":
-        assert url == f"/admin/files/books/{book_id}/pages/1.png"
+        assert url == f"/admin/files/{key}"
         image = auth_client.get(url, headers=ADMIN)
         assert (image.status_code, image.headers["content-type"]) == (200, "image/png")
-        assert image.content == get_blob_store().get(f"books/{book_id}/pages/1.png")
+        assert image.content == get_blob_store().get(key)
         assert auth_client.get(url).status_code == 401
         traversal = auth_client.get("/admin/files/books/..%2F..%2Fetc/passwd", headers=ADMIN)
         assert traversal.status_code in (400, 404)
     else:
-        assert url.startswith(
-            f"https://tutor-books-test.s3.amazonaws.com/books/{book_id}/pages/1.png?"
-        )
+        assert url.startswith(f"https://tutor-books-test.s3.amazonaws.com/{key}?")
         assert "Signature=" in url or "X-Amz-Signature=" in url
 
 

@@ -14,6 +14,7 @@ from book_ingestion.models.database import BookPage
 from book_ingestion.schemas import BookCreate
 from book_ingestion.services import book_service, keys
 from database import session_scope
+from shared.models.base import new_id
 from shared.storage import get_blob_store
 from tests.fakes.llm_server import Fail, Reply, request_schema_name
 from tests.support.books import BOOK
@@ -50,10 +51,13 @@ def make_book(pages: int = PAGES, **overrides) -> str:
     store = get_blob_store()
     with session_scope() as session:
         for n in range(1, pages + 1):
-            key = keys.text_key(book_id, n)
+            page_id = new_id()
+            key = keys.text_key(book_id, page_id=page_id)
             store.put(key, f"PAGE-{n} body text.".encode(), content_type="text/plain")
             session.add(
-                BookPage(book_id=book_id, page_number=n, status="approved", text_s3_key=key)
+                BookPage(
+                    id=page_id, book_id=book_id, page_number=n, status="approved", text_s3_key=key
+                )
             )
     return book_id
 

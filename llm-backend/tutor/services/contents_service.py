@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from shared.errors import NotFoundError
@@ -58,14 +58,23 @@ def create_content(*, db: Session, values: dict) -> Content:
 
 
 def update_content(*, db: Session, content_id: str, changes: dict) -> Content:
-    row = get_content(db=db, content_id=content_id)
-    for key, value in changes.items():
-        setattr(row, key, value)
+    """One UPDATE … RETURNING: a row deleted meanwhile is a 404, not a write that matches
+    nothing after a read that found it."""
+    if not changes:
+        return get_content(db=db, content_id=content_id)
+    row = db.scalars(
+        update(Content).where(Content.id == content_id).values(**changes).returning(Content)
+    ).one_or_none()
+    if row is None:
+        raise NotFoundError("Content not found.", code="content_not_found")
     db.commit()
     return row
 
 
 def delete_content(*, db: Session, content_id: str) -> None:
-    row = get_content(db=db, content_id=content_id)
-    db.delete(row)
+    """One DELETE decides: of two concurrent deletes the second waits on the row lock, then
+    finds no row (404) instead of reading it first and answering 204 too."""
+    deleted = db.execute(delete(Content).where(Content.id == content_id)).rowcount
+    if not deleted:
+        raise NotFoundError("Content not found.", code="content_not_found")
     db.commit()
