@@ -111,7 +111,7 @@ def llm_calls(
     db: DbSession,
     component: str | None = None,
     # A typo in the filter is a 422, not an empty list that looks like "no failures".
-    outcome: Literal["ok", "retried", "unavailable", "timeout", "output_error", "error"]
+    outcome: Literal["ok", "retried", "unavailable", "timeout", "deadline", "output_error", "error"]
     | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     since_hours: Annotated[int, Query(ge=1, le=24 * 90)] = 24,

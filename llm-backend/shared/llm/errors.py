@@ -37,3 +37,10 @@ class LLMRequestError(ServiceUnavailableError):
     """The provider refused the request itself (bad key, unknown model): retrying cannot help."""
 
     code = "llm_request_rejected"
+
+
+class LLMDeadlineError(LLMUnavailableError):
+    """The request's time budget ran out before the model answered (or before another attempt
+    could finish): a slow provider, answered before the platform kills the invocation."""
+
+    code = "llm_deadline"
