@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from config import get_settings
 from shared.llm import config_store, deadline, recorder
 from shared.llm.errors import (
+    LLMAbandonedError,
     LLMDeadlineError,
     LLMOutputError,
     LLMRequestError,
@@ -88,6 +89,8 @@ def complete(
     try:
         result = _attempt_until_done(target.provider, request, output, record, settings)
         record.outcome = "ok" if record.attempts == 1 else "retried"
+        if deadline.abandoned():  # answered, but nobody waits for it any more
+            record.outcome = "abandoned"
         return result
     except (LLMUnavailableError, LLMOutputError, LLMRequestError) as exc:
         if record.outcome == "ok":  # refused before any attempt (no API key, unknown provider)
@@ -162,7 +165,11 @@ def _attempt_until_done(provider_name, request, output, record, settings):
 def _attempt_timeout(record: recorder.CallRecord, settings, *, after: float) -> float:
     """The timeout of an attempt that starts `after` seconds from now: the setting, or what is
     left of the budget (less the margin) when that is shorter. An attempt with less than
-    LLM_MIN_ATTEMPT_SECONDS left is not made: LLMDeadlineError, recorded as `deadline`."""
+    LLM_MIN_ATTEMPT_SECONDS left is not made: LLMDeadlineError, recorded as `deadline`; nor
+    is one whose caller went on without it (LLMAbandonedError, recorded as `abandoned`)."""
+    if deadline.abandoned():
+        record.outcome = "abandoned"
+        raise LLMAbandonedError("The caller no longer waits for this answer.")
     left = deadline.remaining()
     if left is None:
         return settings.llm_timeout_seconds

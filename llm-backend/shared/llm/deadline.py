@@ -1,5 +1,6 @@
 """The time budget the current unit of work (an API request, a job invocation) has for model
-calls, carried in a contextvar so `complete()` can honour it without every caller passing it.
+calls, and whether the caller still wants their answers, carried in contextvars so
+`complete()` honours both without every caller passing them.
 
 A budget is an instant on the monotonic clock. Nested budgets keep the earlier instant. Code
 that fans work out to threads must run it in a copy of the caller's context
@@ -8,6 +9,7 @@ that fans work out to threads must run it in a copy of the caller's context
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +19,7 @@ from typing import Any
 from config import get_settings
 
 _deadline: ContextVar[float | None] = ContextVar("llm_deadline", default=None)
+_abandoned: ContextVar[threading.Event | None] = ContextVar("llm_abandoned", default=None)
 # A seam so tests can move time forward instead of waiting for it.
 _clock = time.monotonic
 
@@ -54,3 +57,20 @@ def request_budget_seconds(lambda_context: Any = None) -> float:
     cap = get_settings().api_request_budget_seconds
     left = lambda_remaining_seconds(lambda_context)
     return cap if left is None else min(cap, left)
+
+
+@contextmanager
+def abandonable(signal: threading.Event) -> Iterator[None]:
+    """Model calls inside the block stop making attempts once `signal` is set: the caller went
+    on without their answer. An attempt already in flight cannot be stopped; it ends within
+    its timeout (bounded by the budget) and its call is recorded as `abandoned`."""
+    token = _abandoned.set(signal)
+    try:
+        yield
+    finally:
+        _abandoned.reset(token)
+
+
+def abandoned() -> bool:
+    signal = _abandoned.get()
+    return signal is not None and signal.is_set()

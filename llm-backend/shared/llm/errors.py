@@ -44,3 +44,10 @@ class LLMDeadlineError(LLMUnavailableError):
     could finish): a slow provider, answered before the platform kills the invocation."""
 
     code = "llm_deadline"
+
+
+class LLMAbandonedError(LLMUnavailableError):
+    """The caller went on without this call's answer (shared.llm.deadline.abandonable); raised
+    in the abandoned thread only, so no client ever sees it."""
+
+    code = "llm_abandoned"
