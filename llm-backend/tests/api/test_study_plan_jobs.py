@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from config import reset_settings
 from database import session_scope
+from shared.llm import deadline
 from shared.models.entities import LLMCall, StudyPlan
 from tests.api.test_guidelines_api import _guideline, plan_reply, review_reply
 from tests.fakes.llm_server import Reply
@@ -68,6 +69,7 @@ def test_a_guideline_of_no_book_gets_its_plan_within_the_request_budget(
     monkeypatch.setenv("LLM_DEADLINE_MARGIN_SECONDS", "0.5")
     monkeypatch.setenv("LLM_MIN_ATTEMPT_SECONDS", "0.2")
     reset_settings()
+    monkeypatch.setattr(deadline, "_clock", lambda: 1000.0)  # only the held call spends time
     gid = _guideline()
     gate = threading.Event()
     fake_llm.push(Reply(plan_reply("slow").content, for_schema="GeneratedPlan", gate=gate))

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from config import reset_settings
 from database import session_scope
+from shared.llm import deadline
 from shared.models.entities import LLMCall
 from shared.models.entities import Session as TutorSession
 from tests.fakes.llm_server import Reply, request_schema_name
@@ -79,6 +80,9 @@ def small_budget(monkeypatch):
     monkeypatch.setenv("LLM_DEADLINE_MARGIN_SECONDS", "0.5")
     monkeypatch.setenv("LLM_MIN_ATTEMPT_SECONDS", "0.2")
     reset_settings()
+    # The budget's clock stands still, so a loaded machine cannot spend the budget before the
+    # call: only a held provider ends it, at the capped attempt timeout.
+    monkeypatch.setattr(deadline, "_clock", lambda: 1000.0)
 
 
 def test_the_exam_paper_answers_llm_deadline_within_the_budget(auth_client, fake_llm, small_budget):
