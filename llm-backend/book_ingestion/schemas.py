@@ -102,3 +102,10 @@ class PageRead(BaseModel):
 
 class JobStarted(BaseModel):
     job_id: str
+
+
+class PageJobStarted(PageRead):
+    """A page as stored when its OCR job was started (status `queued`, or further along if the
+    job already ran); follow the job at /admin/books/{book_id}/jobs/{job_id}."""
+
+    job_id: str

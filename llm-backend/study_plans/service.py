@@ -3,6 +3,12 @@
 
 Model calls run outside any database transaction; the plan is saved in a short one at the end,
 bumping `version` when it replaces an earlier plan.
+
+Up to three model calls do not fit an API request's budget with a realistic provider, so the
+single-guideline route starts a one-guideline job (`request_study_plan`). A guideline that
+belongs to no book (the demo curriculum) has no book job to run in: its plan is generated in
+the request, under its budget, where the review and the improvement happen only as far as the
+budget allows (an unfinished review is saved as "Review failed: ...").
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from contextlib import AbstractContextManager, nullcontext
 
 from sqlalchemy import select
 
-from book_ingestion.guideline_schemas import StudyPlanRead
+from book_ingestion.guideline_schemas import StudyPlanJobStarted, StudyPlanRead
+from book_ingestion.models.database import Book
 from book_ingestion.services import job_lock_service
 from book_ingestion.services.guideline_review_service import get_row
 from book_ingestion.services.item_job import (
@@ -65,6 +72,24 @@ def get_study_plan(*, guideline_id: str) -> StudyPlanRead:
                 f"Guideline {guideline_id} has no study plan yet.", code="study_plan_not_found"
             )
         return plan_read(row)
+
+
+def request_study_plan(
+    *, guideline_id: str, force_regenerate: bool
+) -> StudyPlanRead | StudyPlanJobStarted:
+    """The existing plan (no model call) unless `force_regenerate`; otherwise a started job
+    for the guideline's book, or for a guideline without a book the plan generated now."""
+    with session_scope() as session:
+        guideline = get_row(session, guideline_id=guideline_id)
+        row = _existing(session, guideline_id)
+        if row is not None and not force_regenerate:
+            return plan_read(row)
+        book_id = guideline.book_id
+        has_book = book_id is not None and session.get(Book, book_id) is not None
+    if not has_book:
+        return generate_study_plan(guideline_id=guideline_id, force_regenerate=force_regenerate)[0]
+    job_id = start_bulk(guideline_ids=[guideline_id], force_regenerate=force_regenerate)
+    return StudyPlanJobStarted(job_id=job_id, book_id=book_id, guideline_id=guideline_id)
 
 
 def generate_study_plan(

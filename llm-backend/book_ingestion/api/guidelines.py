@@ -14,6 +14,7 @@ from book_ingestion.guideline_schemas import (
     GuidelineList,
     GuidelineRead,
     ReviewFilters,
+    StudyPlanJobStarted,
     StudyPlanRead,
 )
 from book_ingestion.schemas import JobStarted
@@ -114,14 +115,21 @@ def delete_guideline(guideline_id: str, admin: AdminUser) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{guideline_id}/generate-study-plan")
+@router.post(
+    "/{guideline_id}/generate-study-plan",
+    responses={202: {"model": StudyPlanJobStarted, "description": "Generation job started"}},
+)
 def generate_study_plan(
-    guideline_id: str, admin: AdminUser, force_regenerate: bool = False
-) -> StudyPlanRead:
-    plan, _created = study_plan_service.generate_study_plan(
+    guideline_id: str, admin: AdminUser, response: Response, force_regenerate: bool = False
+) -> StudyPlanRead | StudyPlanJobStarted:
+    """200 with the existing plan, or (new plan, force_regenerate) 202 with the book job that
+    generates it; a guideline of no book gets its plan at once (200)."""
+    result = study_plan_service.request_study_plan(
         guideline_id=guideline_id, force_regenerate=force_regenerate
     )
-    return plan
+    if isinstance(result, StudyPlanJobStarted):
+        response.status_code = 202
+    return result
 
 
 @router.get("/{guideline_id}/study-plan")

@@ -1,4 +1,4 @@
-"""Admin page routes: uploads (single with inline OCR, bulk as a job), review, delete."""
+"""Admin page routes: uploads and retried OCR (each an ocr_batch job), review, delete."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Header, Path, Response, UploadFile
 
 from book_ingestion.api.upload_limit import UploadLimitRoute
-from book_ingestion.schemas import JobStarted, PageRead
+from book_ingestion.schemas import JobStarted, PageJobStarted, PageRead
 from book_ingestion.services import page_service
 from config import get_settings
 from shared.auth.dependencies import AdminUser
@@ -33,8 +33,10 @@ def _tagged(page: PageRead, response: Response) -> PageRead:
     return page
 
 
-@router.post("", status_code=201)
-def upload_page(book_id: str, admin: AdminUser, file: Annotated[UploadFile, File()]) -> PageRead:
+@router.post("", status_code=202)
+def upload_page(
+    book_id: str, admin: AdminUser, file: Annotated[UploadFile, File()]
+) -> PageJobStarted:
     upload = page_service.read_upload(name=file.filename, stream=file.file)
     return page_service.upload_page(book_id=book_id, upload=upload)
 
@@ -64,8 +66,8 @@ def approve_page(
     return _tagged(page_service.approve_page(book_id=book_id, number=number), response)
 
 
-@router.post("/{number}/retry-ocr")
-def retry_ocr(book_id: str, number: PageNumber, admin: AdminUser) -> PageRead:
+@router.post("/{number}/retry-ocr", status_code=202)
+def retry_ocr(book_id: str, number: PageNumber, admin: AdminUser) -> PageJobStarted:
     return page_service.retry_ocr(book_id=book_id, number=number)
 
 

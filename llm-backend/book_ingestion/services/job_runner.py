@@ -10,6 +10,7 @@ are skipped without a model call.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import threading
@@ -79,7 +80,11 @@ def _ocr_item(item: int, page_id: str, book: dict, job_id: str) -> ItemResult:
             return ItemResult(item, page_id, error="page was deleted")
         if page.status != "queued":
             return ItemResult(item, page_id, number=page.page_number, skipped=True)
-        number, source = page.page_number, page.original_s3_key
+        # A retried page OCRs its original again; pages stored before originals were kept
+        # have only their converted image.
+        number, source = page.page_number, page.original_s3_key or page.image_s3_key
+        if source is None:
+            return ItemResult(item, page_id, number=number, error="the page has no image")
     try:
         png = images.to_png(get_blob_store().get(source))
         text = ocr_service.ocr_page(
@@ -142,8 +147,12 @@ class Run:
             if result.error:
                 page.status, page.ocr_error = "ocr_failed", result.error
                 return True
-            page.image_s3_key = keys.image_key(self.book["id"], page_id=page.id)
-            page.text_s3_key = keys.text_key(self.book["id"], page_id=page.id)
+            # A page keeps the keys it has: a page stored before files were named by id may
+            # have been renumbered, and its `pages/{n}.*` keys no longer match its number.
+            page.image_s3_key = page.image_s3_key or keys.image_key(
+                self.book["id"], page_id=page.id
+            )
+            page.text_s3_key = page.text_s3_key or keys.text_key(self.book["id"], page_id=page.id)
             store.put(page.image_s3_key, result.png, content_type="image/png")
             store.put(
                 page.text_s3_key, result.text.encode(), content_type="text/plain; charset=utf-8"
@@ -170,7 +179,10 @@ class Run:
                 ):
                     item = todo.popleft()
                     args = (item, self.page_ids[item - 1], self.book, self.job_id)
-                    inflight[pool.submit(_ocr_item, *args)] = item
+                    # In a copy of this context: the item's model calls keep the invocation's
+                    # deadline (shared.llm.deadline), which threads do not inherit.
+                    run = contextvars.copy_context().run
+                    inflight[pool.submit(run, _ocr_item, *args)] = item
                     started_any = True
 
             while todo or inflight:

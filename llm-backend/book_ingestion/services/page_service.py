@@ -1,7 +1,10 @@
-"""Pages: single upload with inline OCR, bulk upload into an `ocr_batch` job, read, approve,
-retry OCR, delete with renumbering. Bad input is refused before anything is stored.
+"""Pages: uploads (one or many) and retried OCR as `ocr_batch` jobs, read, approve, delete with
+renumbering. Bad input is refused before anything is stored.
 
-Files are named by page id (see `keys`), so renumbering moves no file."""
+OCR is a model call with retries, which does not fit an API request's time with a realistic
+provider, so no route here calls the model: each one stores what it can at once and starts a
+job (README "Guarantees"). Files are named by page id (see `keys`), so renumbering moves no
+file."""
 
 from __future__ import annotations
 
@@ -15,8 +18,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from book_ingestion.models.database import BookPage
-from book_ingestion.schemas import PageRead
-from book_ingestion.services import book_service, images, job_lock_service, keys, ocr_service
+from book_ingestion.schemas import PageJobStarted, PageRead
+from book_ingestion.services import book_service, images, job_lock_service, keys
 from book_ingestion.services.page_etag import if_match_allows, page_etag
 from config import get_settings
 from database import session_scope
@@ -98,46 +101,20 @@ def page_read(page: BookPage) -> PageRead:
     )
 
 
-def upload_page(*, book_id: str, upload: Upload) -> PageRead:
-    with session_scope() as session:
-        book = book_service.get_book(session, book_id=book_id)
-        job_lock_service.ensure_no_active_job(session, book_id=book_id)
-        subject, grade = book.subject, book.grade
-    png = images.to_png(upload.content())
-    text = ocr_service.ocr_page(png=png, subject=subject, grade=grade)
-    store = get_blob_store()
-    written: list[str] = []
-    try:
-        with session_scope() as session:
-            book_service.get_book(session, book_id=book_id, lock=True)
-            job_lock_service.ensure_no_active_job(session, book_id=book_id)
-            number, page_id = _count(session, book_id) + 1, new_id()
-            page = BookPage(
-                id=page_id,
-                book_id=book_id,
-                page_number=number,
-                status="pending_review",
-                original_filename=upload.name,
-                image_s3_key=keys.image_key(book_id, page_id=page_id),
-                text_s3_key=keys.text_key(book_id, page_id=page_id),
-            )
-            session.add(page)
-            session.flush()
-            for key, data, kind in (
-                (page.image_s3_key, png, "image/png"),
-                (page.text_s3_key, text.encode(), "text/plain; charset=utf-8"),
-            ):
-                written.append(key)
-                store.put(key, data, content_type=kind)
-            return page_read(page)
-    except BaseException:
-        for key in written:
-            store.delete(key)
-        raise
+def upload_page(*, book_id: str, upload: Upload) -> PageJobStarted:
+    """Stores the page as `queued` (its original kept, as in a bulk upload) and OCRs it in a
+    one-page ocr_batch job; answers with the page as stored."""
+    job_id, page = _queue_pages(book_id=book_id, uploads=[upload])
+    return PageJobStarted(**page.model_dump(), job_id=job_id)
 
 
 def bulk_upload(*, book_id: str, uploads: list[Upload]) -> str:
     """Stores the originals as queued pages (sorted by file name) and starts an ocr_batch job."""
+    return _queue_pages(book_id=book_id, uploads=uploads)[0]
+
+
+def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]:
+    """The started job's id and the first page as committed (before the job can change it)."""
     limit = get_settings().max_bulk_files
     if not uploads:
         raise BadRequestError("No files: send images in the `files` field.", code="no_files")
@@ -175,12 +152,13 @@ def bulk_upload(*, book_id: str, uploads: list[Upload]) -> str:
                 store.put(key, upload.content(), content_type=f"image/{upload.fmt.lower()}")
             job.progress_detail = json_detail(page_ids=page_ids, first_page=first)
             job_id = job.id
+            first_page = page_read(session.get(BookPage, page_ids[0]))
     except BaseException:
         for key in written:
             store.delete(key)
         raise
     job_lock_service.start(JobMessage(job_id=job_id, job_type=OCR_BATCH))
-    return job_id
+    return job_id, first_page
 
 
 def json_detail(**values) -> str:
@@ -207,33 +185,27 @@ def approve_page(*, book_id: str, number: int) -> PageRead:
         return page_read(page)
 
 
-def retry_ocr(*, book_id: str, number: int) -> PageRead:
-    store = get_blob_store()
+def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
+    """Queues page `number` for OCR again, as a one-page ocr_batch job. The book's one active
+    job makes concurrent retries of a page one job (one model call): the others get 409
+    `job_running`. Until the job writes the new text, the page keeps its previous one."""
     with session_scope() as session:
-        book = book_service.get_book(session, book_id=book_id)
-        job_lock_service.ensure_no_active_job(session, book_id=book_id)
+        book_service.get_book(session, book_id=book_id, lock=True)
         page = _page(session, book_id, number)
         if page.status == "approved":
             raise ConflictError(
                 f"Page {number} is approved; OCR is retried only on unapproved pages.",
                 code="page_approved",
             )
-        source = page.image_s3_key or page.original_s3_key
-        subject, grade, page_id = book.subject, book.grade, page.id
-    png = images.to_png(store.get(source))
-    text = ocr_service.ocr_page(png=png, subject=subject, grade=grade)
-    with session_scope() as session:
-        book_service.get_book(session, book_id=book_id, lock=True)
-        job_lock_service.ensure_no_active_job(session, book_id=book_id)
-        page = session.get(BookPage, page_id)
-        if page is None or page.page_number != number:
-            raise ConflictError(f"Page {number} changed during OCR; retry.", code="page_changed")
-        page.image_s3_key = page.image_s3_key or keys.image_key(book_id, page_id=page.id)
-        page.text_s3_key = page.text_s3_key or keys.text_key(book_id, page_id=page.id)
-        store.put(page.image_s3_key, png, content_type="image/png")
-        store.put(page.text_s3_key, text.encode(), content_type="text/plain; charset=utf-8")
-        page.status, page.ocr_error = "pending_review", None
-        return page_read(page)
+        job = job_lock_service.acquire(
+            session, book_id=book_id, job_type=OCR_BATCH, total_items=1, detail={}
+        )
+        job.progress_detail = json_detail(page_ids=[page.id], first_page=number)
+        page.status, page.ocr_error, page.ocr_job_id = "queued", None, job.id
+        session.flush()
+        queued = PageJobStarted(**page_read(page).model_dump(), job_id=job.id)
+    job_lock_service.start(JobMessage(job_id=queued.job_id, job_type=OCR_BATCH))
+    return queued
 
 
 def delete_page(*, book_id: str, number: int, if_match: str | None = None) -> None:

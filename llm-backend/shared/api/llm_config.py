@@ -105,14 +105,18 @@ def update_llm_config(component_key: str, body: LLMConfigUpdate, admin: AdminUse
     )
 
 
+CallOutcome = Literal[
+    "ok", "retried", "abandoned", "unavailable", "timeout", "deadline", "output_error", "error"
+]
+
+
 @router.get("/llm-calls", response_model=LLMCallsReport)
 def llm_calls(
     _admin: AdminUser,
     db: DbSession,
     component: str | None = None,
     # A typo in the filter is a 422, not an empty list that looks like "no failures".
-    outcome: Literal["ok", "retried", "unavailable", "timeout", "output_error", "error"]
-    | None = None,
+    outcome: CallOutcome | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     since_hours: Annotated[int, Query(ge=1, le=24 * 90)] = 24,
 ):

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared.jobs.messages import JobMessage, current_message
 from shared.jobs.registry import get_handler
+from shared.llm import deadline
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,10 @@ def process_record(record: SQSRecord, lambda_context: Any = None) -> None:
     }
     logger.info("job started", extra=fields)
     try:
-        with current_message(message):
+        # Model calls end before the invocation does; the runners stop taking items once less
+        # than JOB_TIME_MARGIN_SECONDS is left, so an item started in time rarely meets this.
+        seconds = deadline.lambda_remaining_seconds(lambda_context)
+        with current_message(message), deadline.budget(seconds):
             handler(message.job_id, lambda_context)
     except Exception:
         logger.exception("job failed", extra=fields)

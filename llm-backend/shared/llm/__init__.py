@@ -3,6 +3,7 @@
 from shared.llm.client import complete
 from shared.llm.errors import (
     LLMConfigNotFoundError,
+    LLMDeadlineError,
     LLMOutputError,
     LLMRequestError,
     LLMUnavailableError,
@@ -12,6 +13,7 @@ from shared.llm.types import ImageInput, Message
 __all__ = [
     "ImageInput",
     "LLMConfigNotFoundError",
+    "LLMDeadlineError",
     "LLMOutputError",
     "LLMRequestError",
     "LLMUnavailableError",

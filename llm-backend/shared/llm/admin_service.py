@@ -22,7 +22,7 @@ SUGGESTED_MODELS: dict[str, list[str]] = {
     "google": ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"],
     "local": [LOCAL_MODEL_ID],
 }
-FAILED_OUTCOMES = ("unavailable", "timeout", "output_error", "error")
+FAILED_OUTCOMES = ("unavailable", "timeout", "deadline", "output_error", "error")
 
 
 def list_configs(*, session: Session) -> list[LLMConfig]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Sequence
@@ -10,8 +11,14 @@ from typing import TypeVar, overload
 from pydantic import BaseModel, ValidationError
 
 from config import get_settings
-from shared.llm import config_store, recorder
-from shared.llm.errors import LLMOutputError, LLMRequestError, LLMUnavailableError
+from shared.llm import config_store, deadline, recorder
+from shared.llm.errors import (
+    LLMAbandonedError,
+    LLMDeadlineError,
+    LLMOutputError,
+    LLMRequestError,
+    LLMUnavailableError,
+)
 from shared.llm.providers.registry import get_provider
 from shared.llm.schema import strict_json_schema
 from shared.llm.types import (
@@ -54,7 +61,8 @@ def complete(
     """Ask the component's configured model; return validated `output` or plain text.
 
     Raises LLMConfigNotFoundError (no row), LLMUnavailableError (provider kept failing),
-    LLMOutputError (answer never matched `output`), LLMRequestError (request refused).
+    LLMDeadlineError (the budget of shared.llm.deadline ran out first), LLMOutputError (answer
+    never matched `output`), LLMRequestError (request refused).
     """
     settings = get_settings()
     target = config_store.resolve(component)
@@ -81,6 +89,8 @@ def complete(
     try:
         result = _attempt_until_done(target.provider, request, output, record, settings)
         record.outcome = "ok" if record.attempts == 1 else "retried"
+        if deadline.abandoned():  # answered, but nobody waits for it any more
+            record.outcome = "abandoned"
         return result
     except (LLMUnavailableError, LLMOutputError, LLMRequestError) as exc:
         if record.outcome == "ok":  # refused before any attempt (no API key, unknown provider)
@@ -101,10 +111,15 @@ def _attempt_until_done(provider_name, request, output, record, settings):
     provider = get_provider(provider_name)
     transient_failures = output_failures = 0
     while True:
+        timeout = _attempt_timeout(record, settings, after=0.0)
         record.attempts += 1
         try:
-            response = provider.complete(request)
+            response = provider.complete(dataclasses.replace(request, timeout=timeout))
         except TransientProviderError as exc:
+            if exc.kind == "timeout" and timeout < settings.llm_timeout_seconds:
+                # Cut short by the budget, not by the provider's own limit.
+                record.outcome = "deadline"
+                raise LLMDeadlineError(_deadline_message(record)) from exc
             transient_failures += 1
             if transient_failures >= settings.llm_max_attempts:
                 record.outcome = exc.kind
@@ -113,7 +128,9 @@ def _attempt_until_done(provider_name, request, output, record, settings):
                 "llm call failed, retrying",
                 extra={"component": record.component, "attempt": record.attempts, "why": str(exc)},
             )
-            time.sleep(_backoff(transient_failures, settings))
+            delay = _backoff(transient_failures, settings)
+            _attempt_timeout(record, settings, after=delay)  # no backoff that cannot end in time
+            time.sleep(delay)
             continue
         except PermanentProviderError as exc:
             record.outcome = "error"
@@ -143,6 +160,33 @@ def _attempt_until_done(provider_name, request, output, record, settings):
                     f"'{record.component}' that does not match {output.__name__} "
                     f"({exc.error_count()} problems), twice."
                 ) from exc
+
+
+def _attempt_timeout(record: recorder.CallRecord, settings, *, after: float) -> float:
+    """The timeout of an attempt that starts `after` seconds from now: the setting, or what is
+    left of the budget (less the margin) when that is shorter. An attempt with less than
+    LLM_MIN_ATTEMPT_SECONDS left is not made: LLMDeadlineError, recorded as `deadline`; nor
+    is one whose caller went on without it (LLMAbandonedError, recorded as `abandoned`)."""
+    if deadline.abandoned():
+        record.outcome = "abandoned"
+        raise LLMAbandonedError("The caller no longer waits for this answer.")
+    left = deadline.remaining()
+    if left is None:
+        return settings.llm_timeout_seconds
+    usable = left - settings.llm_deadline_margin_seconds - after
+    if usable < min(settings.llm_min_attempt_seconds, settings.llm_timeout_seconds):
+        record.outcome = "deadline"
+        raise LLMDeadlineError(_deadline_message(record))
+    return min(settings.llm_timeout_seconds, usable)
+
+
+def _deadline_message(record: recorder.CallRecord) -> str:
+    return (
+        f"The {record.provider} model '{record.model}' for '{record.component}' could not "
+        f"answer within the time this request has ({record.attempts} attempts). Try again; if "
+        "the provider stays slow, an admin can switch this component to another provider at "
+        "/admin/llm-config."
+    )
 
 
 def _backoff(failures: int, settings) -> float:

@@ -37,3 +37,17 @@ class LLMRequestError(ServiceUnavailableError):
     """The provider refused the request itself (bad key, unknown model): retrying cannot help."""
 
     code = "llm_request_rejected"
+
+
+class LLMDeadlineError(LLMUnavailableError):
+    """The request's time budget ran out before the model answered (or before another attempt
+    could finish): a slow provider, answered before the platform kills the invocation."""
+
+    code = "llm_deadline"
+
+
+class LLMAbandonedError(LLMUnavailableError):
+    """The caller went on without this call's answer (shared.llm.deadline.abandonable); raised
+    in the abandoned thread only, so no client ever sees it."""
+
+    code = "llm_abandoned"

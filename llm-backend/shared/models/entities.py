@@ -223,7 +223,7 @@ class LLMCall(Base):
     input_tokens: Mapped[int | None] = mapped_column(Integer)
     output_tokens: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default=sql_text("1"))
-    # ok | retried | unavailable | timeout | output_error | error
+    # ok | retried | abandoned | unavailable | timeout | deadline | output_error | error
     outcome: Mapped[str] = mapped_column(String, nullable=False)
     error_message: Mapped[str | None] = mapped_column(Text)
     session_id: Mapped[str | None] = mapped_column(String)

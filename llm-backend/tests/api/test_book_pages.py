@@ -34,9 +34,12 @@ def _book(client) -> str:
 
 
 def _upload(client, book_id, data, name="page.png"):
-    return client.post(
+    """A single upload (its OCR is a job, waited for here)."""
+    response = client.post(
         f"/admin/books/{book_id}/pages", files={"file": (name, data, "image/png")}, headers=ADMIN
     )
+    wait_jobs_idle()
+    return response
 
 
 def test_create_list_and_show_books(auth_client, storage):
@@ -75,16 +78,24 @@ def test_each_accepted_type_is_converted_and_ocrd(auth_client, storage, fake_llm
     # The name lies about the type: only the content counts.
     response = _upload(auth_client, book_id, image_bytes(fmt), name="scan.gif")
 
-    assert response.status_code == 201, response.text
-    page = response.json()
+    # 202: the page as stored, queued for the OCR job that the route started.
+    assert response.status_code == 202, response.text
+    queued = response.json()
+    assert (queued["number"], queued["status"], queued["text"]) == (1, "queued", None)
+    assert queued["original_filename"] == "scan.gif"
+    job = auth_client.get(f"/admin/books/{book_id}/jobs/{queued['job_id']}", headers=ADMIN)
+    assert (job.json()["job_type"], job.json()["status"]) == ("ocr_batch", "completed")
+    page = auth_client.get(f"/admin/books/{book_id}/pages/1", headers=ADMIN).json()
     assert (page["number"], page["status"], page["text"]) == (
         1,
         "pending_review",
         "Chapter 1. Numbers\n",
     )
+    ext = {"PNG": "png", "JPEG": "jpg", "TIFF": "tiff", "WEBP": "webp"}[fmt]
     page_id = page["id"]
     assert stored_keys() == [
         f"books/{book_id}/metadata.json",
+        f"books/{book_id}/originals/{page_id}.{ext}",
         f"books/{book_id}/pages/{page_id}.png",
         f"books/{book_id}/pages/{page_id}.txt",
     ]
@@ -167,7 +178,7 @@ def test_delete_page_renumbers_and_keeps_text_with_image(auth_client, storage, f
     for word, color in colors.items():
         fake_llm.push(Reply(f"page {word}"))
         uploaded = _upload(auth_client, book_id, image_bytes(color=color))
-        assert uploaded.status_code == 201
+        assert uploaded.status_code == 202
         ids.append(uploaded.json()["id"])
 
     response = auth_client.delete(f"/admin/books/{book_id}/pages/2", headers=ADMIN)
@@ -245,7 +256,7 @@ def test_single_upload_and_page_changes_are_409_while_bulk_runs(
     auth_client, local_storage, fake_llm
 ):
     book_id = _book(auth_client)
-    assert _upload(auth_client, book_id, image_bytes()).status_code == 201
+    assert _upload(auth_client, book_id, image_bytes()).status_code == 202
     set_dispatcher(HeldDispatcher())
     bulk = auth_client.post(
         f"/admin/books/{book_id}/pages/bulk",
@@ -306,10 +317,17 @@ def test_approve_and_retry_ocr(auth_client, storage, fake_llm):
     _upload(auth_client, book_id, image_bytes())
 
     retried = auth_client.post(f"/admin/books/{book_id}/pages/1/retry-ocr", headers=ADMIN)
+    # 202: queued, still showing the previous text, until the job writes the new one.
+    assert retried.status_code == 202, retried.text
+    assert (retried.json()["status"], retried.json()["text"]) == ("queued", "first try\n")
+    wait_jobs_idle()
+    job = auth_client.get(f"/admin/books/{book_id}/jobs/{retried.json()['job_id']}", headers=ADMIN)
+    assert (job.json()["status"], job.json()["completed_items"]) == ("completed", 1)
+    page = auth_client.get(f"/admin/books/{book_id}/pages/1", headers=ADMIN).json()
+    assert (page["status"], page["text"]) == ("pending_review", "second try\n")
     approved = auth_client.put(f"/admin/books/{book_id}/pages/1/approve", headers=ADMIN)
     again = auth_client.post(f"/admin/books/{book_id}/pages/1/retry-ocr", headers=ADMIN)
 
-    assert (retried.status_code, retried.json()["text"]) == (200, "second try\n")
     assert (approved.status_code, approved.json()["status"]) == (200, "approved")
     assert (again.status_code, again.json()["error"]["code"]) == (409, "page_approved")
     detail = auth_client.get(f"/admin/books/{book_id}", headers=ADMIN).json()

@@ -260,7 +260,8 @@ def test_bulk_study_plans_run_as_a_job_with_per_guideline_results(
     book_id = make_book(pages=1)
     ids = [_guideline(book_id=book_id, subtopic_key=f"s{n}") for n in range(3)]
     fake_llm.push(plan_reply("done"), review_reply(True))
-    assert _generate(auth_client, ids[0]).status_code == 200
+    assert _generate(auth_client, ids[0]).status_code == 202  # a job: the guideline has a book
+    wait_jobs_idle()
     fake_llm.push(plan_reply("a"), review_reply(True), *[Fail(400, for_schema="GeneratedPlan")])
 
     started = auth_client.post(

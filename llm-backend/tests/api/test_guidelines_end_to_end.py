@@ -105,7 +105,13 @@ def test_pages_to_a_teach_me_session(auth_client, local_storage, fake_llm, monke
     assert approved.json()["review_status"] == "APPROVED"
     book = auth_client.get(f"/admin/books/{book_id}", headers=ADMIN).json()
     assert book["status"] == "approved"
-    plan = auth_client.post(f"/admin/guidelines/{gid}/generate-study-plan", headers=ADMIN).json()
+    started = auth_client.post(f"/admin/guidelines/{gid}/generate-study-plan", headers=ADMIN)
+    assert started.status_code == 202, started.json()  # a job of the guideline's book
+    assert (started.json()["book_id"], started.json()["guideline_id"]) == (book_id, gid)
+    wait_jobs_idle()
+    job_url = f"/admin/books/{book_id}/jobs/{started.json()['job_id']}"
+    assert auth_client.get(job_url, headers=ADMIN).json()["status"] == "completed"
+    plan = auth_client.get(f"/admin/guidelines/{gid}/study-plan", headers=ADMIN).json()
     assert [s["title"] for s in plan["plan"]["steps"]] == [t for t, _, _ in STEPS]
 
     session = auth_client.post(

@@ -7,8 +7,9 @@ import json
 from sqlalchemy import select
 
 from database import session_scope
-from shared.models.entities import Event
+from shared.models.entities import Event, LLMCall
 from shared.models.entities import Session as TutorSession
+from tests.support.books import wait_for
 from tests.support.tutor import (
     STUDENT_A,
     add_guideline,
@@ -19,6 +20,11 @@ from tests.support.tutor import (
     teach,
     unsafe,
 )
+
+
+def _outcomes() -> list[str]:
+    with session_scope() as session:
+        return list(session.scalars(select(LLMCall.outcome).order_by(LLMCall.started_at)))
 
 
 def _create(client, gid: str, mode: str):
@@ -151,8 +157,12 @@ def test_unsafe_message_discards_draft_and_redirects(auth_client, fake_llm):
     assert r.json()["message"].startswith("I can't help with that here.")
     assert r.json()["state"]["mastery"] == {}  # the draft's verdict was discarded
     assert r.json()["state"]["current_step"] == 1
-    names = sorted(q.body["text"]["format"]["name"] for q in fake_llm.requests[1:])
-    assert names == ["SafetyCheck", "TeachTurn"]  # both ran for the one turn
+    # The draft is not waited for: it ends on its own (answered before the verdict: `ok`;
+    # otherwise `abandoned`, after at most the one attempt it had in flight).
+    outcomes = wait_for(lambda: len(_outcomes()) == 3 and sorted(_outcomes()))
+    assert outcomes in (["ok", "ok", "ok"], ["abandoned", "ok", "ok"])
+    names = [q.body["text"]["format"]["name"] for q in fake_llm.requests[1:]]
+    assert "SafetyCheck" in names and names.count("TeachTurn") <= 1 and len(names) <= 2
     replay = auth_client.get(f"/sessions/{sid}/replay", headers=STUDENT_A).json()
     assert [m["text"] for m in replay["messages"][1:2]] == [
         "[message withheld by the safety check]"

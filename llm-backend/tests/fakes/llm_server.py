@@ -30,6 +30,10 @@ class Reply:
     output_tokens: int = 7
     # Only a request whose output schema has this name takes it (calls made concurrently).
     for_schema: str | None = None
+    # A slow provider without sleeping: the answer waits until the test sets `gate`
+    # (`arrived` is set when the request is in).
+    gate: threading.Event | None = None
+    arrived: threading.Event | None = None
 
 
 @dataclass
@@ -180,6 +184,10 @@ class FakeLLMServer:
                 item = responder(self.path, body) if responder is not None else None
                 if item is None:
                     item = fake._next(request_schema_name(self.path, body))
+                if getattr(item, "arrived", None) is not None:
+                    item.arrived.set()
+                if getattr(item, "gate", None) is not None:
+                    item.gate.wait(30)  # bounded, so a test that forgets to open it still ends
                 time.sleep(getattr(item, "delay", 0.0))
                 if isinstance(item, Fail):
                     self._send(item.status, _error_body(self.path, item))

@@ -57,8 +57,12 @@ def aws(db, fake_llm, monkeypatch):
             "SQS_QUEUE_URL": queue_url,
             "S3_BUCKET": BUCKET,
             "OCR_CONCURRENCY": "1",
-            "JOB_TIME_MARGIN_SECONDS": "1",
+            "JOB_TIME_MARGIN_SECONDS": "2.5",
             "JOB_HEARTBEAT_SECONDS": "0.2",
+            # Model calls end before the invocation does (an item started with more than the
+            # job margin left has that long); the deadline's own margins scale down with it.
+            "LLM_DEADLINE_MARGIN_SECONDS": "0.1",
+            "LLM_MIN_ATTEMPT_SECONDS": "0.1",
         }.items():
             monkeypatch.setenv(key, value)
         reset_settings()
@@ -105,7 +109,7 @@ def test_chunk_continuation_and_duplicate(aws, fake_llm):
     assert json.loads(first["Body"]) == {"job_id": job_id, "job_type": "ocr_batch"}
 
     # Little time left: some pages, a checkpoint, then one continuation on the queue.
-    response = lambda_handler.worker_handler(_event(first), DeadlineContext(seconds=1.8))
+    response = lambda_handler.worker_handler(_event(first), DeadlineContext(seconds=4.0))
 
     assert response == {"batchItemFailures": []}
     partial = _job(job_id)

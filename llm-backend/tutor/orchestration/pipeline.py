@@ -1,14 +1,21 @@
 """One student turn: the safety check and the mode's tutor call run concurrently (one model
 round trip per turn), then the mode applies the draft deterministically.
 
-The thread pool lives only inside the call and is joined before returning, so nothing
-outlives the request on Lambda.
+A flagged turn answers at once, without waiting for the draft: `Future.cancel()` cannot stop
+a call that is running, and leaving a `with ThreadPoolExecutor` block would wait for it. The
+draft's thread is told it is abandoned (shared.llm.deadline), so it makes no further attempt;
+the one attempt in flight ends within its timeout, which the request's budget bounds (both
+calls run in a copy of the request's context, so they carry its deadline), and its call is
+recorded in `llm_calls` as `abandoned`. Nothing else outlives the request.
 """
 
 from __future__ import annotations
 
+import contextvars
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from shared.llm import deadline
 from tutor.agents import safety_agent
 from tutor.agents.context import TutorContext
 from tutor.models.state import WITHHELD, SessionState
@@ -27,22 +34,37 @@ def _draft(state: SessionState, ctx: TutorContext, message: str):
 def run_turn(*, state: SessionState, ctx: TutorContext, message: str) -> TurnResult:
     """Returns the new state (a copy: `state` is left as it was) and the reply. Raises the LLM
     errors of either call, in which case nothing about the session has changed."""
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="tutor-turn") as pool:
-        safety_future = pool.submit(safety_agent.check, message=message, session_id=ctx.session_id)
-        draft_future = pool.submit(_draft, state, ctx, message)
+    abandon = threading.Event()
+
+    def draft():
+        with deadline.abandonable(abandon):
+            return _draft(state, ctx, message)
+
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tutor-turn")
+    safety_future = pool.submit(
+        contextvars.copy_context().run,
+        safety_agent.check,
+        message=message,
+        session_id=ctx.session_id,
+    )
+    draft_future = pool.submit(contextvars.copy_context().run, draft)
+    try:
         safety = safety_future.result()  # fails closed: no verdict, no turn
         if safety.flagged:
-            draft_future.cancel()  # its result (or failure) no longer matters
             return _redirect(state, safety.category)
-        draft = draft_future.result()
+        turn = draft_future.result()
+    finally:
+        if not draft_future.done():
+            abandon.set()  # flagged, or the safety call failed: nobody reads the draft
+        pool.shutdown(wait=False)
     new = state.model_copy(deep=True)
     log(new, "student", message)
     if new.mode == "teach_me":
-        result = teach.apply(state=new, turn=draft)
+        result = teach.apply(state=new, turn=turn)
     elif new.mode == "exam_me":
-        result = exam.apply(state=new, mark=draft, answer=message)
+        result = exam.apply(state=new, mark=turn, answer=message)
     else:
-        result = clarify.apply(state=new, turn=draft)
+        result = clarify.apply(state=new, turn=turn)
     new.turns += 1
     log(new, "tutor", result.reply)
     return result
