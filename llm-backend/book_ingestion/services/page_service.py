@@ -15,7 +15,7 @@ from book_ingestion.models.database import BookPage
 from book_ingestion.schemas import PageRead
 from book_ingestion.services import book_service, images, job_lock_service, keys, ocr_service
 from config import get_settings
-from database import session_scope
+from database import run_transaction, session_scope
 from shared.errors import BadRequestError, ConflictError, NotFoundError
 from shared.jobs.messages import JobMessage
 from shared.models.base import utcnow
@@ -144,9 +144,10 @@ def bulk_upload(*, book_id: str, uploads: list[Upload]) -> str:
         )
     ordered = sorted(uploads, key=lambda u: natural_key(u.name))
     store = get_blob_store()
-    written: list[str] = []
-    try:
-        with session_scope() as session:
+
+    def work(session: Session) -> str:
+        written: list[str] = []
+        try:
             book_service.get_book(session, book_id=book_id, lock=True)
             first = _count(session, book_id) + 1
             job = job_lock_service.acquire(
@@ -170,11 +171,14 @@ def bulk_upload(*, book_id: str, uploads: list[Upload]) -> str:
                 written.append(key)
                 store.put(key, upload.content(), content_type=f"image/{upload.fmt.lower()}")
             job.progress_detail = json_detail(page_ids=page_ids, first_page=first)
-            job_id = job.id
-    except BaseException:
-        for key in written:
-            store.delete(key)
-        raise
+            return job.id
+        except BaseException:
+            # Each attempt removes its own objects: a retried one may number pages anew.
+            for key in written:
+                store.delete(key)
+            raise
+
+    job_id = run_transaction(work)
     job_lock_service.start(JobMessage(job_id=job_id, job_type=OCR_BATCH))
     return job_id
 
