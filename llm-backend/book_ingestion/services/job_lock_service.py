@@ -19,7 +19,9 @@ the other way round, so no two of them can wait on each other in a cycle:
    Only `delete_book` needs FOR UPDATE, and gets it from its DELETE, as its last lock.
 2. The book's `book_jobs` rows: the stale sweep (`sweep_stale`, an UPDATE of the stale active
    rows), then the INSERT of the new `pending` row (`acquire`), which waits for an
-   uncommitted competitor in `idx_book_running_job` and then fails or succeeds.
+   uncommitted competitor in `idx_book_running_job` and then fails or succeeds. Reads that
+   only sweep (book detail, job lists, an upload's check before its model call) take this
+   step alone and hold nothing else.
 3. The book's content rows: `book_pages`, `book_guidelines`, `teaching_guidelines`,
    `study_plans` (in a start, the pages it queues; in a checkpoint, the item's output).
 
