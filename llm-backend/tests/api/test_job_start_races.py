@@ -16,7 +16,7 @@ import pytest
 from book_ingestion.services import job_lock_service
 from config import reset_settings
 from database import reset_db_manager
-from tests.support.books import wait_jobs_idle
+from tests.support.books import ADMIN, wait_jobs_idle
 from tests.support.races import (
     answer,
     deadlocks,
@@ -106,5 +106,38 @@ def test_sixteen_way_mixed_race_five_times_without_a_deadlock(auth_client, gate,
 
     for _ in range(5):
         _check_round(_run_round(auth_client, book, kinds, gate))
+
+    assert deadlocks() == before
+
+
+def test_a_book_delete_racing_job_starts_wins_or_loses_whole(auth_client, gate, fake_llm):
+    """Either the delete wins (204; the rest find no book) or one start wins (202; the delete
+    is a 409 job_running); never both, never a 5xx or a deadlock."""
+    kinds = ["delete_book", "bulk", "bulk", "upload", "retry_ocr", "delete_page", "extract"]
+    kinds += ["finalize", "sync", "resume", "study_plans"]
+    gone = {(404, "book_not_found"), (404, "guideline_not_found")}
+    before = deadlocks()
+
+    for n in range(3):
+        book = race_book(fake_llm, edition_year=2020 + n)
+        delete = ("delete_book", lambda book=book: auth_client.delete(
+            f"/admin/books/{book.book_id}", headers=ADMIN
+        ))  # fmt: skip
+        calls = requests_for(auth_client, book)
+        gate.clear()
+        try:
+            results = race([delete] + [(kind, calls[kind]) for kind in kinds[1:]])
+        finally:
+            gate.set()
+        wait_jobs_idle()
+        codes = [(kind, answer(response)) for kind, response in results]
+        deleted = codes[0][1] == (204, None)
+        accepted = [r.json()["job_id"] for _, r in results if r.status_code == 202]
+        allowed = {(409, "job_running")} | (gone if deleted else set())
+        assert [c for c in codes if c[1][0] not in OK and c[1] not in allowed] == []
+        assert len(accepted) == (0 if deleted else 1), codes
+        if not deleted:
+            assert codes[0][1] == (409, "job_running")
+            assert job_statuses(accepted) == ["completed"]
 
     assert deadlocks() == before

@@ -37,11 +37,12 @@ class RaceBook:
             return sorted(session.scalars(stmt))
 
 
-def race_book(fake_llm) -> RaceBook:
+def race_book(fake_llm, **book) -> RaceBook:
     """Extracted guidelines (finalize, sync), synced guideline rows (bulk study plans), a
-    failed job (resume), approved pages (extraction) and an unapproved page (retry-OCR)."""
+    failed job (resume), approved pages (extraction) and an unapproved page (retry-OCR);
+    `book` overrides BookCreate fields (another year is another book id)."""
     fake_llm.responder = BookModel()
-    book_id = make_book(pages=PAGES)
+    book_id = make_book(pages=PAGES, **book)
     extraction_service.start_extraction(book_id=book_id, start_page=1, end_page=3)
     wait_jobs_idle()
     store = get_blob_store()
