@@ -32,9 +32,10 @@ the foreign-key check (PostgreSQL re-checks a row its own transaction wrote) and
 SHARE on `books` while holding the row a start request is waiting for in the unique index:
 that was the deadlock. A checkpoint updates the job row first, then the item's rows (step 3).
 
-Every transition and every job start runs in `database.run_transaction`, which runs the unit
-of work again after a deadlock or serialization failure (it touches only the database and
-idempotent object writes; model calls happen outside it).
+Every transition and checkpoint, every job start (bulk upload, extraction, finalization,
+sync, bulk study plans, resume) and the book delete run in `database.run_transaction`, which
+runs the unit of work again after a deadlock or serialization failure: each touches only the
+database and idempotent object writes, and model calls happen outside it.
 """
 
 from __future__ import annotations
