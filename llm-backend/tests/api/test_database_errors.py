@@ -166,3 +166,36 @@ def test_an_unreachable_database_is_503_database_unavailable(db, cognito_env, ca
     assert response.json()["error"]["code"] == "database_unavailable"
     assert "retry-after" not in response.headers
     assert _database_logs(caplog) == ["database unavailable: error=OperationalError"]
+
+
+def test_a_database_bug_is_a_500_whose_log_names_the_constraint_but_no_value(
+    db, local_storage, caplog
+):
+    """A unique violation's message quotes the key (`DETAIL: Key (id)=(…) already exists`);
+    the log line names SQLSTATE, constraint and table instead."""
+    from book_ingestion.schemas import BookCreate
+    from book_ingestion.services import book_service
+    from main import create_app
+
+    secret = book_service.create_book(data=BookCreate(**BOOK), created_by="admin-1").id
+    app = create_app()
+
+    @app.post("/probe/duplicate")
+    def duplicate() -> dict:
+        with session_scope() as session:
+            session.execute(
+                text("INSERT INTO books SELECT * FROM books WHERE id = :id"), {"id": secret}
+            )
+        return {}
+
+    with TestClient(app, raise_server_exceptions=False) as client, caplog.at_level(logging.WARNING):
+        response = client.post("/probe/duplicate")
+
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    logs = _database_logs(caplog)
+    assert len(logs) == 1
+    assert logs[0].startswith(
+        "database error: sqlstate=23505 constraint=books_pkey table=books error=UniqueViolation\n"
+    )
+    assert secret not in caplog.text
