@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(10, ge=0)
     db_pool_timeout: int = Field(30, ge=1)
     db_connect_timeout: int = Field(5, ge=1)
+    # A statement waiting longer than this for a row or table lock fails (55P03, answered 503
+    # database_busy with Retry-After) instead of running into API Gateway's 29 s; 0 = no limit.
+    db_lock_timeout_ms: int = Field(20_000, ge=0)
+    # How many times a unit of work that hit a deadlock (40P01) or serialization failure
+    # (40001) runs in all (database.run_transaction).
+    db_retry_attempts: int = Field(3, ge=1, le=10)
     # How long `db.py --migrate` waits for another migrator's advisory lock, and how long a
     # DDL statement may queue behind other transactions' locks before giving up.
     migration_lock_wait_seconds: int = Field(300, ge=1)

@@ -1,11 +1,13 @@
-"""Connection management: one lazily built engine per process, sessions, health check."""
+"""Connection management: one lazily built engine per process, sessions, transactions that
+retry on deadlock or serialization failure, health check."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -13,8 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from config import DATA_DIR, Settings, get_settings
+from shared.db_errors import is_retryable, log_text
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def safe_url(url: str) -> str:
@@ -71,6 +75,7 @@ class DatabaseManager:
             engine = create_engine(
                 url,
                 echo=echo,
+                hide_parameters=True,
                 poolclass=QueuePool,
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
@@ -80,15 +85,20 @@ class DatabaseManager:
             )
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
+            connect_args: dict = {"connect_timeout": settings.db_connect_timeout}
+            if settings.db_lock_timeout_ms:
+                connect_args["options"] = f"-c lock_timeout={settings.db_lock_timeout_ms}"
             engine = create_engine(
                 url,
                 echo=echo,
+                # Errors and logs show the SQL, never the values bound to it.
+                hide_parameters=True,
                 poolclass=QueuePool,
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
                 pool_timeout=settings.db_pool_timeout,
                 pool_pre_ping=True,
-                connect_args={"connect_timeout": settings.db_connect_timeout},
+                connect_args=connect_args,
             )
             if not settings.database_url and settings.database_secret_arn:
                 event.listen(engine, "do_connect", _credentials_from_secret(settings))
@@ -171,6 +181,27 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def run_transaction(work: Callable[[Session], T], *, attempts: int | None = None) -> T:
+    """`work(session)` in one transaction (`session_scope`). When PostgreSQL aborts it with a
+    deadlock or serialization failure, the whole transaction was rolled back, so `work` runs
+    again in a fresh one, up to DB_RETRY_ATTEMPTS runs in all; then the error propagates (503
+    database_busy at the API). `work` may therefore run more than once: it does database
+    work and idempotent writes only, never a model call or anything else it cannot repeat.
+    Any other error propagates at once."""
+    attempts = attempts or get_settings().db_retry_attempts
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope() as session:
+                return work(session)
+        except Exception as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise
+            logger.warning(
+                "transaction retried (%d of %d): %s", attempt, attempts - 1, log_text(exc)
+            )
+    raise AssertionError("unreachable")
 
 
 def health_check() -> bool:

@@ -74,7 +74,21 @@ class ServiceUnavailableError(AppError):
 
 
 class DatabaseUnavailableError(ServiceUnavailableError):
+    """The server cannot be reached: refused or lost connection, shutdown, pool exhausted."""
+
     code = "database_unavailable"
+
+
+class DatabaseBusyError(ServiceUnavailableError):
+    """The database answered but could not finish the work now: a deadlock or serialization
+    failure that outlived its retries, or a lock wait past DB_LOCK_TIMEOUT_MS. Nothing was
+    changed; the same request can be sent again after `Retry-After` seconds."""
+
+    code = "database_busy"
+    retry_after_seconds = 1
+
+    def __init__(self, message: str = "The database is busy; try again in a moment.") -> None:
+        super().__init__(message, headers={"Retry-After": str(self.retry_after_seconds)})
 
 
 class KeyServerUnavailableError(ServiceUnavailableError):

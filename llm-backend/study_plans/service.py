@@ -18,6 +18,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from book_ingestion.guideline_schemas import StudyPlanJobStarted, StudyPlanRead
 from book_ingestion.models.database import Book
@@ -31,7 +32,7 @@ from book_ingestion.services.item_job import (
     error_text,
     under_lease,
 )
-from database import session_scope
+from database import run_transaction, session_scope
 from shared.errors import BadRequestError, NotFoundError
 from shared.jobs.messages import JobMessage
 from shared.jobs.registry import register
@@ -158,7 +159,8 @@ def _save(guideline_id: str, plan: dict, reasoning: str, feedback: str, revised:
 def start_bulk(*, guideline_ids: list[str], force_regenerate: bool) -> str:
     """Jobs belong to a book (its lock), so one bulk job covers guidelines of one book."""
     ids = list(dict.fromkeys(guideline_ids))
-    with session_scope() as session:
+
+    def work(session: Session) -> str:
         rows = session.scalars(select(TeachingGuideline).where(TeachingGuideline.id.in_(ids)))
         books = {r.id: r.book_id for r in rows}
         missing = [i for i in ids if i not in books]
@@ -181,7 +183,9 @@ def start_bulk(*, guideline_ids: list[str], force_regenerate: bool) -> str:
                 "force_regenerate": force_regenerate,
             },
         )
-        job_id = job.id
+        return job.id
+
+    job_id = run_transaction(work)
     job_lock_service.start(JobMessage(job_id=job_id, job_type=STUDY_PLAN_BULK))
     return job_id
 

@@ -17,7 +17,7 @@ from book_ingestion.models.database import Book, BookGuideline, BookJob, BookPag
 from book_ingestion.schemas import BookCreate, BookDetail, BookList, BookRead, JobRead, PageSummary
 from book_ingestion.services import job_lock_service, keys
 from book_ingestion.services.page_etag import page_etag
-from database import session_scope
+from database import run_transaction, session_scope
 from shared.errors import ConflictError, NotFoundError
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
@@ -101,9 +101,11 @@ def create_book(*, data: BookCreate, created_by: str) -> BookRead:
 
 
 def get_book(session: Session, *, book_id: str, lock: bool = False) -> Book:
+    """`lock=True` takes the book's row FOR NO KEY UPDATE: step 1 of the lock order in
+    job_lock_service, for every request that starts a job or changes the book."""
     stmt = select(Book).where(Book.id == book_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     book = session.scalars(stmt).first()
     if book is None:
         raise NotFoundError(f"Book {book_id} not found.", code="book_not_found")
@@ -215,8 +217,11 @@ def delete_book(*, book_id: str) -> None:
     """Removes every object under `books/{id}/`, then the rows: pages, jobs and book_guidelines
     go with the book (FK CASCADE); its synced teaching_guidelines (and their study plans) are
     deleted here, since `teaching_guidelines.book_id` is a plain column and a deleted book's
-    guidelines must not stay in the curriculum. Refused (409) while a job runs for the book."""
-    with session_scope() as session:
+    guidelines must not stay in the curriculum. Refused (409) while a job runs for the book.
+    Locks follow job_lock_service's order: the book's row FOR NO KEY UPDATE, the job sweep,
+    content rows, and the book row's DELETE (FOR UPDATE) last."""
+
+    def work(session: Session) -> None:
         book = get_book(session, book_id=book_id, lock=True)
         job_lock_service.ensure_no_active_job(session, book_id=book_id)
         session.execute(delete(TeachingGuideline).where(TeachingGuideline.book_id == book_id))
@@ -227,3 +232,5 @@ def delete_book(*, book_id: str) -> None:
         # of that name, which would adopt objects left behind (its guideline index, say),
         # whereas a commit failing after this leaves a visible book that can be deleted again.
         get_blob_store().delete_prefix(keys.book_prefix(book_id))
+
+    run_transaction(work)

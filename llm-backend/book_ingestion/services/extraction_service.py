@@ -11,6 +11,7 @@ files an uninterrupted run writes.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from book_ingestion.models.database import Book, BookPage
 from book_ingestion.services import book_service, guideline_llm, job_lock_service
@@ -30,7 +31,7 @@ from book_ingestion.services.item_job import (
     error_text,
     under_lease,
 )
-from database import session_scope
+from database import run_transaction, session_scope
 from shared.errors import BadRequestError
 from shared.jobs.messages import JobMessage
 from shared.jobs.registry import register
@@ -44,7 +45,8 @@ STABLE_AFTER_PAGES = 5  # a subtopic untouched for this many pages leaves the co
 def start_extraction(*, book_id: str, start_page: int, end_page: int) -> str:
     """A fresh run from page 1 clears the book's guideline files; any other start must continue
     right after the last extracted page, so the saved state always covers pages 1..last."""
-    with session_scope() as session:
+
+    def work(session: Session) -> str:
         book_service.get_book(session, book_id=book_id, lock=True)
         job_lock_service.ensure_no_active_job(session, book_id=book_id)
         pages = list(
@@ -79,7 +81,9 @@ def start_extraction(*, book_id: str, start_page: int, end_page: int) -> str:
         )
         if start_page == 1:
             get_blob_store().delete_prefix(guidelines_prefix(book_id))
-        job_id = job.id
+        return job.id
+
+    job_id = run_transaction(work)
     job_lock_service.start(JobMessage(job_id=job_id, job_type=EXTRACTION))
     return job_id
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from book_ingestion.services import book_service, job_lock_service
 from book_ingestion.services.guideline_store import load_state
-from database import session_scope
+from database import run_transaction
 from shared.errors import ConflictError
 from shared.jobs.messages import JobMessage
 
@@ -12,8 +14,11 @@ from shared.jobs.messages import JobMessage
 def start_on_extracted_guidelines(*, book_id: str, job_type: str, action: str) -> str:
     """Takes the book's job lock for a one-item `job_type` job and dispatches it; 409 when the
     book has nothing extracted to `action` (or already has an active job)."""
-    with session_scope() as session:
+
+    def work(session: Session) -> str:
         book_service.get_book(session, book_id=book_id, lock=True)
+        # An active job comes first: an extraction may be rebuilding the guidelines just now.
+        job_lock_service.ensure_no_active_job(session, book_id=book_id)
         if not load_state(book_id).subtopics:
             raise ConflictError(
                 f"Book {book_id} has no extracted guidelines to {action}.", code="no_guidelines"
@@ -21,6 +26,8 @@ def start_on_extracted_guidelines(*, book_id: str, job_type: str, action: str) -
         job = job_lock_service.acquire(
             session, book_id=book_id, job_type=job_type, total_items=1, detail={"errors": []}
         )
-        job_id = job.id
+        return job.id
+
+    job_id = run_transaction(work)
     job_lock_service.start(JobMessage(job_id=job_id, job_type=job_type))
     return job_id

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from book_ingestion.models.database import BookJob
 from book_ingestion.services import job_lock_service
 from book_ingestion.services.job_runner import Heartbeat
 from config import get_settings
-from database import session_scope
+from database import run_transaction, session_scope
 from shared.jobs.dispatch import dispatch
 from shared.jobs.messages import JobMessage
 
@@ -134,10 +135,11 @@ class ItemJob:
             if started and lam is not None and lam.get_remaining_time_in_millis() <= margin_ms:
                 return "out_of_time"
             started = True
-            with session_scope() as session:
-                alive = job_lock_service.checkpoint(
+            alive = run_transaction(
+                lambda session, item=item: job_lock_service.checkpoint(
                     session, job_id=ctx.job_id, lease=lease, current_item=item
                 )
+            )
             if not alive:
                 hb.lost.set()
                 return "lost"
@@ -156,21 +158,24 @@ class ItemJob:
                 counts[0] += 1
             if result.note is not None:
                 ctx.detail.setdefault("results", []).append(result.note)
-            with session_scope() as session:
-                ok = job_lock_service.checkpoint(
-                    session,
-                    job_id=ctx.job_id,
-                    lease=lease,
-                    completed_items=counts[0],
-                    failed_items=counts[1],
-                    last_completed_item=item,
-                    current_item=None,
-                    progress_detail=json.dumps(ctx.detail),
-                )
-                if not ok:
-                    session.rollback()
-                    hb.lost.set()
-                    return "lost"
-                if result.commit is not None:
-                    result.commit(session)
+            progress = {
+                "completed_items": counts[0],
+                "failed_items": counts[1],
+                "last_completed_item": item,
+                "current_item": None,
+                "progress_detail": json.dumps(ctx.detail),
+            }
+            if not run_transaction(partial(self._save, ctx, lease, progress, result)):
+                hb.lost.set()
+                return "lost"
         return "lost" if hb.lost.is_set() else "done"
+
+    @staticmethod
+    def _save(ctx: JobContext, lease: str, progress: dict, result: ItemOutcome, session) -> bool:
+        """The item's checkpoint and output in one transaction (run again after a deadlock:
+        both are plain database writes); False, with nothing written, when the lease is gone."""
+        if not job_lock_service.checkpoint(session, job_id=ctx.job_id, lease=lease, **progress):
+            return False
+        if result.commit is not None:
+            result.commit(session)
+        return True

@@ -1,10 +1,41 @@
-"""The book job lock and every job state transition.
+"""The book job lock, every job state transition, and the lock order all of them follow.
 
 At most one pending/running job per book: `acquire` inserts a `pending` row and the partial
 unique index `idx_book_running_job` turns a second one into a 409 naming the active job.
-Every later transition is one conditional UPDATE (`WHERE id = … AND status = …` and, for the
-worker, `AND lease_id = …`), so a stale sweep and a finishing worker can never overwrite each
-other: whichever commits first wins and the other updates 0 rows.
+Every later transition is ONE conditional UPDATE of the job row (`WHERE id = … AND status = …`
+and, for the worker, `AND lease_id = …`), so a stale sweep and a finishing worker can never
+overwrite each other: whichever commits first wins and the other updates 0 rows.
+
+Lock order. A transaction that touches a book's rows takes its locks in this order and never
+the other way round, so no two of them can wait on each other in a cycle:
+
+1. The `books` row, `SELECT … FOR NO KEY UPDATE` (`lock_book`, or
+   `book_service.get_book(lock=True)`): first, in every request that starts a job or changes
+   the book (bulk and single uploads, retry-OCR, page approve and delete, extraction,
+   finalization, sync, bulk study plans, resume, book delete). It serializes those requests
+   per book. It is NO KEY UPDATE, never FOR UPDATE, because the foreign-key checks of rows
+   that reference the book (inserting a job, a page or a book guideline) take FOR KEY SHARE
+   on it, which NO KEY UPDATE lets through: a job worker never waits for a start request.
+   Only `delete_book` needs FOR UPDATE, and gets it from its DELETE, as its last lock.
+2. The book's `book_jobs` rows: the stale sweep (`sweep_stale`, an UPDATE of the stale active
+   rows), then the INSERT of the new `pending` row (`acquire`), which waits for an
+   uncommitted competitor in `idx_book_running_job` and then fails or succeeds. Reads that
+   only sweep (book detail, job lists, an upload's check before its model call) take this
+   step alone and hold nothing else.
+3. The book's content rows: `book_pages`, `book_guidelines`, `teaching_guidelines`,
+   `study_plans` (in a start, the pages it queues; in a checkpoint, the item's output).
+
+Job workers never lock `books`. `claim`, `heartbeat`, `complete`, `fail`,
+`release_for_continuation` and a failed dispatch are each ONE UPDATE of the job row (step 2)
+in a transaction of its own. A second UPDATE of the same row in one transaction would re-run
+the foreign-key check (PostgreSQL re-checks a row its own transaction wrote) and take FOR KEY
+SHARE on `books` while holding the row a start request is waiting for in the unique index:
+that was the deadlock. A checkpoint updates the job row first, then the item's rows (step 3).
+
+Every transition and checkpoint, every job start (bulk upload, extraction, finalization,
+sync, bulk study plans, resume) and the book delete run in `database.run_transaction`, which
+runs the unit of work again after a deadlock or serialization failure: each touches only the
+database and idempotent object writes, and model calls happen outside it.
 """
 
 from __future__ import annotations
@@ -14,13 +45,13 @@ import logging
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from book_ingestion.models.database import ACTIVE_JOB_STATUSES, BookJob
+from book_ingestion.models.database import ACTIVE_JOB_STATUSES, Book, BookJob
 from config import get_settings
-from database import session_scope
+from database import run_transaction
 from shared.errors import ConflictError, NotFoundError
 from shared.jobs.dispatch import dispatch
 from shared.jobs.messages import JobMessage, get_current_message
@@ -28,6 +59,13 @@ from shared.models.base import utcnow
 
 JOBS = BookJob.__table__
 logger = logging.getLogger(__name__)
+
+
+def lock_book(session: Session, *, book_id: str) -> bool:
+    """Step 1 of the lock order: the book's row FOR NO KEY UPDATE (a no-op when this
+    transaction holds it already). False when there is no such book."""
+    stmt = select(Book.id).where(Book.id == book_id).with_for_update(key_share=True)
+    return session.scalar(stmt) is not None
 
 
 def stale_message(stale_seconds: float) -> str:
@@ -83,8 +121,11 @@ def ensure_no_active_job(session: Session, *, book_id: str) -> None:
 def acquire(
     session: Session, *, book_id: str, job_type: str, total_items: int, detail: dict
 ) -> BookJob:
-    """Inserts the book's `pending` job inside the caller's transaction (409 if one is active).
+    """Inserts the book's `pending` job inside the caller's transaction (409 if one is active),
+    after locking the book's row (lock order step 1; the caller usually holds it already).
     The job's heartbeat starts now, so a job whose message is lost is swept like a dead one."""
+    if not lock_book(session, book_id=book_id):
+        raise NotFoundError(f"Book {book_id} not found.", code="book_not_found")
     sweep_stale(session, book_id=book_id)
     now = utcnow()
     job = BookJob(
@@ -109,12 +150,14 @@ def acquire(
 
 
 def claim(*, job_id: str, handoff: str | None) -> str | None:
-    """pending -> running with a new lease and its first heartbeat, in one statement. Only the
-    message that carries the job's current hand-off token (None for a first run) can claim it,
-    so a duplicate delivery finds nothing to claim. Returns the lease, or None."""
+    """pending -> running with a new lease, its first heartbeat and (on the first run)
+    `started_at`, in ONE statement (see the module's lock order). Only the message that
+    carries the job's current hand-off token (None for a first run) can claim it, so a
+    duplicate delivery finds nothing to claim. Returns the lease, or None."""
     lease = str(uuid.uuid4())
-    now = utcnow()
-    with session_scope() as session:
+
+    def work(session: Session) -> str | None:
+        now = utcnow()
         claimed = session.execute(
             update(JOBS)
             .where(
@@ -122,14 +165,17 @@ def claim(*, job_id: str, handoff: str | None) -> str | None:
                 JOBS.c.status == "pending",
                 JOBS.c.lease_id.is_not_distinct_from(handoff),
             )
-            .values(status="running", lease_id=lease, heartbeat_at=now)
-            .returning(JOBS.c.id, JOBS.c.started_at)
+            .values(
+                status="running",
+                lease_id=lease,
+                heartbeat_at=now,
+                started_at=func.coalesce(JOBS.c.started_at, now),
+            )
+            .returning(JOBS.c.id)
         ).first()
-        if claimed is None:
-            return None
-        if claimed.started_at is None:
-            session.execute(update(JOBS).where(JOBS.c.id == job_id).values(started_at=now))
-    return lease
+        return None if claimed is None else lease
+
+    return run_transaction(work)
 
 
 def claim_for_current_message(job_id: str) -> str | None:
@@ -151,9 +197,7 @@ def _leased(job_id: str, lease: str):
 
 def heartbeat(*, job_id: str, lease: str) -> bool:
     """False when the job was taken away (swept, finished, deleted): the worker must stop."""
-    with session_scope() as session:
-        result = session.execute(_leased(job_id, lease).values(heartbeat_at=utcnow()))
-        return result.rowcount == 1
+    return _update_leased(job_id, lease, lambda: {"heartbeat_at": utcnow()})
 
 
 def checkpoint(session: Session, *, job_id: str, lease: str, **progress) -> bool:
@@ -163,34 +207,48 @@ def checkpoint(session: Session, *, job_id: str, lease: str, **progress) -> bool
     return result.rowcount == 1
 
 
+def _update_leased(job_id: str, lease: str, values) -> bool:
+    """One UPDATE of the leased job row in a transaction of its own; `values()` is called per
+    attempt, so a retried transition gets fresh timestamps."""
+
+    def work(session: Session) -> bool:
+        return session.execute(_leased(job_id, lease).values(**values())).rowcount == 1
+
+    return run_transaction(work)
+
+
 def complete(*, job_id: str, lease: str) -> bool:
-    with session_scope() as session:
-        result = session.execute(
-            _leased(job_id, lease).values(
-                status="completed", completed_at=utcnow(), current_item=None, lease_id=None
-            )
-        )
-        return result.rowcount == 1
+    return _update_leased(
+        job_id,
+        lease,
+        lambda: {
+            "status": "completed",
+            "completed_at": utcnow(),
+            "current_item": None,
+            "lease_id": None,
+        },
+    )
 
 
 def fail(*, job_id: str, lease: str, message: str) -> bool:
-    with session_scope() as session:
-        result = session.execute(
-            _leased(job_id, lease).values(
-                status="failed", completed_at=utcnow(), error_message=message, lease_id=None
-            )
-        )
-        return result.rowcount == 1
+    return _update_leased(
+        job_id,
+        lease,
+        lambda: {
+            "status": "failed",
+            "completed_at": utcnow(),
+            "error_message": message,
+            "lease_id": None,
+        },
+    )
 
 
 def release_for_continuation(*, job_id: str, lease: str) -> str | None:
     """running -> pending with a fresh hand-off token for the continuation message."""
     token = str(uuid.uuid4())
-    with session_scope() as session:
-        result = session.execute(
-            _leased(job_id, lease).values(status="pending", lease_id=token, heartbeat_at=utcnow())
-        )
-        return token if result.rowcount == 1 else None
+    values = {"status": "pending", "lease_id": token}
+    released = _update_leased(job_id, lease, lambda: {**values, "heartbeat_at": utcnow()})
+    return token if released else None
 
 
 def start(message: JobMessage) -> None:
@@ -199,8 +257,8 @@ def start(message: JobMessage) -> None:
     try:
         dispatch(message)
     except Exception:
-        with session_scope() as session:
-            session.execute(
+        run_transaction(
+            lambda session: session.execute(
                 update(JOBS)
                 .where(JOBS.c.id == message.job_id, JOBS.c.status == "pending")
                 .values(
@@ -209,6 +267,7 @@ def start(message: JobMessage) -> None:
                     error_message="The job could not be queued; start it again.",
                 )
             )
+        )
         raise
 
 

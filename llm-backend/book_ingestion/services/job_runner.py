@@ -22,7 +22,7 @@ from typing import Any
 from book_ingestion.models.database import Book, BookJob, BookPage
 from book_ingestion.services import images, job_lock_service, keys, ocr_service
 from config import get_settings
-from database import session_scope
+from database import run_transaction, session_scope
 from shared.jobs.dispatch import dispatch
 from shared.jobs.messages import JobMessage
 from shared.jobs.registry import register
@@ -126,38 +126,36 @@ class Run:
             errors.append({"item": result.item, "page": result.number, "error": result.error})
         else:
             self.completed += 1
+        progress = {
+            "completed_items": self.completed,
+            "failed_items": self.failed,
+            "last_completed_item": self.watermark,
+            "current_item": min(inflight) if inflight else None,
+            "progress_detail": json.dumps(self.detail),
+        }
+        return run_transaction(lambda session: self._save(session, result, progress))
+
+    def _save(self, session, result: ItemResult, progress: dict) -> bool:
+        """One attempt of the checkpoint's transaction; run again after a deadlock, so it
+        writes only rows and objects whose keys and bytes are fixed by `result`."""
+        if not job_lock_service.checkpoint(
+            session, job_id=self.job_id, lease=self.lease, **progress
+        ):
+            return False
+        page = session.get(BookPage, result.page_id)
+        if page is None or result.skipped:
+            return True
+        if result.error:
+            page.status, page.ocr_error = "ocr_failed", result.error
+            return True
         store = get_blob_store()
-        with session_scope() as session:
-            ok = job_lock_service.checkpoint(
-                session,
-                job_id=self.job_id,
-                lease=self.lease,
-                completed_items=self.completed,
-                failed_items=self.failed,
-                last_completed_item=self.watermark,
-                current_item=min(inflight) if inflight else None,
-                progress_detail=json.dumps(self.detail),
-            )
-            if not ok:
-                session.rollback()
-                return False
-            page = session.get(BookPage, result.page_id)
-            if page is None or result.skipped:
-                return True
-            if result.error:
-                page.status, page.ocr_error = "ocr_failed", result.error
-                return True
-            # A page keeps the keys it has: a page stored before files were named by id may
-            # have been renumbered, and its `pages/{n}.*` keys no longer match its number.
-            page.image_s3_key = page.image_s3_key or keys.image_key(
-                self.book["id"], page_id=page.id
-            )
-            page.text_s3_key = page.text_s3_key or keys.text_key(self.book["id"], page_id=page.id)
-            store.put(page.image_s3_key, result.png, content_type="image/png")
-            store.put(
-                page.text_s3_key, result.text.encode(), content_type="text/plain; charset=utf-8"
-            )
-            page.status, page.ocr_error = "pending_review", None
+        # A page keeps the keys it has: a page stored before files were named by id may have
+        # been renumbered, and its `pages/{n}.*` keys no longer match its number.
+        page.image_s3_key = page.image_s3_key or keys.image_key(self.book["id"], page_id=page.id)
+        page.text_s3_key = page.text_s3_key or keys.text_key(self.book["id"], page_id=page.id)
+        store.put(page.image_s3_key, result.png, content_type="image/png")
+        store.put(page.text_s3_key, result.text.encode(), content_type="text/plain; charset=utf-8")
+        page.status, page.ocr_error = "pending_review", None
         return True
 
     def process(self, heartbeat: Heartbeat) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from book_ingestion.models.database import BookJob
 from book_ingestion.schemas import JobRead
 from book_ingestion.services import book_service, job_lock_service
-from database import session_scope
+from database import run_transaction, session_scope
 from shared.errors import ConflictError
 from shared.jobs.messages import JobMessage
 
@@ -37,7 +38,8 @@ def get_job(*, book_id: str, job_id: str) -> JobRead:
 
 def resume_job(*, book_id: str, job_id: str) -> str:
     """A new job of the same type over the failed job's items from `last_completed_item + 1`."""
-    with session_scope() as session:
+
+    def work(session: Session) -> tuple[str, str]:
         book_service.get_book(session, book_id=book_id, lock=True)
         job_lock_service.sweep_stale(session, book_id=book_id)
         old = job_lock_service.get_job(session, book_id=book_id, job_id=job_id)
@@ -69,6 +71,8 @@ def resume_job(*, book_id: str, job_id: str) -> str:
             total_items=total,
             detail=new_detail,
         )
-        new_id, job_type = job.id, job.job_type
+        return job.id, job.job_type
+
+    new_id, job_type = run_transaction(work)
     job_lock_service.start(JobMessage(job_id=new_id, job_type=job_type))
     return new_id

@@ -22,7 +22,7 @@ from book_ingestion.schemas import PageJobStarted, PageRead
 from book_ingestion.services import book_service, images, job_lock_service, keys
 from book_ingestion.services.page_etag import if_match_allows, page_etag
 from config import get_settings
-from database import session_scope
+from database import run_transaction, session_scope
 from shared.errors import BadRequestError, ConflictError, NotFoundError, PreconditionFailedError
 from shared.jobs.messages import JobMessage
 from shared.models.base import new_id, utcnow
@@ -124,9 +124,10 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
         )
     ordered = sorted(uploads, key=lambda u: natural_key(u.name))
     store = get_blob_store()
-    written: list[str] = []
-    try:
-        with session_scope() as session:
+
+    def work(session: Session) -> tuple[str, PageRead]:
+        written: list[str] = []
+        try:
             book_service.get_book(session, book_id=book_id, lock=True)
             first = _count(session, book_id) + 1
             job = job_lock_service.acquire(
@@ -151,12 +152,15 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
                 written.append(key)
                 store.put(key, upload.content(), content_type=f"image/{upload.fmt.lower()}")
             job.progress_detail = json_detail(page_ids=page_ids, first_page=first)
-            job_id = job.id
-            first_page = page_read(session.get(BookPage, page_ids[0]))
-    except BaseException:
-        for key in written:
-            store.delete(key)
-        raise
+            # The first page as committed (before the job can change it), for the answer.
+            return job.id, page_read(session.get(BookPage, page_ids[0]))
+        except BaseException:
+            # Each attempt removes its own objects: a retried one may number pages anew.
+            for key in written:
+                store.delete(key)
+            raise
+
+    job_id, first_page = run_transaction(work)
     job_lock_service.start(JobMessage(job_id=job_id, job_type=OCR_BATCH))
     return job_id, first_page
 
@@ -172,24 +176,28 @@ def get_page(*, book_id: str, number: int) -> PageRead:
 
 
 def approve_page(*, book_id: str, number: int) -> PageRead:
-    with session_scope() as session:
-        book_service.get_book(session, book_id=book_id, lock=True)
-        page = _page(session, book_id, number)
-        if page.status not in ("pending_review", "approved"):
-            raise ConflictError(
-                f"Page {number} is {page.status}; only a page pending review can be approved.",
-                code="page_not_reviewable",
-            )
-        if page.status != "approved":
-            page.status, page.approved_at = "approved", utcnow()
-        return page_read(page)
+    return run_transaction(lambda session: _approve(session, book_id=book_id, number=number))
+
+
+def _approve(session: Session, *, book_id: str, number: int) -> PageRead:
+    book_service.get_book(session, book_id=book_id, lock=True)
+    page = _page(session, book_id, number)
+    if page.status not in ("pending_review", "approved"):
+        raise ConflictError(
+            f"Page {number} is {page.status}; only a page pending review can be approved.",
+            code="page_not_reviewable",
+        )
+    if page.status != "approved":
+        page.status, page.approved_at = "approved", utcnow()
+    return page_read(page)
 
 
 def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
     """Queues page `number` for OCR again, as a one-page ocr_batch job. The book's one active
     job makes concurrent retries of a page one job (one model call): the others get 409
     `job_running`. Until the job writes the new text, the page keeps its previous one."""
-    with session_scope() as session:
+
+    def work(session: Session) -> PageJobStarted:
         book_service.get_book(session, book_id=book_id, lock=True)
         page = _page(session, book_id, number)
         if page.status == "approved":
@@ -203,7 +211,9 @@ def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
         job.progress_detail = json_detail(page_ids=[page.id], first_page=number)
         page.status, page.ocr_error, page.ocr_job_id = "queued", None, job.id
         session.flush()
-        queued = PageJobStarted(**page_read(page).model_dump(), job_id=job.id)
+        return PageJobStarted(**page_read(page).model_dump(), job_id=job.id)
+
+    queued = run_transaction(work)
     job_lock_service.start(JobMessage(job_id=queued.job_id, job_type=OCR_BATCH))
     return queued
 
@@ -217,7 +227,8 @@ def delete_page(*, book_id: str, number: int, if_match: str | None = None) -> No
     The book row lock serialises every change of page numbers, so concurrent deletes are
     checked and applied one after another. Rows commit first; the removed page's files are
     deleted afterwards, and a failure there leaves only files that no row names."""
-    with session_scope() as session:
+
+    def work(session: Session) -> list[str]:
         book_service.get_book(session, book_id=book_id, lock=True)
         job_lock_service.ensure_no_active_job(session, book_id=book_id)
         target = _page(session, book_id, number)
@@ -237,7 +248,9 @@ def delete_page(*, book_id: str, number: int, if_match: str | None = None) -> No
             .where(PAGES.c.book_id == book_id, PAGES.c.page_number < 0)
             .values(page_number=-PAGES.c.page_number)
         )
-    _remove_files(files)
+        return files
+
+    _remove_files(run_transaction(work))
 
 
 def _remove_files(files: list[str]) -> None:

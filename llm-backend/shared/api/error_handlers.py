@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import traceback
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import AppError
+from shared.db_errors import classify, log_text
+from shared.errors import AppError, DatabaseBusyError
 from shared.observability.logging import get_logger
 
 _HTTP_CODES = {
@@ -41,9 +44,6 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError)
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError):
@@ -62,15 +62,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PoolTimeoutError)
     @app.exception_handler(DBAPIError)
     async def _database(_: Request, exc: Exception):
-        # A stopped server, a lost connection or an exhausted pool is a dependency failure
-        # (503); anything else from the driver is a bug: a 500, logged with its trace.
-        unavailable = isinstance(exc, UNAVAILABLE_ERRORS) or getattr(
-            exc, "connection_invalidated", False
-        )
-        if unavailable:
-            get_logger().warning("database unavailable: %s", type(exc).__name__)
-            return error_response(
-                503, "database_unavailable", "The database is not reachable; try again shortly."
-            )
-        get_logger().exception("database error")
+        # Classified by SQLSTATE (shared.db_errors): busy (deadlock or serialization failure
+        # after its retries, lock timeout) and unreachable are 503s; anything else from the
+        # driver is a bug, a 500. Log lines carry the SQLSTATE, constraint and table only:
+        # the driver's message can quote values (a unique violation's DETAIL does).
+        error = classify(exc)
+        if error is not None:
+            kind = "busy" if isinstance(error, DatabaseBusyError) else "unavailable"
+            get_logger().warning("database %s: %s", kind, log_text(exc))
+            return error_response(503, error.code, error.message, error.headers or None)
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        get_logger().error("database error: %s\n%s", log_text(exc), frames)
         return error_response(500, "internal_error", "An unexpected error occurred.")
