@@ -50,7 +50,7 @@ def race_book(fake_llm, **book) -> RaceBook:
         page = session.scalars(
             select(BookPage).where(BookPage.book_id == book_id, BookPage.page_number == RETRY)
         ).one()
-        page.status, page.image_s3_key = "pending_review", keys.image_key(book_id, RETRY)
+        page.status, page.image_s3_key = "pending_review", keys.image_key(book_id, page_id=page.id)
         store.put(page.image_s3_key, image_bytes(), content_type="image/png")
         for n in range(2):
             session.add(
