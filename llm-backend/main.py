@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from book_ingestion.api import router as book_ingestion_router
 from shared.api import files, health, llm_config, profile
 from shared.api.error_handlers import install_error_handlers
+from shared.api.request_guard import RequestGuardMiddleware
 from shared.observability.logging import get_logger
 from shared.observability.request_id import RequestIdMiddleware
 from tutor.api import contents_admin, curriculum, sessions
@@ -20,6 +21,8 @@ def create_app() -> FastAPI:
         description="Tutoring sessions, curriculum, book ingestion and LLM configuration.",
     )
     install_error_handlers(app)
+    # The request-id middleware, added last, is the outermost: the guard's answers carry the id.
+    app.add_middleware(RequestGuardMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(profile.router)

@@ -10,22 +10,24 @@ from book_ingestion.api.upload_limit import UploadLimitRoute
 from book_ingestion.schemas import JobStarted, PageRead
 from book_ingestion.services import page_service
 from config import get_settings
+from shared.api.params import PageNumber
+from shared.api.responses import errors
 from shared.auth.dependencies import AdminUser
 from shared.errors import BadRequestError
 
 router = APIRouter(
     prefix="/admin/books/{book_id}/pages", tags=["pages"], route_class=UploadLimitRoute
 )
-PageNumber = Annotated[int, Path(ge=1, description="1-based page number")]
+Number = Annotated[PageNumber, Path(description="1-based page number")]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=errors(400, 409, 415))
 def upload_page(book_id: str, admin: AdminUser, file: Annotated[UploadFile, File()]) -> PageRead:
     upload = page_service.read_upload(name=file.filename, stream=file.file)
     return page_service.upload_page(book_id=book_id, upload=upload)
 
 
-@router.post("/bulk", status_code=202)
+@router.post("/bulk", status_code=202, responses=errors(400, 409, 415))
 def bulk_upload(
     book_id: str, admin: AdminUser, files: Annotated[list[UploadFile], File()]
 ) -> JobStarted:
@@ -39,21 +41,21 @@ def bulk_upload(
 
 
 @router.get("/{number}")
-def get_page(book_id: str, number: PageNumber, admin: AdminUser) -> PageRead:
+def get_page(book_id: str, number: Number, admin: AdminUser) -> PageRead:
     return page_service.get_page(book_id=book_id, number=number)
 
 
-@router.put("/{number}/approve")
-def approve_page(book_id: str, number: PageNumber, admin: AdminUser) -> PageRead:
+@router.put("/{number}/approve", responses=errors(409))
+def approve_page(book_id: str, number: Number, admin: AdminUser) -> PageRead:
     return page_service.approve_page(book_id=book_id, number=number)
 
 
-@router.post("/{number}/retry-ocr")
-def retry_ocr(book_id: str, number: PageNumber, admin: AdminUser) -> PageRead:
+@router.post("/{number}/retry-ocr", responses=errors(409))
+def retry_ocr(book_id: str, number: Number, admin: AdminUser) -> PageRead:
     return page_service.retry_ocr(book_id=book_id, number=number)
 
 
-@router.delete("/{number}", status_code=204)
-def delete_page(book_id: str, number: PageNumber, admin: AdminUser) -> Response:
+@router.delete("/{number}", status_code=204, responses=errors(409))
+def delete_page(book_id: str, number: Number, admin: AdminUser) -> Response:
     page_service.delete_page(book_id=book_id, number=number)
     return Response(status_code=204)
