@@ -29,14 +29,11 @@ _SUSPECT_JSON = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|\xed[\xa0-\xbf]|\x00")
 
 
 class BadText(Exception):
-    def __init__(self, field: str, value: str) -> None:
-        self.field = field
-        reason = (
-            "must not contain a NUL character (U+0000)"
-            if "\x00" in value
-            else "must not contain an unpaired surrogate (U+D800-U+DFFF)"
-        )
+    """Input the route must not see; `message` names the field and says what is wrong."""
+
+    def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
+        self.field = field
         self.message = str(self)
 
 
@@ -49,7 +46,9 @@ def printable(name: str) -> str:
 
 def check_text(field: str, value: str) -> None:
     if _BAD_TEXT.search(value):
-        raise BadText(field, value)
+        if "\x00" in value:
+            raise BadText(field, "must not contain a NUL character (U+0000)")
+        raise BadText(field, "must not contain an unpaired surrogate (U+D800-U+DFFF)")
 
 
 def check_pairs(prefix: str, pairs: Iterable[tuple[str, str]]) -> None:
@@ -62,11 +61,17 @@ def check_pairs(prefix: str, pairs: Iterable[tuple[str, str]]) -> None:
 
 def check_json(body: bytes) -> None:
     """Raises BadText naming the first bad string (keys too) of a JSON body. A body that is not
-    JSON is left to the route, which answers it with its own 422."""
+    JSON is left to the route, which answers it with its own 422, except bytes that are no
+    Unicode text at all, which FastAPI would answer with a vague 400."""
+    try:
+        # How json.loads (and so Starlette's Request.json()) turns bytes into text.
+        body.decode(json.detect_encoding(body), "surrogatepass")
+    except UnicodeDecodeError:
+        raise BadText("body", "is not JSON text (UTF-8, UTF-16 or UTF-32)") from None
     if not _SUSPECT_JSON.search(body):
         return
     try:
-        document = json.loads(body)  # exactly as Starlette's Request.json() will decode it
+        document = json.loads(body)
     except (ValueError, RecursionError):
         return
     # Iterative: a deeply nested document must not exhaust the interpreter's stack.

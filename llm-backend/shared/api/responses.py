@@ -13,6 +13,7 @@ statuses the route can answer, all with `ErrorBody` (what `shared.api.error_hand
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 from fastapi import params
@@ -50,7 +51,10 @@ class ErrorBody(BaseModel):
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for these error statuses, each with the ErrorBody schema."""
     return {
-        status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]}
+        status: {
+            "model": ErrorBody,
+            "description": _DESCRIPTIONS.get(status) or HTTPStatus(status).phrase,
+        }
         for status in sorted(statuses)
     }
 

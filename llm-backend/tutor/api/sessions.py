@@ -53,7 +53,12 @@ def _messages(state: SessionState) -> list[MessageRead]:
     return [MessageRead(role=t.role, text=t.text, at=t.at) for t in state.conversation]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=SessionCreated)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionCreated,
+    responses=errors(404),  # no such (approved) guideline
+)
 def create_session(body: SessionCreate, owner: SessionOwner, db: DbSession) -> SessionCreated:
     row, result, paused_id = session_service.create_session(
         db=db,
