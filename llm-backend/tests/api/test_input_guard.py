@@ -178,3 +178,19 @@ def test_clean_text_in_every_place_still_goes_through(auth_client, storage, fake
     assert auth_client.get(f"/admin/books/{book_id}", headers=ADMIN).json()["title"] == title
     listed = auth_client.get("/admin/books?subject=Mathematics&board=CBSE", headers=ADMIN)
     assert [b["id"] for b in listed.json()["items"]] == [book_id]
+
+
+def test_a_json_body_that_is_not_unicode_text(auth_client):
+    """FastAPI answered these bytes with a 400 "There was an error parsing the body", a status
+    the routes do not declare; they are a malformed body like any other: a 422."""
+    response = auth_client.post(
+        "/admin/contents",
+        content=b"\xff\x1f\xd2$\xa7",
+        headers={**ADMIN, "content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == {
+        "code": "validation_error",
+        "message": "body: is not JSON text (UTF-8, UTF-16 or UTF-32)",
+    }
+    assert _count(Content) == 0
