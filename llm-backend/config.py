@@ -131,6 +131,10 @@ class Settings(BaseSettings):
     job_time_margin_seconds: float = Field(240.0, ge=0)
     ocr_concurrency: int = Field(8, ge=1, le=64)
 
+    # Every request body except an upload's multipart body (uploads keep their own cap,
+    # max_upload_bytes) is refused with 413 above this size, before it is parsed.
+    max_json_body_bytes: int = Field(1024 * 1024, ge=1024)
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from config import DATA_DIR, Settings, get_settings
+from shared.api.responses import answers
 from shared.db_errors import is_retryable, log_text
 
 logger = logging.getLogger(__name__)
@@ -160,6 +161,7 @@ def reset_db_manager() -> None:
         DatabaseManager._instance = None
 
 
+@answers(503)
 def get_db() -> Iterator[Session]:
     """FastAPI dependency: one session per request, always closed."""
     session = get_db_manager().session()

@@ -8,6 +8,7 @@ from book_ingestion.api import router as book_ingestion_router
 from shared.api import files, health, llm_config, profile
 from shared.api.error_handlers import install_error_handlers
 from shared.api.request_budget import RequestBudgetMiddleware
+from shared.api.request_guard import RequestGuardMiddleware
 from shared.observability.logging import get_logger
 from shared.observability.request_id import RequestIdMiddleware
 from tutor.api import contents_admin, curriculum, sessions
@@ -22,6 +23,8 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(RequestBudgetMiddleware)
+    # The request-id middleware, added last, is the outermost: the guard's answers carry the id.
+    app.add_middleware(RequestGuardMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(profile.router)

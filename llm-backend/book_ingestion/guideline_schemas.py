@@ -6,12 +6,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.api.params import PageNumber
+
 
 class ExtractionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start_page: int = Field(ge=1)
-    end_page: int = Field(ge=1)
+    start_page: PageNumber
+    end_page: PageNumber
 
 
 class GuidelineRead(BaseModel):

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.api.params import Grade, Year
+
 
 class BookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -13,10 +15,10 @@ class BookCreate(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     author: str | None = Field(None, max_length=200)
     edition: str | None = Field(None, max_length=100)
-    edition_year: int | None = Field(None, ge=1800, le=2100)
+    edition_year: Year | None = None
     country: str = Field(min_length=1, max_length=100)
     board: str = Field(min_length=1, max_length=100)
-    grade: int = Field(ge=1, le=12)
+    grade: Grade
     subject: str = Field(min_length=1, max_length=100)
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from book_ingestion.schemas import BookCreate, BookDetail, BookList, BookRead
 from book_ingestion.services import book_service
 from database import session_scope
+from shared.api.params import Grade, Limit, Offset
+from shared.api.responses import errors
+from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
 
-router = APIRouter(prefix="/admin/books", tags=["books"])
+router = APIRouter(prefix="/admin/books", tags=["books"], route_class=ApiRoute)
 
 
 @router.post("", status_code=201)
@@ -24,10 +25,10 @@ def list_books(
     admin: AdminUser,
     country: str | None = None,
     board: str | None = None,
-    grade: Annotated[int | None, Query(ge=1, le=12)] = None,
+    grade: Grade | None = None,
     subject: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> BookList:
     with session_scope() as session:
         return book_service.list_books(
@@ -46,7 +47,7 @@ def get_book(book_id: str, admin: AdminUser) -> BookDetail:
     return book_service.book_detail(book_id=book_id)
 
 
-@router.delete("/{book_id}", status_code=204)
+@router.delete("/{book_id}", status_code=204, responses=errors(409))
 def delete_book(book_id: str, admin: AdminUser) -> Response:
     book_service.delete_book(book_id=book_id)
     return Response(status_code=204)

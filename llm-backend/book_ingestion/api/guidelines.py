@@ -25,15 +25,18 @@ from book_ingestion.services import (
     sync_service,
 )
 from database import session_scope
+from shared.api.params import Grade, Limit, Offset
+from shared.api.responses import errors
+from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
 from study_plans import service as study_plan_service
 
-book_router = APIRouter(prefix="/admin/books/{book_id}", tags=["guidelines"])
-router = APIRouter(prefix="/admin/guidelines", tags=["guidelines"])
+book_router = APIRouter(prefix="/admin/books/{book_id}", tags=["guidelines"], route_class=ApiRoute)
+router = APIRouter(prefix="/admin/guidelines", tags=["guidelines"], route_class=ApiRoute)
 ReviewStatus = Annotated[str | None, Query(pattern="^(TO_BE_REVIEWED|APPROVED)$")]
 
 
-@book_router.post("/generate-guidelines", status_code=202)
+@book_router.post("/generate-guidelines", status_code=202, responses=errors(400, 409))
 def generate_guidelines(book_id: str, body: ExtractionCreate, admin: AdminUser) -> JobStarted:
     job_id = extraction_service.start_extraction(
         book_id=book_id, start_page=body.start_page, end_page=body.end_page
@@ -41,12 +44,12 @@ def generate_guidelines(book_id: str, body: ExtractionCreate, admin: AdminUser) 
     return JobStarted(job_id=job_id)
 
 
-@book_router.post("/finalize", status_code=202)
+@book_router.post("/finalize", status_code=202, responses=errors(409))
 def finalize(book_id: str, admin: AdminUser) -> JobStarted:
     return JobStarted(job_id=finalization_service.start_finalization(book_id=book_id))
 
 
-@book_router.post("/sync", status_code=202)
+@book_router.post("/sync", status_code=202, responses=errors(409))
 def sync(book_id: str, admin: AdminUser) -> JobStarted:
     return JobStarted(job_id=sync_service.start_sync(book_id=book_id))
 
@@ -57,11 +60,11 @@ def review_queue(
     admin: AdminUser,
     country: str | None = None,
     board: str | None = None,
-    grade: Annotated[int | None, Query(ge=1, le=12)] = None,
+    grade: Grade | None = None,
     subject: str | None = None,
     review_status: ReviewStatus = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> GuidelineList:
     with session_scope() as session:
         return guideline_review_service.list_for_review(
@@ -82,7 +85,7 @@ def review_filters(admin: AdminUser) -> ReviewFilters:
         return guideline_review_service.filters(session)
 
 
-@router.post("/bulk-generate-study-plans", status_code=202)
+@router.post("/bulk-generate-study-plans", status_code=202, responses=errors(400, 404, 409))
 def bulk_generate(body: BulkStudyPlanCreate, admin: AdminUser) -> JobStarted:
     job_id = study_plan_service.start_bulk(
         guideline_ids=body.guideline_ids, force_regenerate=body.force_regenerate

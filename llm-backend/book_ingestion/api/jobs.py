@@ -6,9 +6,11 @@ from fastapi import APIRouter
 
 from book_ingestion.schemas import JobRead, JobStarted
 from book_ingestion.services import job_service
+from shared.api.responses import errors
+from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
 
-router = APIRouter(prefix="/admin/books/{book_id}/jobs", tags=["jobs"])
+router = APIRouter(prefix="/admin/books/{book_id}/jobs", tags=["jobs"], route_class=ApiRoute)
 
 
 @router.get("")
@@ -21,6 +23,6 @@ def get_job(book_id: str, job_id: str, admin: AdminUser) -> JobRead:
     return job_service.get_job(book_id=book_id, job_id=job_id)
 
 
-@router.post("/{job_id}/resume", status_code=202)
+@router.post("/{job_id}/resume", status_code=202, responses=errors(409))
 def resume_job(book_id: str, job_id: str, admin: AdminUser) -> JobStarted:
     return JobStarted(job_id=job_service.resume_job(book_id=book_id, job_id=job_id))

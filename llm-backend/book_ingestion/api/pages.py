@@ -10,13 +10,15 @@ from book_ingestion.api.upload_limit import UploadLimitRoute
 from book_ingestion.schemas import JobStarted, PageJobStarted, PageRead
 from book_ingestion.services import page_service
 from config import get_settings
+from shared.api.params import PageNumber
+from shared.api.responses import errors
 from shared.auth.dependencies import AdminUser
 from shared.errors import BadRequestError
 
 router = APIRouter(
     prefix="/admin/books/{book_id}/pages", tags=["pages"], route_class=UploadLimitRoute
 )
-PageNumber = Annotated[int, Path(ge=1, description="1-based page number")]
+Number = Annotated[PageNumber, Path(description="1-based page number")]
 IfMatch = Annotated[
     str | None,
     Header(
@@ -33,7 +35,7 @@ def _tagged(page: PageRead, response: Response) -> PageRead:
     return page
 
 
-@router.post("", status_code=202)
+@router.post("", status_code=202, responses=errors(400, 409, 415))
 def upload_page(
     book_id: str, admin: AdminUser, file: Annotated[UploadFile, File()]
 ) -> PageJobStarted:
@@ -41,7 +43,7 @@ def upload_page(
     return page_service.upload_page(book_id=book_id, upload=upload)
 
 
-@router.post("/bulk", status_code=202)
+@router.post("/bulk", status_code=202, responses=errors(400, 409, 415))
 def bulk_upload(
     book_id: str, admin: AdminUser, files: Annotated[list[UploadFile], File()]
 ) -> JobStarted:
@@ -55,25 +57,23 @@ def bulk_upload(
 
 
 @router.get("/{number}")
-def get_page(book_id: str, number: PageNumber, admin: AdminUser, response: Response) -> PageRead:
+def get_page(book_id: str, number: Number, admin: AdminUser, response: Response) -> PageRead:
     return _tagged(page_service.get_page(book_id=book_id, number=number), response)
 
 
-@router.put("/{number}/approve")
-def approve_page(
-    book_id: str, number: PageNumber, admin: AdminUser, response: Response
-) -> PageRead:
+@router.put("/{number}/approve", responses=errors(409))
+def approve_page(book_id: str, number: Number, admin: AdminUser, response: Response) -> PageRead:
     return _tagged(page_service.approve_page(book_id=book_id, number=number), response)
 
 
-@router.post("/{number}/retry-ocr", status_code=202)
-def retry_ocr(book_id: str, number: PageNumber, admin: AdminUser) -> PageJobStarted:
+@router.post("/{number}/retry-ocr", status_code=202, responses=errors(409))
+def retry_ocr(book_id: str, number: Number, admin: AdminUser) -> PageJobStarted:
     return page_service.retry_ocr(book_id=book_id, number=number)
 
 
-@router.delete("/{number}", status_code=204)
+@router.delete("/{number}", status_code=204, responses=errors(409, 412))
 def delete_page(
-    book_id: str, number: PageNumber, admin: AdminUser, if_match: IfMatch = None
+    book_id: str, number: Number, admin: AdminUser, if_match: IfMatch = None
 ) -> Response:
     page_service.delete_page(book_id=book_id, number=number, if_match=if_match)
     return Response(status_code=204)

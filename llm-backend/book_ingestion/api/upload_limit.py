@@ -4,7 +4,9 @@ FastAPI parses a multipart body (spooling every file to disk) before the handler
 per-file 20 MB check alone would still let a client stream gigabytes first. Routes of
 `UploadLimitRoute` refuse a declared Content-Length over the cap before reading anything, and
 stop reading a chunked body as soon as it passes the cap. The cap leaves room for multipart
-framing; the precise per-file check (naming the file) still runs in `page_service`.
+framing; the precise per-file check (naming the file) still runs in `page_service`. Every other
+body has the request guard's smaller cap (shared/api/request_guard.py), which steps aside for
+these routes.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from config import get_settings
+from shared.api.request_guard import OWN_BODY_LIMIT
+from shared.api.route import ApiRoute
 from shared.errors import PayloadTooLargeError
 
 MULTIPART_OVERHEAD = 1024 * 1024  # headers and boundaries around the files
@@ -43,13 +46,15 @@ def _too_large(limit: int) -> PayloadTooLargeError:
     )
 
 
-class UploadLimitRoute(APIRoute):
+class UploadLimitRoute(ApiRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         path = self.path
 
         async def limited_handler(request: Request) -> Response:
             limit = body_limit(path)
+            # Tells the app-wide request guard that this route caps its own body.
+            request.scope[OWN_BODY_LIMIT] = limit
             declared = request.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
                 raise _too_large(limit)

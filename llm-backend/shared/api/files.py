@@ -6,14 +6,16 @@ import mimetypes
 
 from fastapi import APIRouter, Response
 
+from shared.api.responses import errors
+from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
 from shared.errors import NotFoundError
 from shared.storage import BlobNotFoundError, check_key, get_blob_store
 
-router = APIRouter(tags=["files"])
+router = APIRouter(tags=["files"], route_class=ApiRoute)
 
 
-@router.get("/admin/files/{key:path}")
+@router.get("/admin/files/{key:path}", responses=errors(400))
 def get_file(key: str, admin: AdminUser) -> Response:
     store = get_blob_store()
     if store.backend != "local":

@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from database import health_check
+from shared.api.responses import errors
+from shared.api.route import ApiRoute
 from shared.errors import DatabaseUnavailableError
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=ApiRoute)
 
 
 @router.get("/health")
@@ -15,7 +17,7 @@ def health() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/health/db")
+@router.get("/health/db", responses=errors(503))
 def health_db() -> dict:
     if not health_check():
         raise DatabaseUnavailableError("The database is not reachable; try again shortly.")

@@ -6,20 +6,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy.orm import Session
 
 from database import get_db
+from shared.api.params import Hours, limit_up_to
+from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
 from shared.llm import admin_service
 
 PAGE = Path(__file__).resolve().parent / "static" / "llm_config.html"
 
-router = APIRouter(prefix="/api/admin", tags=["admin: llm config"])
-page_router = APIRouter(tags=["admin: pages"])
+router = APIRouter(prefix="/api/admin", tags=["admin: llm config"], route_class=ApiRoute)
+page_router = APIRouter(tags=["admin: pages"], route_class=ApiRoute)
 DbSession = Annotated[Session, Depends(get_db)]
+CallsLimit = limit_up_to(500)
 
 
 class LLMConfigRead(BaseModel):
@@ -117,8 +120,8 @@ def llm_calls(
     component: str | None = None,
     # A typo in the filter is a 422, not an empty list that looks like "no failures".
     outcome: CallOutcome | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    since_hours: Annotated[int, Query(ge=1, le=24 * 90)] = 24,
+    limit: CallsLimit = 50,
+    since_hours: Hours = 24,
 ):
     return {
         "since_hours": since_hours,

@@ -6,20 +6,19 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
+from shared.api.params import StrictAge, StrictGrade
+from shared.api.route import ApiRoute
 from shared.auth.dependencies import CurrentUser, DbSession, Identity
 from shared.services import user_service
 
-router = APIRouter(tags=["profile"])
+router = APIRouter(tags=["profile"], route_class=ApiRoute)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Board = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 SchoolName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 AboutMe = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-# Strict: "12", 12.5 and true are not ages; a client sending them has a bug worth seeing.
-Age = Annotated[int, Field(ge=5, le=18, strict=True)]
-Grade = Annotated[int, Field(ge=1, le=12, strict=True)]
 
 
 class ProfileUpdate(BaseModel):
@@ -29,8 +28,8 @@ class ProfileUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
-    age: Age | None = None
-    grade: Grade | None = None
+    age: StrictAge | None = None
+    grade: StrictGrade | None = None
     board: Board | None = None
     school_name: SchoolName | None = None
     about_me: AboutMe | None = None

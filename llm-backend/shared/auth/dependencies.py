@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from config import get_settings
 from database import get_db
+from shared.api.responses import answers
 from shared.auth.errors import token_error
 from shared.auth.identity import VerifiedIdentity
 from shared.auth.verifier import TokenVerifier, get_verifier
@@ -53,6 +54,7 @@ def get_token_verifier() -> TokenVerifier:
     return get_verifier()
 
 
+@answers(401, 503)  # bad token; the key server down and the token's key not cached
 def get_optional_identity(
     token: Annotated[str | None, Depends(bearer_token)],
     verifier: Annotated[TokenVerifier, Depends(get_token_verifier)],
@@ -81,11 +83,13 @@ def _user_for(identity: VerifiedIdentity, db: Session) -> User:
     return user
 
 
+@answers(403)  # a disabled account
 def get_current_user(identity: Identity, db: DbSession) -> User:
     """The signed-in user's row, created on first sight from the token's claims."""
     return _user_for(identity, db)
 
 
+@answers(403)
 def get_admin_identity(identity: Identity) -> VerifiedIdentity:
     # Checked before the user row is touched: a refused caller causes no writes.
     if not identity.is_admin:
@@ -93,6 +97,7 @@ def get_admin_identity(identity: Identity) -> VerifiedIdentity:
     return identity
 
 
+@answers(403)
 def require_admin(
     identity: Annotated[VerifiedIdentity, Depends(get_admin_identity)], db: DbSession
 ) -> User:
@@ -100,6 +105,7 @@ def require_admin(
     return _user_for(identity, db)
 
 
+@answers(401, 403)
 def get_session_owner(
     identity: Annotated[VerifiedIdentity | None, Depends(get_optional_identity)], db: DbSession
 ) -> User | None:
@@ -115,6 +121,7 @@ def get_session_owner(
 SessionOwner = Annotated[User | None, Depends(get_session_owner)]
 
 
+@answers(404)
 def get_owned_session(session_id: str, owner: SessionOwner, db: DbSession) -> TutorSession:
     """The tutoring session `session_id` if the caller may see it, else 404: another user's
     session looks exactly like one that does not exist, so ids cannot be probed. A session

@@ -22,8 +22,18 @@ def fake_llm(fake_llm_server, monkeypatch):
     """The fake server, emptied, with every provider's base URL and key pointing at it and
     fast retries (tests never wait out real backoff)."""
     fake_llm_server.reset()
-    url = fake_llm_server.url
-    env = {
+    for key, value in fake_llm_env(fake_llm_server.url).items():
+        monkeypatch.setenv(key, value)
+    _reset()
+    yield fake_llm_server
+    fake_llm_server.reset()
+    monkeypatch.undo()
+    _reset()
+
+
+def fake_llm_env(url: str) -> dict[str, str]:
+    """Settings that send every provider's SDK to the fake server at `url`."""
+    return {
         "OPENAI_BASE_URL": f"{url}/v1",
         "ANTHROPIC_BASE_URL": url,
         "GOOGLE_BASE_URL": f"{url}/v1beta/openai/",
@@ -34,13 +44,6 @@ def fake_llm(fake_llm_server, monkeypatch):
         "LLM_RETRY_MAX_DELAY": "0.05",
         "LLM_TIMEOUT_SECONDS": "2",
     }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    _reset()
-    yield fake_llm_server
-    fake_llm_server.reset()
-    monkeypatch.undo()
-    _reset()
 
 
 def _reset() -> None:

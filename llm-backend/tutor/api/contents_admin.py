@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, status
 
-from fastapi import APIRouter, Query, status
-
+from shared.api.params import Grade, Offset, limit_up_to
+from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser, DbSession
 from tutor.api.schemas import ContentCreate, ContentPage, ContentRead, ContentUpdate
 from tutor.services import contents_service
 
-router = APIRouter(prefix="/admin/contents", tags=["admin: contents"])
+router = APIRouter(prefix="/admin/contents", tags=["admin: contents"], route_class=ApiRoute)
+ContentsLimit = limit_up_to(200)
 
 
 @router.get("", response_model=ContentPage)
@@ -18,9 +19,9 @@ def list_contents(
     admin: AdminUser,
     db: DbSession,
     topic: str | None = None,
-    grade: Annotated[int | None, Query(ge=1, le=12)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    grade: Grade | None = None,
+    limit: ContentsLimit = 50,
+    offset: Offset = 0,
 ) -> ContentPage:
     rows, total = contents_service.list_contents(
         db=db, topic=topic, grade=grade, limit=limit, offset=offset

@@ -6,14 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from shared.api.params import Grade
+from shared.api.route import ApiRoute
 from shared.auth.dependencies import CurrentUser, DbSession
 from tutor.services import curriculum_service, report_card_service
 
-router = APIRouter(prefix="/curriculum", tags=["curriculum"])
+router = APIRouter(prefix="/curriculum", tags=["curriculum"], route_class=ApiRoute)
 
 Country = Annotated[str | None, Query(max_length=100)]
 Board = Annotated[str | None, Query(max_length=100)]
-Grade = Annotated[int | None, Query(ge=1, le=12)]
 
 
 @router.get("/subjects")
@@ -22,7 +23,7 @@ def subjects(
     db: DbSession,
     country: Country = None,
     board: Board = None,
-    grade: Grade = None,
+    grade: Grade | None = None,
 ) -> dict:
     items, applied = curriculum_service.subjects(
         db=db, user=user, country=country, board=board, grade=grade
@@ -37,7 +38,7 @@ def topics(
     subject: Annotated[str, Query(min_length=1)],
     country: Country = None,
     board: Board = None,
-    grade: Grade = None,
+    grade: Grade | None = None,
 ) -> dict:
     items, applied = curriculum_service.topics(
         db=db, user=user, country=country, board=board, grade=grade, subject=subject
@@ -53,7 +54,7 @@ def subtopics(
     topic: Annotated[str, Query(min_length=1)],
     country: Country = None,
     board: Board = None,
-    grade: Grade = None,
+    grade: Grade | None = None,
 ) -> dict:
     rows, applied = curriculum_service.subtopics(
         db=db, user=user, country=country, board=board, grade=grade, subject=subject, topic=topic

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
+from shared.api.params import StrictGrade
 from tutor.models.state import ExamResult, Mode, StateRead
 
 StudentMessage = Annotated[
@@ -113,7 +114,6 @@ class SummaryRead(BaseModel):
 
 
 Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ContentGrade = Annotated[int, Field(ge=1, le=12, strict=True)]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 ContentText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)
@@ -125,7 +125,7 @@ class ContentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     topic: Topic
-    grade: ContentGrade
+    grade: StrictGrade
     skill: Skill | None = None
     text: ContentText
     tags: Tags | None = None
@@ -135,7 +135,7 @@ class ContentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     topic: Topic | None = None
-    grade: ContentGrade | None = None
+    grade: StrictGrade | None = None
     skill: Skill | None = None
     text: ContentText | None = None
     tags: Tags | None = None

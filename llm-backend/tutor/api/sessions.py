@@ -7,6 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from config import get_settings
+from shared.api.params import Limit, Offset
+from shared.api.responses import errors
+from shared.api.route import ApiRoute
 from shared.auth.dependencies import CurrentUser, DbSession, OwnedSession, SessionOwner
 from shared.models.entities import Session as TutorSession
 from tutor.api.schemas import (
@@ -27,7 +30,8 @@ from tutor.api.schemas import (
 from tutor.models.state import Mode, SessionState, state_read
 from tutor.services import report_card_service, session_service
 
-router = APIRouter(prefix="/sessions", tags=["sessions"])
+router = APIRouter(prefix="/sessions", tags=["sessions"], route_class=ApiRoute)
+STATE_CONFLICT = errors(409)  # a lost compare-and-swap, or a paused/finished/other-mode session
 
 
 def _read(row: TutorSession, state: SessionState | None = None) -> SessionRead:
@@ -49,7 +53,12 @@ def _messages(state: SessionState) -> list[MessageRead]:
     return [MessageRead(role=t.role, text=t.text, at=t.at) for t in state.conversation]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=SessionCreated)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionCreated,
+    responses=errors(404),  # no such (approved) guideline
+)
 def create_session(body: SessionCreate, owner: SessionOwner, db: DbSession) -> SessionCreated:
     row, result, paused_id = session_service.create_session(
         db=db,
@@ -87,8 +96,8 @@ def list_sessions(
     db: DbSession,
     subject: str | None = None,
     mode: Mode | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> SessionPage:
     rows, total = session_service.list_sessions(
         db=db, owner=user, subject=subject, mode=mode, limit=limit, offset=offset
@@ -101,32 +110,32 @@ def get_session(session: OwnedSession) -> SessionRead:
     return _read(session)
 
 
-@router.post("/{session_id}/step", response_model=StepRead)
+@router.post("/{session_id}/step", response_model=StepRead, responses=STATE_CONFLICT)
 def step(body: StepCreate, session: OwnedSession, db: DbSession) -> StepRead:
     result = session_service.step(db=db, row=session, message=body.message)
     return StepRead(message=result.reply, state=state_read(result.state))
 
 
-@router.post("/{session_id}/pause", response_model=StepRead)
+@router.post("/{session_id}/pause", response_model=StepRead, responses=STATE_CONFLICT)
 def pause(session: OwnedSession, db: DbSession) -> StepRead:
     state = session_service.set_paused(db=db, row=session, paused=True)
     return StepRead(message="Session paused. Resume any time.", state=state_read(state))
 
 
-@router.post("/{session_id}/resume", response_model=ResumeRead)
+@router.post("/{session_id}/resume", response_model=ResumeRead, responses=STATE_CONFLICT)
 def resume(session: OwnedSession, db: DbSession) -> ResumeRead:
     state = session_service.set_paused(db=db, row=session, paused=False)
     return ResumeRead(messages=_messages(state), state=state_read(state))
 
 
-@router.post("/{session_id}/end-exam", response_model=EndExamRead)
+@router.post("/{session_id}/end-exam", response_model=EndExamRead, responses=STATE_CONFLICT)
 def end_exam(session: OwnedSession, db: DbSession) -> EndExamRead:
     state = session_service.end_exam(db=db, row=session)
     last = state.conversation[-1].text if state.conversation else None
     return EndExamRead(message=last, result=state.exam_result, state=state_read(state))
 
 
-@router.post("/{session_id}/end-clarify", response_model=StepRead)
+@router.post("/{session_id}/end-clarify", response_model=StepRead, responses=STATE_CONFLICT)
 def end_clarify(session: OwnedSession, db: DbSession) -> StepRead:
     result = session_service.end_clarify(db=db, row=session)
     return StepRead(message=result.reply, state=state_read(result.state))
