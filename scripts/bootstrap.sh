@@ -51,7 +51,12 @@ bootstrap_optional() {
     return 0
   fi
   echo "Installing the optional '$extra' extra (the first build can take a few minutes)..." >&2
-  if (cd "$BACKEND" && "$VENV/bin/python" -m pip install --quiet -e ".[$extra]" >&2); then
+  # llama.cpp's default native build compiles for every instruction set the CPU reports
+  # (AVX-512, AMX); on a VM that reports AMX without enabling it, and on any other machine that
+  # shares pip's wheel cache, that wheel dies with SIGILL. A portable build (AVX2/FMA on x86)
+  # runs everywhere; set CMAKE_ARGS yourself to build differently.
+  if (cd "$BACKEND" && CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" \
+    "$VENV/bin/python" -m pip install --quiet -e ".[$extra]" >&2); then
     :
   else
     echo "WARNING: the '$extra' extra could not be installed; continuing without it." >&2
