@@ -8,19 +8,14 @@ the route, which FastAPI runs in a worker thread with a copy of this context.
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from shared.api.asgi import HttpMiddleware
 from shared.llm import deadline
 
 
-class RequestBudgetMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class RequestBudgetMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         seconds = deadline.request_budget_seconds(scope.get("aws.context"))
         with deadline.budget(seconds):
             await self.app(scope, receive, send)

@@ -23,9 +23,10 @@ from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from config import get_settings
+from shared.api.asgi import HttpMiddleware
 from shared.api.error_handlers import error_response
 from shared.api.input_scan import BadText, MultipartScanner, check_json, check_pairs
 
@@ -123,14 +124,8 @@ class _MultipartReceive:
         return message
 
 
-class RequestGuardMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class RequestGuardMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         media_type = _media_type(headers)
         limit = get_settings().max_json_body_bytes

@@ -10,8 +10,9 @@ import json
 import re
 import uuid
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from shared.api.asgi import HttpMiddleware
 from shared.observability.logging import get_logger, request_id_var
 
 HEADER = "x-request-id"
@@ -31,14 +32,8 @@ def _pick_request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class RequestIdMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = _pick_request_id(scope)
         token = request_id_var.set(request_id)
         started = False
