@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BACKEND_DIR = Path(__file__).resolve().parent
 DATA_DIR = BACKEND_DIR / "data"
+
+
+# The learnlikemagic frontend's dev servers (its README's port, and Vite's default).
+DEV_ORIGINS = ("http://localhost:3000", "http://localhost:5173")
+_ORIGIN = re.compile(r"https?://[^/\s*?#@]+")
+
+
+def _split_origins(value: str) -> tuple[str, ...]:
+    return tuple(o.strip() for o in value.split(",") if o.strip())
 
 
 class Environment(StrEnum):
@@ -134,6 +144,36 @@ class Settings(BaseSettings):
     # Every request body except an upload's multipart body (uploads keep their own cap,
     # max_upload_bytes) is refused with 413 above this size, before it is parsed.
     max_json_body_bytes: int = Field(1024 * 1024, ge=1024)
+
+    # Origins whose browser pages may call the API (README "Clients"): comma-separated, each
+    # `scheme://host[:port]` exactly as a browser sends it in `Origin`, or `*` alone for any
+    # origin (never with credentials: the API sends none, tokens travel in Authorization).
+    # Unset: the frontend's dev servers in development; no origin at all in staging and
+    # production, whose stacks set it (infra/template.yaml: AllowedOrigin).
+    cors_allowed_origins: str | None = None
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _check_origins(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        origins = _split_origins(value)
+        if "*" in origins and len(origins) > 1:
+            raise ValueError("`*` allows every origin; list it alone")
+        bad = [o for o in origins if o != "*" and not _ORIGIN.fullmatch(o)]
+        if bad:
+            raise ValueError(
+                f"not an origin (scheme://host[:port], no path or trailing slash): {bad}"
+            )
+        return value
+
+    @property
+    def effective_cors_allowed_origins(self) -> tuple[str, ...]:
+        if self.cors_allowed_origins is not None:
+            return _split_origins(self.cors_allowed_origins)
+        if self.environment == Environment.development:
+            return DEV_ORIGINS
+        return ()
 
     @property
     def effective_database_url(self) -> str:

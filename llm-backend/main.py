@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from book_ingestion.api import router as book_ingestion_router
 from shared.api import files, health, llm_config, profile
+from shared.api.cors import CorsMiddleware
 from shared.api.error_handlers import install_error_handlers
 from shared.api.request_budget import RequestBudgetMiddleware
 from shared.api.request_guard import RequestGuardMiddleware
@@ -23,9 +24,12 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(RequestBudgetMiddleware)
-    # The request-id middleware, added last, is the outermost: the guard's answers carry the id.
+    # The request-id middleware is outside the guard: the guard's answers carry the id.
     app.add_middleware(RequestGuardMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    # Added last, so the outermost: every answer, the last-resort 500 included, gets the CORS
+    # headers, and a preflight is answered before the guard and authentication.
+    app.add_middleware(CorsMiddleware)
     app.include_router(health.router)
     app.include_router(profile.router)
     app.include_router(llm_config.router)

@@ -1,22 +1,72 @@
 """The one error hierarchy: each error carries a code, an HTTP status and a message safe to show.
 
-Domain code raises these; `shared.api.error_handlers` turns them into
-`{"error": {"code": ..., "message": ...}}` responses.
+Domain code raises these; `shared.api.error_handlers` turns them into the one error body
+(`error_body`):
+
+    {"error": {"code": ..., "message": ...}, "detail": ..., "errors": [...]}
+
+- `detail` is what the learnlikemagic frontend shows (it reads `body.detail`): the message
+  again, as a string; or, for an error raised with `detail_fields`, an object
+  `{"message": <the message>, **detail_fields}` (the exam conflict's
+  `{message, existing_session_id}`, which the client follows to the existing session).
+- `errors` is on every 422 only: one `{loc, msg, type}` per invalid field, `loc` as FastAPI
+  spells it (`["body", "title"]`, `["query", "limit"]`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def field_error(loc: Sequence[str | int], msg: str, type_: str) -> dict[str, Any]:
+    """One entry of a 422's `errors` list."""
+    return {"loc": list(loc), "msg": msg, "type": type_}
+
+
+def error_body(
+    code: str,
+    message: str,
+    *,
+    detail: str | Mapping[str, Any] | None = None,
+    errors: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "error": {"code": code, "message": message},
+        "detail": message if detail is None else detail,
+    }
+    if errors is not None:
+        body["errors"] = [dict(e) for e in errors]
+    return body
 
 
 class AppError(Exception):
     status_code: int = 500
     code: str = "internal_error"
 
-    def __init__(self, message: str, *, code: str | None = None, headers: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        headers: dict | None = None,
+        detail_fields: Mapping[str, Any] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         self.headers = headers or {}
+        # Extra fields a client acts on; the body's `detail` becomes {message, **fields}.
+        self.detail_fields = dict(detail_fields or {})
+        if "message" in self.detail_fields:
+            raise ValueError("detail_fields must not override the message")
+
+    @property
+    def detail(self) -> str | dict[str, Any]:
+        if not self.detail_fields:
+            return self.message
+        return {"message": self.message, **self.detail_fields}
 
 
 class BadRequestError(AppError):
@@ -64,6 +114,17 @@ class UnsupportedMediaTypeError(AppError):
 class ValidationFailedError(AppError):
     status_code = 422
     code = "validation_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        errors: Sequence[Mapping[str, Any]] | None = None,
+    ):
+        super().__init__(message, code=code)
+        # Without a field list the error is about the request as a whole (`loc` empty).
+        self.errors = list(errors) if errors else [field_error([], message, self.code)]
 
 
 class ServiceUnavailableError(AppError):

@@ -1,4 +1,5 @@
-"""Maps every error to `{"error": {"code", "message"}}` with the right status."""
+"""Maps every error to the one error body (`shared.errors.error_body`: `error {code, message}`,
+`detail`, and on a 422 `errors`) with the right status."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.db_errors import classify, log_text
-from shared.errors import AppError, DatabaseBusyError
+from shared.errors import AppError, DatabaseBusyError, error_body, field_error
 from shared.observability.logging import get_logger
 
 _HTTP_CODES = {
@@ -30,9 +31,22 @@ _HTTP_CODES = {
 }
 
 
-def error_response(status: int, code: str, message: str, headers: dict | None = None):
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    headers: dict | None = None,
+    *,
+    detail: str | dict | None = None,
+    errors: list[dict] | None = None,
+):
+    if status == 422 and errors is None:
+        # Every 422 carries a field list; this one names no field (the request as a whole).
+        errors = [field_error([], message, code)]
     return JSONResponse(
-        status_code=status, content={"error": {"code": code, "message": message}}, headers=headers
+        status_code=status,
+        content=error_body(code, message, detail=detail, errors=errors),
+        headers=headers,
     )
 
 
@@ -44,20 +58,44 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def _field_errors(exc: RequestValidationError) -> list[dict]:
+    # Only loc, msg and type: pydantic's `input` would echo what was sent (a password, a
+    # megabyte of text) and its `ctx` can hold objects JSON cannot carry.
+    return [
+        field_error(err.get("loc", ()), err.get("msg", "invalid value"), err.get("type", "invalid"))
+        for err in exc.errors()
+    ]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError):
-        return error_response(exc.status_code, exc.code, exc.message, exc.headers or None)
+        return error_response(
+            exc.status_code,
+            exc.code,
+            exc.message,
+            exc.headers or None,
+            detail=exc.detail,
+            errors=getattr(exc, "errors", None),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError):
-        return error_response(422, "validation_error", _describe_validation(exc))
+        return error_response(
+            422, "validation_error", _describe_validation(exc), errors=_field_errors(exc)
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+        return error_response(
+            exc.status_code,
+            code,
+            message,
+            getattr(exc, "headers", None),
+            errors=getattr(exc, "field_errors", None),
+        )
 
     @app.exception_handler(PoolTimeoutError)
     @app.exception_handler(DBAPIError)

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from shared.errors import field_error
+
 try:
     from python_multipart.multipart import MultipartParser, parse_options_header
 except ModuleNotFoundError:  # python-multipart before 0.0.13 (the package's old module name)
@@ -34,7 +36,13 @@ class BadText(Exception):
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
+        self.reason = reason
         self.message = str(self)
+
+    def field_error(self) -> dict:
+        """The 422's `errors` entry: `loc` is the part of the request, then the field's path
+        within it as text (`["body", "guideline_ids[1]"]`, `["form", "files[1].filename"]`)."""
+        return field_error(self.field.split(".", 1), self.reason, "invalid_text")
 
 
 def printable(name: str) -> str:

@@ -37,6 +37,11 @@ OWN_BODY_LIMIT = "tutor.own_body_limit"
 class InputRejected(HTTPException):
     """Raised from `receive` while a route reads a multipart body; 413 or 422."""
 
+    def __init__(self, status_code: int, detail: str, bad: BadText | None = None) -> None:
+        super().__init__(status_code, detail)
+        # The app's HTTP error handler puts these in the 422's `errors`.
+        self.field_errors = [bad.field_error()] if bad is not None else None
+
 
 class _TooLarge(Exception):
     pass
@@ -120,7 +125,7 @@ class _MultipartReceive:
             try:
                 self._scanner.feed(chunk)
             except BadText as exc:
-                raise InputRejected(422, exc.message) from None
+                raise InputRejected(422, exc.message, exc) from None
         return message
 
 
@@ -146,7 +151,10 @@ class RequestGuardMiddleware(HttpMiddleware):
                     check_pairs("form", parse_qsl(form, keep_blank_values=True))
                 receive = _replay(body, ended, receive)
         except BadText as exc:
-            await error_response(422, "validation_error", exc.message)(scope, receive, send)
+            response = error_response(
+                422, "validation_error", exc.message, errors=[exc.field_error()]
+            )
+            await response(scope, receive, send)
             return
         except _TooLarge:
             message = _too_large_message(limit)

@@ -3,7 +3,8 @@
 `shared.api.route.ApiRoute` (every router's route class) declares, for each route, the error
 statuses the route can answer, all with `ErrorBody` (what `shared.api.error_handlers` sends):
 - 422 always (the request guard checks every path and query string; FastAPI's own
-  `HTTPValidationError` never appears: its `{"detail": [...]}` is not what clients get);
+  `HTTPValidationError` never appears: its `{"detail": [...]}` is not what clients get, the
+  field list is `errors` and `detail` is a string);
 - 404 when the path has parameters, 413 when the route takes a body;
 - what its dependencies answer, as they declare it with `@answers(...)` (401/403 for the
   auth dependencies, 503 for the database and the token key server, 404 for an owned session);
@@ -19,7 +20,7 @@ from typing import Any, TypeVar
 from fastapi import params
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_dependant
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.routing import compile_path
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,10 +44,38 @@ class ErrorDetail(BaseModel):
     message: str = Field(description="Safe to show; names the offending field for a 422")
 
 
+class DetailObject(BaseModel):
+    """`detail` of an error that carries data the client acts on."""
+
+    model_config = ConfigDict(extra="allow")
+
+    message: str = Field(description="The same text as `error.message`")
+    existing_session_id: str | None = Field(
+        default=None,
+        description="409 on `POST /sessions`: the caller's unfinished exam on this guideline",
+    )
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(
+        description='Where: the request part, then the field, e.g. `["body", "title"]`'
+    )
+    msg: str = Field(description="What is wrong with it")
+    type: str = Field(description="Machine-readable, e.g. `missing`, `int_parsing`")
+
+
 class ErrorBody(BaseModel):
     """Every 4xx and 5xx answer of the API."""
 
     error: ErrorDetail
+    detail: str | DetailObject = Field(
+        description="What a client shows: `error.message` again, or an object with it as "
+        "`message` plus data to act on (the exam conflict's `existing_session_id`)"
+    )
+    errors: list[FieldError] = Field(
+        default_factory=list,
+        description="On a 422 only: every invalid field (never empty there)",
+    )
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:

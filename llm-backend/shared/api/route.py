@@ -27,7 +27,7 @@ def check_path_params(path_params: dict[str, Any]) -> None:
             try:
                 check_text(f"path.{name}", value)
             except BadText as exc:
-                raise ValidationFailedError(exc.message) from None
+                raise ValidationFailedError(exc.message, errors=[exc.field_error()]) from None
 
 
 class ApiRoute(APIRoute):

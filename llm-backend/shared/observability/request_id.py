@@ -13,6 +13,7 @@ import uuid
 from starlette.types import Message, Receive, Scope, Send
 
 from shared.api.asgi import HttpMiddleware
+from shared.errors import error_body
 from shared.observability.logging import get_logger, request_id_var
 
 HEADER = "x-request-id"
@@ -55,9 +56,8 @@ class RequestIdMiddleware(HttpMiddleware):
             )
             if started:
                 raise
-            body = json.dumps(
-                {"error": {"code": "internal_error", "message": "An unexpected error occurred."}}
-            ).encode()
+            content = error_body("internal_error", "An unexpected error occurred.")
+            body = json.dumps(content).encode()
             await send_with_id(
                 {
                     "type": "http.response.start",

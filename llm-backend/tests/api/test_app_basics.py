@@ -13,6 +13,7 @@ from database import health_check
 from main import create_app
 from shared.errors import ConflictError
 from tests.conftest import use_database
+from tests.support.errors import error_json
 
 
 @pytest.fixture
@@ -80,12 +81,9 @@ def test_stopped_database_gives_503_not_a_hang(monkeypatch):
         with TestClient(create_app()) as client:
             response = client.get("/health/db")
         assert response.status_code == 503
-        assert response.json() == {
-            "error": {
-                "code": "database_unavailable",
-                "message": "The database is not reachable; try again shortly.",
-            }
-        }
+        assert response.json() == error_json(
+            "database_unavailable", "The database is not reachable; try again shortly."
+        )
     finally:
         use_database(None)
 
@@ -129,9 +127,7 @@ def test_unknown_error_is_a_generic_500_that_leaks_nothing():
     with TestClient(_app_with_test_routes(), raise_server_exceptions=False) as client:
         response = client.get("/boom")
     assert response.status_code == 500
-    assert response.json() == {
-        "error": {"code": "internal_error", "message": "An unexpected error occurred."}
-    }
+    assert response.json() == error_json("internal_error", "An unexpected error occurred.")
     assert "hunter2" not in response.text
     assert response.headers["x-request-id"]
 
@@ -142,9 +138,7 @@ def test_app_errors_and_validation_use_the_error_shape():
         invalid = client.post("/items", json={"name": "x", "count": "many"})
         wrong_method = client.delete("/health")
     assert conflict.status_code == 409
-    assert conflict.json() == {
-        "error": {"code": "state_conflict", "message": "session changed since you read it"}
-    }
+    assert conflict.json() == error_json("state_conflict", "session changed since you read it")
     assert invalid.status_code == 422
     assert invalid.json()["error"]["code"] == "validation_error"
     assert invalid.json()["error"]["message"].startswith("count:")

@@ -27,6 +27,7 @@ from tests.support.auth import (
     sign,
     tamper,
 )
+from tests.support.errors import error_json
 
 PROTECTED = "/profile"
 ADMIN = "/api/admin/probe"
@@ -156,15 +157,13 @@ def test_token_matrix(auth_client, make_token, protected_status, admin_status, c
         response = auth_client.get(path, headers=bearer(token))
         assert response.status_code == expected, (path, response.json())
         if expected == 401:
-            assert response.json() == {"error": {"code": code, "message": REASONS[code][1]}}
+            assert response.json() == error_json(code, REASONS[code][1])
             description = REASONS[code][1].rstrip(".")
             assert response.headers["www-authenticate"] == (
                 f'Bearer realm="tutor", error="invalid_token", error_description="{description}"'
             )
         elif expected == 403:
-            assert response.json() == {
-                "error": {"code": "admin_required", "message": "Administrator access required."}
-            }
+            assert response.json() == error_json("admin_required", "Administrator access required.")
     with session_scope() as session:
         users = session.scalar(select(func.count()).select_from(User))
     # A refused token writes nothing; an accepted one creates exactly its user.
@@ -206,7 +205,7 @@ def test_missing_or_malformed_header(auth_client, header, code, challenge):
     for path in (ADMIN, PROTECTED):
         response = auth_client.get(path, headers=headers)
         assert response.status_code == 401
-        assert response.json() == {"error": {"code": code, "message": REASONS[code][1]}}
+        assert response.json() == error_json(code, REASONS[code][1])
         assert response.headers["www-authenticate"] == challenge
 
 
@@ -254,11 +253,9 @@ def test_key_server_down_at_cold_start_is_503_not_500(auth_client, cognito_env):
     cognito_env.stop()
     response = auth_client.get(PROTECTED, headers=bearer(sign(claims(), KEY)))
     assert response.status_code == 503
-    assert response.json() == {
-        "error": {
-            "code": "key_server_unavailable",
-            "message": "The sign-in key server is unreachable and this token's key is not "
-            "cached; try again shortly.",
-        }
-    }
+    assert response.json() == error_json(
+        "key_server_unavailable",
+        "The sign-in key server is unreachable and this token's key is not cached; try again "
+        "shortly.",
+    )
     assert "www-authenticate" not in response.headers  # not the caller's fault

@@ -14,6 +14,7 @@ from database import session_scope
 from shared.models.entities import Content
 from tests.api.test_book_pages import _book
 from tests.support.books import ADMIN, BOOK, image_bytes, stored_keys
+from tests.support.errors import error_json
 from tests.support.tutor import STUDENT_A, add_guideline
 
 NUL = "\u0000"
@@ -27,9 +28,11 @@ REASON = {
 
 def _refused(response, field: str, bad: str = NUL) -> None:
     assert response.status_code == 422, response.text
-    assert response.json() == {
-        "error": {"code": "validation_error", "message": f"{field}: {REASON[bad]}"}
-    }
+    # `errors` names the field too: the part of the request, then the path within it.
+    errors = [{"loc": field.split(".", 1), "msg": REASON[bad], "type": "invalid_text"}]
+    assert response.json() == error_json(
+        "validation_error", f"{field}: {REASON[bad]}", errors=errors
+    )
 
 
 def _raw_json(value, headers: dict) -> dict:

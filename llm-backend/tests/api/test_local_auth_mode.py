@@ -11,6 +11,7 @@ from database import session_scope
 from shared.auth.local_issuer import get_local_issuer
 from shared.models.entities import User
 from tests.support.auth import KEY, bearer, build_test_app, claims, sign
+from tests.support.errors import error_json
 
 
 @pytest.fixture
@@ -50,12 +51,9 @@ def test_local_mode_is_refused_in_production(db, monkeypatch):
         refused = client.get("/profile", headers=bearer(token))
         health = client.get("/health")
     assert refused.status_code == 500
-    assert refused.json() == {
-        "error": {
-            "code": "auth_misconfigured",
-            "message": "Authentication is misconfigured on this server; its log says why.",
-        }
-    }
+    assert refused.json() == error_json(
+        "auth_misconfigured", "Authentication is misconfigured on this server; its log says why."
+    )
     assert health.status_code == 200  # the probes stay up so the problem is visible
     with session_scope() as session:
         assert session.scalars(select(User)).all() == []

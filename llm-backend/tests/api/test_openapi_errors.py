@@ -32,10 +32,18 @@ def _errors(operation: dict) -> set[int]:
 
 def test_the_error_schema_is_the_body_the_handlers_send(document):
     schemas = document["components"]["schemas"]
-    assert schemas["ErrorBody"]["required"] == ["error"]
-    assert schemas["ErrorBody"]["properties"]["error"] == {
-        "$ref": "#/components/schemas/ErrorDetail"
-    }
+    assert schemas["ErrorBody"]["required"] == ["error", "detail"]
+    properties = schemas["ErrorBody"]["properties"]
+    assert properties["error"] == {"$ref": "#/components/schemas/ErrorDetail"}
+    # `detail` is what the frontend shows: a string, or the object of the exam conflict.
+    assert properties["detail"]["anyOf"] == [
+        {"type": "string"},
+        {"$ref": "#/components/schemas/DetailObject"},
+    ]
+    assert schemas["DetailObject"]["required"] == ["message"]
+    assert "existing_session_id" in schemas["DetailObject"]["properties"]
+    assert properties["errors"]["items"] == {"$ref": "#/components/schemas/FieldError"}
+    assert schemas["FieldError"]["required"] == ["loc", "msg", "type"]
     detail = schemas["ErrorDetail"]
     assert detail["required"] == ["code", "message"]
     assert {k: v["type"] for k, v in detail["properties"].items()} == {

@@ -13,6 +13,7 @@ from database import session_scope
 from shared.models.entities import Event
 from shared.models.entities import Session as TutorSession
 from tests.fakes.llm_server import Fail, Reply
+from tests.support.errors import error_json
 from tests.support.tutor import (
     STUDENT_A,
     STUDENT_B,
@@ -198,7 +199,7 @@ def test_another_users_session_is_404_on_every_route(auth_client, fake_llm):
     for method, path, body in calls:
         r = auth_client.request(method, path, json=body, headers=STUDENT_B)
         assert r.status_code == 404, path
-        assert r.json() == {"error": {"code": "session_not_found", "message": "Session not found."}}
+        assert r.json() == error_json("session_not_found", "Session not found.")
     assert _snapshot(sid) == before
     assert auth_client.get("/sessions", headers=STUDENT_B).json()["total"] == 0
     assert auth_client.get("/sessions/report-card", headers=STUDENT_B).json() == {"subjects": []}

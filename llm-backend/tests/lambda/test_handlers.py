@@ -10,6 +10,7 @@ import pytest
 from aws_lambda_powertools.metrics.provider import cold_start
 
 import lambda_handler
+from tests.support.errors import error_json
 from tests.support.lambda_context import FakeLambdaContext, load_event
 
 
@@ -57,7 +58,7 @@ def test_http_handler_unknown_path_is_json_404():
     response = lambda_handler.handler(load_event("http_api_get_unknown.json"), FakeLambdaContext())
 
     assert response["statusCode"] == 404
-    assert json.loads(response["body"]) == {"error": {"code": "not_found", "message": "Not Found"}}
+    assert json.loads(response["body"]) == error_json("not_found", "Not Found")
 
 
 def test_http_handler_health_db_uses_client_request_id(db):
