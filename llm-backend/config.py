@@ -17,7 +17,7 @@ DATA_DIR = BACKEND_DIR / "data"
 
 # The learnlikemagic frontend's dev servers (its README's port, and Vite's default).
 DEV_ORIGINS = ("http://localhost:3000", "http://localhost:5173")
-_ORIGIN = re.compile(r"https?://[^/\s*?#@]+")
+_ORIGIN = re.compile(r"https?://[^/*\s]+")  # infra/template.yaml AllowedOrigin's pattern
 
 
 def _split_origins(value: str) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from config import Settings
+from shared.api import cors
 from tests.infra.conftest import resources_of_type
 
 FUNCTIONS = {
@@ -99,6 +100,7 @@ def test_functions_get_exactly_their_settings_and_no_secret_values(cfn_template)
         "JOB_DISPATCH": "sqs",
         "SQS_QUEUE_URL": {"Ref": "JobQueue"},
         "MAX_UPLOAD_BYTES": "4194304",
+        "CORS_ALLOWED_ORIGINS": {"Ref": "AllowedOrigin"},
         "COGNITO_REGION": {"Ref": "AWS::Region"},
         "COGNITO_USER_POOL_ID": {"Ref": "UserPool"},
         "COGNITO_APP_CLIENT_ID": {"Ref": "UserPoolClient"},
@@ -136,6 +138,7 @@ def test_function_environment_parses_as_settings(cfn_template, monkeypatch):
         "S3_BUCKET": "tutor-assets",
         "SQS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/tutor-jobs",
         "COGNITO_REGION": "us-east-1",
+        "CORS_ALLOWED_ORIGINS": "https://tutor.example.com",
         "COGNITO_USER_POOL_ID": "us-east-1_AbC123",
         "COGNITO_APP_CLIENT_ID": "4abcdefghijklmnop",
         "COGNITO_JWKS_URL": "https://cognito-idp.us-east-1.amazonaws.com/x/.well-known/jwks.json",
@@ -432,6 +435,9 @@ def test_cors_allows_only_the_parameterised_origin(cfn_template):
     pattern = re.compile(cfn_template["Parameters"]["AllowedOrigin"]["AllowedPattern"])
 
     assert api["Body"]["x-amazon-apigateway-cors"]["allowOrigins"] == [{"Ref": "AllowedOrigin"}]
+    # The app allows the same origin (it answers preflights off AWS, and behind API Gateway
+    # its headers must not disagree with the gateway's).
+    assert _env(cfn_template, "ApiFunction")["CORS_ALLOWED_ORIGINS"] == {"Ref": "AllowedOrigin"}
     assert bucket["CorsConfiguration"]["CorsRules"][0]["AllowedOrigins"] == [
         {"Ref": "AllowedOrigin"}
     ]
@@ -439,6 +445,29 @@ def test_cors_allows_only_the_parameterised_origin(cfn_template):
     assert pattern.fullmatch("http://localhost:5173")
     for rejected in ("*", "https://*.example.com", "https://tutor.example.com/app", ""):
         assert not pattern.fullmatch(rejected), rejected
+
+
+def test_api_gateway_cors_matches_the_apps(cfn_template):
+    gateway = cfn_template["Resources"]["HttpApi"]["Properties"]["Body"]["x-amazon-apigateway-cors"]
+
+    def lower(names) -> list[str]:
+        return sorted(name.lower() for name in names)
+
+    assert gateway["allowMethods"] == list(cors.ALLOW_METHODS)
+    assert lower(gateway["allowHeaders"]) == lower(cors.ALLOW_HEADERS)
+    assert lower(gateway["exposeHeaders"]) == lower(cors.EXPOSE_HEADERS)
+    assert gateway["maxAge"] == cors.MAX_AGE_SECONDS
+    # Tokens travel in Authorization: neither side allows credentials (cookies).
+    assert "allowCredentials" not in gateway or gateway["allowCredentials"] is False
+
+
+def test_every_allowed_origin_passes_the_apps_setting(cfn_template):
+    """What the parameter's pattern lets through, CORS_ALLOWED_ORIGINS accepts, so a deploy
+    never ships an API function that refuses its own settings."""
+    pattern = re.compile(cfn_template["Parameters"]["AllowedOrigin"]["AllowedPattern"])
+    for origin in ("https://tutor.example.com", "http://localhost:5173", "https://a.b:8443"):
+        assert pattern.fullmatch(origin)
+        assert Settings(cors_allowed_origins=origin).effective_cors_allowed_origins == (origin,)
 
 
 @pytest.mark.parametrize(
