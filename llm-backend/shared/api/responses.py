@@ -34,7 +34,7 @@ _DESCRIPTIONS = {
     412: "The resource is no longer the one the If-Match tag names; nothing was changed",
     413: "The request body is too large",
     415: "The uploaded file is not a supported image type",
-    422: "A parameter or body field is invalid; the message names it",
+    422: "A parameter or body field is invalid; the message names it, `errors` lists each",
     503: "A dependency (database, token keys, model provider, storage) is unavailable; retry later",
 }
 
