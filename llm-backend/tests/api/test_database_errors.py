@@ -24,10 +24,9 @@ from shared.models.base import utcnow
 from tests.api.test_app_basics import _closed_port
 from tests.conftest import use_database
 from tests.support.books import ADMIN, BOOK, image_bytes, stored_keys, wait_jobs_idle
+from tests.support.errors import error_json
 
-BUSY = {
-    "error": {"code": "database_busy", "message": "The database is busy; try again in a moment."}
-}
+BUSY = error_json("database_busy", "The database is busy; try again in a moment.")
 
 
 @pytest.fixture

@@ -13,15 +13,13 @@ from book_ingestion.services import book_service
 from main import create_app
 from tests.api.test_book_pages import _book
 from tests.support.books import ADMIN, BOOK
+from tests.support.errors import error_json
 from tests.support.tutor import STUDENT_A
 
 MB = 1024 * 1024
-TOO_LARGE = {
-    "error": {
-        "code": "payload_too_large",
-        "message": "The request body is larger than 1 MB; send a smaller body.",
-    }
-}
+TOO_LARGE = error_json(
+    "payload_too_large", "The request body is larger than 1 MB; send a smaller body."
+)
 HUGE = "9223372036854775808"  # 2**63: one past PostgreSQL's bigint
 
 
@@ -136,10 +134,7 @@ def test_a_chunked_body_is_cut_off_as_soon_as_it_passes_the_limit(create_book_ca
 
     assert sent[0]["type"] == "http.response.start"
     assert sent[0]["status"] == 413
-    assert b"".join(m.get("body", b"") for m in sent[1:]).decode() == (
-        '{"error":{"code":"payload_too_large",'
-        '"message":"The request body is larger than 1 MB; send a smaller body."}}'
-    )
+    assert json.loads(b"".join(m.get("body", b"") for m in sent[1:])) == TOO_LARGE
     assert pulled == MB // chunk + 1  # the chunk that crossed the limit, and not one more
     assert create_book_calls == []
 

@@ -10,8 +10,9 @@ from shared.auth.identity import VerifiedIdentity
 from shared.models.entities import Session
 from shared.services import user_service
 from tests.support.auth import KEY, bearer, claims, sign
+from tests.support.errors import error_json
 
-NOT_FOUND = {"error": {"code": "session_not_found", "message": "Session not found."}}
+NOT_FOUND = error_json("session_not_found", "Session not found.")
 
 
 @pytest.fixture
