@@ -80,6 +80,7 @@ def test_migrate_handler_returns_its_report(db):
         "apply_session_columns",
         "apply_learning_modes_columns",
         "apply_book_job_columns",
+        "apply_user_profile_columns",
         "apply_remaining_schema",
         "seed_llm_config",
     ]

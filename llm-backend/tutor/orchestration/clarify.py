@@ -37,7 +37,7 @@ def apply(*, state: SessionState, turn: ClarifyTurn) -> TurnResult:
 
 def close(*, state: SessionState) -> TurnResult:
     """end-clarify: a warm close written here, so ending never depends on a model call."""
-    name = f", {state.student.name}" if state.student.name else ""
+    name = f", {state.student.addressed_as}" if state.student.addressed_as else ""
     topics = ", ".join(state.concepts_discussed)
     recap = f" We talked about {topics}." if topics else ""
     reply = f"Thanks for your questions{name}!{recap} Come back any time you're curious."

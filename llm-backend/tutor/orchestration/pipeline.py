@@ -74,7 +74,7 @@ def _redirect(state: SessionState, category: str) -> TurnResult:
     # The unsafe text is not kept in the conversation, so it is never sent to a model again.
     new = state.model_copy(deep=True)
     log(new, "student", WITHHELD)
-    reply = safety_agent.redirect_message(new.student.name)
+    reply = safety_agent.redirect_message(new.student.addressed_as)
     idx = new.exam_current if new.mode == "exam_me" else new.step_idx
     new.turns += 1
     log(new, "tutor", reply)
