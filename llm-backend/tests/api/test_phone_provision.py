@@ -7,65 +7,28 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-import boto3
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from config import reset_settings
 from database import session_scope
 from shared.auth.cognito_admin import reset_cognito_client
 from shared.auth.identity import placeholder_email
 from shared.models.rate_limit import RateLimitCounter
 from tests.support.auth import build_test_app
-from tests.support.aws import REGION, mocked_aws
+from tests.support.aws import REGION
+from tests.support.cognito import Pool, configure, moto_cognito_pool
 from tests.support.statement_barrier import barrier_before
 
 PHONE = "+919876543210"
 URL = "/auth/phone/provision"
 
 
-@dataclass
-class Pool:
-    idp: object
-    pool_id: str
-
-    def user(self, username: str) -> dict:
-        user = self.idp.admin_get_user(UserPoolId=self.pool_id, Username=username)
-        user.pop("ResponseMetadata")  # differs per call
-        return user
-
-    def attributes(self, username: str) -> dict[str, str]:
-        return {a["Name"]: a["Value"] for a in self.user(username)["UserAttributes"]}
-
-    def usernames(self) -> list[str]:
-        users = self.idp.list_users(UserPoolId=self.pool_id)["Users"]
-        return sorted(u["Username"] for u in users)
-
-
-def configure(monkeypatch, **env: str) -> None:
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    reset_settings()
-    reset_cognito_client()
-
-
 @pytest.fixture
 def pool(monkeypatch) -> Iterator[Pool]:
-    with mocked_aws(monkeypatch):
-        idp = boto3.client("cognito-idp", region_name=REGION)
-        pool_id = idp.create_user_pool(PoolName="students")["UserPool"]["Id"]
-        configure(
-            monkeypatch,
-            AUTH_MODE="cognito",
-            COGNITO_REGION=REGION,
-            COGNITO_USER_POOL_ID=pool_id,
-            COGNITO_APP_CLIENT_ID="web-client",
-        )
-        yield Pool(idp, pool_id)
-    reset_cognito_client()
+    with moto_cognito_pool(monkeypatch) as created:
+        yield created
 
 
 @pytest.fixture
