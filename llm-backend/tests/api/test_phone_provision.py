@@ -4,7 +4,6 @@ counter that holds under concurrency; Cognito trouble and a server without Cogni
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 
@@ -18,7 +17,7 @@ from shared.auth.identity import placeholder_email
 from shared.models.rate_limit import RateLimitCounter
 from tests.support.auth import build_test_app
 from tests.support.aws import REGION
-from tests.support.cognito import Pool, configure, moto_cognito_pool
+from tests.support.cognito import Pool, configure, moto_cognito_pool, unreachable_endpoint
 from tests.support.statement_barrier import barrier_before
 
 PHONE = "+919876543210"
@@ -189,14 +188,11 @@ def test_concurrent_requests_are_each_counted_once(pool, api, db, monkeypatch):
 
 
 def test_cognito_unreachable_is_503_naming_cognito(api, monkeypatch):
-    with socket.socket() as probe:  # a port nothing listens on: connections are refused
-        probe.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
     configure(
         monkeypatch,
         AUTH_MODE="cognito",
         COGNITO_USER_POOL_ID=f"{REGION}_Pool1",
-        COGNITO_ENDPOINT_URL=closed,
+        COGNITO_ENDPOINT_URL=unreachable_endpoint(),
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
     )

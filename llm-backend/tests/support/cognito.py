@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,3 +55,11 @@ def moto_cognito_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pool]:
         )
         yield Pool(idp, pool_id)
     reset_cognito_client()
+
+
+def unreachable_endpoint() -> str:
+    """A local URL nothing listens on: every connection is refused at once (Cognito down,
+    and no test ever reaches AWS)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
