@@ -51,3 +51,17 @@ def test_expired_rows_are_pruned_when_a_window_starts(db):
     assert len(buckets()) == 2  # both in the 12:00 window, expiring at 12:01
     hit(limit=LIMIT, value="new", now=T0 + timedelta(seconds=115))  # 12:02: a new window
     assert list(buckets().values()) == [(1, datetime(2030, 1, 1, 12, 3, tzinfo=UTC))]
+
+
+@pytest.mark.sqlite
+def test_the_counter_works_on_the_embedded_sqlite_default(tmp_path, db):
+    from db import run_migrations
+    from tests.conftest import use_database
+
+    use_database(f"sqlite:///{tmp_path / 'tutor.db'}")
+    run_migrations()
+    assert [hit(limit=LIMIT, value="a", now=T0) for _ in range(2)] == [1, 2]
+    with pytest.raises(TooManyRequestsError) as refused:
+        hit(limit=LIMIT, value="a", now=T0)
+    assert refused.value.retry_after_seconds == 50
+    assert hit(limit=LIMIT, value="a", now=T0 + timedelta(seconds=60)) == 1
