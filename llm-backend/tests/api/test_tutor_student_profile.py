@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.tutor import STUDENT_A, add_guideline, clarify, say, teach
+from tests.support.tutor import STUDENT_A, add_guideline, clarify, say, teach, unsafe
+from tutor.agents import student_texts
 from tutor.agents.context import LANGUAGE_INSTRUCTIONS
 
 
@@ -106,3 +107,31 @@ def test_a_session_keeps_the_profile_it_started_with(auth_client, fake_llm):
 
     text = _system_text(_tutor_requests(fake_llm)[-1])
     assert LANGUAGE_INSTRUCTIONS["hi"] in text and "call them Asha" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "closing"),
+    [
+        ("hi", "सवाल पूछने के लिए धन्यवाद, Ashu! हमने equivalent fractions के बारे में बात की।"),
+        ("hinglish", "Questions poochhne ke liye thanks, Ashu! Humne equivalent fractions ke"),
+    ],
+)
+def test_the_tutors_own_messages_are_in_the_chosen_language(
+    auth_client, fake_llm, language, closing
+):
+    _profile(auth_client, name="Asha", preferred_name="Ashu", text_language_preference=language)
+    fake_llm.push(say("..."))
+    sid = _start(auth_client, "clarify_doubts")
+    fake_llm.push(unsafe())
+    redirect = auth_client.post(
+        f"/sessions/{sid}/step", json={"message": "something unsafe"}, headers=STUDENT_A
+    )
+    fake_llm.push(clarify("...", ["equivalent fractions"]))
+    auth_client.post(f"/sessions/{sid}/step", json={"message": "how?"}, headers=STUDENT_A)
+
+    closed = auth_client.post(f"/sessions/{sid}/end-clarify", headers=STUDENT_A)
+
+    assert redirect.json()["message"] == student_texts.SAFETY_REDIRECT[language].format(
+        who=", Ashu"
+    )
+    assert closed.json()["message"].startswith(closing)
