@@ -127,4 +127,6 @@ def test_migrate_handler_connects_with_credentials_from_secrets_manager(
     )
     assert used.query == {"sslmode": "disable"}
     assert report["dry_run"] is True and report["changed"] is False
-    assert len(report["steps"]) == 6
+    from db import STEPS
+
+    assert len(report["steps"]) == len(STEPS)
