@@ -85,6 +85,15 @@ class Settings(BaseSettings):
     cognito_user_pool_id: str | None = None
     cognito_app_client_id: str | None = None
     cognito_jwks_url: str | None = None
+    # The Cognito admin API's endpoint (POST /auth/phone/provision); unset means AWS's own.
+    # Only for a local emulator or tests.
+    cognito_endpoint_url: str | None = None
+    # POST /auth/phone/provision is unauthenticated, so it is rate limited: at most this many
+    # requests per client IP and per phone number in each fixed window (counted in the
+    # database, so the limits hold across Lambda containers); over either is a 429.
+    phone_provision_window_seconds: int = Field(600, ge=1, le=86_400)
+    phone_provision_per_ip: int = Field(30, ge=1)
+    phone_provision_per_phone: int = Field(5, ge=1)
 
     # Auth (README "Authentication"). Unset AUTH_MODE means `local` in development without a
     # pool id, else `cognito`; `local` is refused in production when tokens are verified.

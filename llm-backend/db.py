@@ -113,6 +113,15 @@ def _apply_learning_modes_columns(ctx: StepContext) -> None:
     )
 
 
+def _apply_user_profile_columns(ctx: StepContext) -> None:
+    # Nullable, no backfill: existing users read as "no preferred name, English" until they
+    # choose (the API answers NULL languages as "en").
+    users = TABLES["users"]
+    ctx.ensure_columns(
+        users, ["preferred_name", "text_language_preference", "audio_language_preference"]
+    )
+
+
 def _apply_book_job_columns(ctx: StepContext) -> None:
     jobs = TABLES["book_jobs"]
     progress = [
@@ -203,6 +212,7 @@ STEPS: list[tuple[str, Callable[[StepContext], None]]] = [
     ("apply_session_columns", _apply_session_columns),
     ("apply_learning_modes_columns", _apply_learning_modes_columns),
     ("apply_book_job_columns", _apply_book_job_columns),
+    ("apply_user_profile_columns", _apply_user_profile_columns),
     ("apply_remaining_schema", _apply_remaining_schema),
     ("seed_llm_config", _seed_llm_config),
 ]

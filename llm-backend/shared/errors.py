@@ -127,6 +127,17 @@ class ValidationFailedError(AppError):
         self.errors = list(errors) if errors else [field_error([], message, self.code)]
 
 
+class TooManyRequestsError(AppError):
+    """A client went over a rate limit; `Retry-After` says when its window ends."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after_seconds)})
+        self.retry_after_seconds = retry_after_seconds
+
+
 class ServiceUnavailableError(AppError):
     """A dependency (database, model provider, storage, key server) is not answering."""
 

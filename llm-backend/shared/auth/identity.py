@@ -9,6 +9,14 @@ from typing import Any
 
 ADMIN_GROUP = "admin"
 MAX_CLAIM_LENGTH = 320  # longest legal email address; longer strings are not stored
+# Phone users are created in Cognito with a placeholder email (the pool's schema requires one)
+# and their phone number as name (POST /auth/phone/provision, as upstream does): neither is
+# real, so neither is copied into the profile.
+PLACEHOLDER_EMAIL_DOMAIN = "placeholder.local"
+
+
+def placeholder_email(phone: str) -> str:
+    return f"phone_{phone.lstrip('+')}@{PLACEHOLDER_EMAIL_DOMAIN}"
 
 
 @dataclass(frozen=True)
@@ -32,19 +40,24 @@ class VerifiedIdentity:
     def from_claims(cls, claims: Mapping[str, Any]) -> VerifiedIdentity:
         # Access tokens carry no profile claims (email, phone, name); only id tokens do.
         email = _text(claims.get("email")) if _verified(claims, "email_verified") else None
+        if email and email.lower().endswith("@" + PLACEHOLDER_EMAIL_DOMAIN):
+            email = None
         phone = (
             _text(claims.get("phone_number"))
             if _verified(claims, "phone_number_verified")
             else None
         )
+        name = _name(claims)
+        if name and name in (_text(claims.get("phone_number")), _username(claims)):
+            name = None
         return cls(
             sub=str(claims["sub"]),
             token_use=str(claims["token_use"]),
             groups=_groups(claims.get("cognito:groups")),
             email=email.lower() if email else None,
             phone=phone,
-            name=_name(claims),
-            auth_provider=_provider(claims, email=email, phone=phone),
+            name=name,
+            auth_provider=_provider(claims),
             claims=dict(claims),
         )
 
@@ -80,8 +93,14 @@ def _name(claims: Mapping[str, Any]) -> str | None:
     return joined[:100] or None
 
 
-def _provider(claims: Mapping[str, Any], *, email: str | None, phone: str | None) -> str:
-    """`google` for federated Google sign-ins, else `email` or `phone` by the contact used."""
+def _username(claims: Mapping[str, Any]) -> str | None:
+    return _text(claims.get("cognito:username")) or _text(claims.get("username"))
+
+
+def _provider(claims: Mapping[str, Any]) -> str:
+    """As the client contract derives it: `google` for federated Google sign-ins; `phone` when
+    the phone number is verified or the Cognito username is a phone number (phone users'
+    usernames are their E.164 number); `email` otherwise."""
     identities = claims.get("identities")
     if isinstance(identities, str):  # some Cognito setups serialize it as a JSON string
         try:
@@ -94,6 +113,9 @@ def _provider(claims: Mapping[str, Any], *, email: str | None, phone: str | None
                 "google"
             ):
                 return "google"
-    if not email and phone:
+    phone_verified = claims.get("phone_number_verified")
+    if phone_verified is True or str(phone_verified).lower() == "true":
+        return "phone"
+    if (_username(claims) or "").startswith("+"):
         return "phone"
     return "email"

@@ -33,11 +33,16 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String, unique=True)
     auth_provider: Mapped[str] = mapped_column(String, nullable=False, server_default="email")
     name: Mapped[str | None] = mapped_column(String)
+    # How the tutor addresses the student; None means "use name".
+    preferred_name: Mapped[str | None] = mapped_column(String)
     age: Mapped[int | None] = mapped_column(Integer)
     grade: Mapped[int | None] = mapped_column(Integer)
     board: Mapped[str | None] = mapped_column(String)
     school_name: Mapped[str | None] = mapped_column(String)
     about_me: Mapped[str | None] = mapped_column(Text)
+    # `en` | `hi` | `hinglish`; None (rows from before these columns) reads as `en`.
+    text_language_preference: Mapped[str | None] = mapped_column(String)
+    audio_language_preference: Mapped[str | None] = mapped_column(String)
     is_active: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=sql_text("true")
     )

@@ -21,7 +21,17 @@ from shared.models.base import new_id
 from shared.models.entities import User
 from shared.observability.logging import get_logger
 
-PROFILE_FIELDS = ("name", "age", "grade", "board", "school_name", "about_me")
+PROFILE_FIELDS = (
+    "name",
+    "preferred_name",
+    "age",
+    "grade",
+    "board",
+    "school_name",
+    "about_me",
+    "text_language_preference",
+    "audio_language_preference",
+)
 ONBOARDING_FIELDS = ("name", "age", "grade", "board")
 # `last_login_at` is refreshed at most this often by ordinary requests, so an active user does
 # not cost a write per request; POST /auth/sync always refreshes it.
@@ -89,9 +99,9 @@ def sync_user(*, session: Session, identity: VerifiedIdentity) -> User:
 
 
 def update_profile(*, session: Session, user_id: str, changes: Mapping[str, Any]) -> User:
-    """Apply a partial profile update; `onboarding_complete` turns true (and stays true) once
-    name, age, grade and board are all set. The row is locked so two concurrent updates
-    cannot both judge onboarding from a stale row."""
+    """Apply a partial profile update (a None value clears the column); `onboarding_complete`
+    turns true (and stays true) once name, age, grade and board are all non-empty. The row is
+    locked so two concurrent updates cannot both judge onboarding from a stale row."""
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
@@ -106,7 +116,7 @@ def update_profile(*, session: Session, user_id: str, changes: Mapping[str, Any]
         raise NotFoundError("User not found.")
     for column, value in changes.items():
         setattr(user, column, value)
-    if all(getattr(user, column) is not None for column in ONBOARDING_FIELDS):
+    if all(getattr(user, column) not in (None, "") for column in ONBOARDING_FIELDS):
         user.onboarding_complete = True
     session.commit()
     return user

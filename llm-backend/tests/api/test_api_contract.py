@@ -28,6 +28,7 @@ from config import reset_settings
 from database import get_db_manager
 from db import TABLES, default_llm_config_rows
 from main import create_app
+from shared.auth.cognito_admin import reset_cognito_client
 from shared.auth.verifier import reset_verifier
 from shared.jobs.dispatch import reset_dispatcher
 from shared.llm import config_store
@@ -37,6 +38,7 @@ from tests.conftest import _empty_all_tables, use_database
 from tests.fakes.fixtures import fake_llm_env
 from tests.support.auth import CLIENT_ID, KEY, POOL_ID, REGION, JwksServer, jwks
 from tests.support.books import ADMIN, BOOK, image_bytes, wait_jobs_idle
+from tests.support.cognito import unreachable_endpoint
 from tests.support.tutor import STUDENT_A, add_guideline
 
 # Examples per operation and role in the fuzzing phase; with the other phases (the schema's own
@@ -101,6 +103,10 @@ def seeded(app_database_url, fake_llm_server, tmp_path_factory) -> Iterator[dict
             # The fuzzer may switch a component to the in-process model; running that model is
             # test_llm_local's job, and here a missing file answers at once (503) instead.
             "LOCAL_MODEL_PATH": str(tmp_path_factory.getbasetemp() / "no-such-model.gguf"),
+            # POST /auth/phone/provision reaches no AWS: Cognito "is down" (503).
+            "COGNITO_ENDPOINT_URL": unreachable_endpoint(),
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
         }.items():
             env.setenv(name, value)
         _reset_all()
@@ -116,6 +122,7 @@ def seeded(app_database_url, fake_llm_server, tmp_path_factory) -> Iterator[dict
 
 def _reset_all() -> None:
     reset_settings()
+    reset_cognito_client()
     reset_verifier()
     reset_providers()
     config_store.invalidate()

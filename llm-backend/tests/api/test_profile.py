@@ -24,14 +24,25 @@ def test_get_profile_of_a_new_user(auth_client, headers):
     response = auth_client.get("/profile", headers=headers)
     assert response.status_code == 200
     body = response.json()
-    assert {k: body[k] for k in ("name", "age", "grade", "board", "onboarding_complete")} == {
+    user = stored()
+    # Every field of the client contract's profile object, then what this backend adds.
+    assert {k: v for k, v in body.items() if k not in ("created_at", "last_login_at")} == {
+        "id": user.id,
+        "email": "s1@example.com",
+        "phone": None,
         "name": None,
+        "preferred_name": None,
         "age": None,
         "grade": None,
         "board": None,
+        "school_name": None,
+        "about_me": None,
+        "text_language_preference": "en",
+        "audio_language_preference": "en",
         "onboarding_complete": False,
+        "auth_provider": "email",
     }
-    assert body["email"] == "s1@example.com"
+    assert (user.text_language_preference, user.audio_language_preference) == (None, None)
     assert body["created_at"].endswith("Z") and body["last_login_at"].endswith("Z")  # UTC
 
 
@@ -62,13 +73,38 @@ def test_all_onboarding_fields_at_once(auth_client, headers):
     assert response.json()["onboarding_complete"] is True
 
 
-def test_optional_fields_can_be_cleared(auth_client, headers):
-    auth_client.put("/profile", headers=headers, json={"school_name": "X", "about_me": "Y"})
+def test_optional_texts_are_cleared_by_an_empty_string(auth_client, headers):
+    body = {"preferred_name": "Ash", "school_name": "X", "about_me": "Y"}
+    auth_client.put("/profile", headers=headers, json=body)
     response = auth_client.put(
-        "/profile", headers=headers, json={"school_name": None, "about_me": "   "}
+        "/profile", headers=headers, json={"preferred_name": "", "school_name": "", "about_me": " "}
     )
     assert response.status_code == 200
-    assert (stored().school_name, stored().about_me) == (None, None)
+    user = stored()
+    assert (user.preferred_name, user.school_name, user.about_me) == (None, None, None)
+
+
+def test_null_leaves_every_field_as_it_is(auth_client, headers):
+    """The contract's partial update: null means "not sent", so no field can be cleared by it
+    (before, `name: null` was a 422 and `school_name: null` cleared the school)."""
+    full = {
+        "name": "Asha",
+        "preferred_name": "Ash",
+        "age": 12,
+        "grade": 7,
+        "board": "CBSE",
+        "school_name": "Green Valley",
+        "about_me": "I like maths.",
+        "text_language_preference": "hi",
+        "audio_language_preference": "hinglish",
+    }
+    before = auth_client.put("/profile", headers=headers, json=full).json()
+
+    response = auth_client.put("/profile", headers=headers, json=dict.fromkeys(full))
+
+    assert response.status_code == 200
+    assert response.json() == before
+    assert {k: response.json()[k] for k in full} == full
 
 
 @pytest.mark.parametrize(
@@ -77,20 +113,24 @@ def test_optional_fields_can_be_cleared(auth_client, headers):
         ({"name": ""}, "name"),
         ({"name": "   "}, "name"),
         ({"name": "x" * 101}, "name"),
-        ({"name": None}, "name"),
         ({"name": 5}, "name"),
         ({"age": 4}, "age"),
         ({"age": 19}, "age"),
         ({"age": "12"}, "age"),
         ({"age": 12.5}, "age"),
         ({"age": True}, "age"),
-        ({"age": None}, "age"),
         ({"grade": 0}, "grade"),
         ({"grade": 13}, "grade"),
         ({"grade": "seven"}, "grade"),
         ({"board": ""}, "board"),
         ({"board": "b" * 101}, "board"),
-        ({"board": None}, "board"),
+        ({"preferred_name": "p" * 101}, "preferred_name"),
+        ({"preferred_name": 7}, "preferred_name"),
+        ({"text_language_preference": "fr"}, "text_language_preference"),
+        ({"text_language_preference": "EN"}, "text_language_preference"),
+        ({"text_language_preference": ""}, "text_language_preference"),
+        ({"audio_language_preference": "english"}, "audio_language_preference"),
+        ({"audio_language_preference": 1}, "audio_language_preference"),
         ({"school_name": "s" * 201}, "school_name"),
         ({"about_me": "a" * 501}, "about_me"),
         ({"onboarding_complete": True}, "onboarding_complete"),

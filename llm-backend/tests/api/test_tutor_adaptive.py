@@ -42,7 +42,7 @@ def test_tutor_gets_the_profile_and_how_the_student_writes(auth_client, fake_llm
     fake_llm.push(say("Hi Asha!"))
     sid = _create(auth_client, gid)
     opening = _system_text(fake_llm, "TutorMessage")
-    assert "Student: name Asha, age 10, grade 5, about them: I love cricket." in opening
+    assert "Student: call them Asha, age 10, grade 5, about them: I love cricket." in opening
     assert "How the student writes: not known yet" in opening
 
     fake_llm.push(teach("right", "Yes"))

@@ -49,7 +49,7 @@ def test_first_request_creates_the_user_from_the_claims(auth_client):
         "sub-asha",
         "asha@example.com",
         "+919800000001",
-        "email",
+        "phone",  # a verified phone number makes a phone account (the client contract's rule)
         "Asha",
     )
     assert (user.is_active, user.onboarding_complete) == (True, False)

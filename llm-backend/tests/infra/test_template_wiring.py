@@ -370,6 +370,14 @@ def test_each_function_role_grants_only_what_it_uses(cfn_template):
         "BookAssetObjects": objects,
         "BookAssetListing": (["s3:ListBucket"], bucket),
         "EnqueueJobs": (["sqs:SendMessage"], queue),
+        "ProvisionPhoneUsers": (
+            [
+                "cognito-idp:AdminCreateUser",
+                "cognito-idp:AdminGetUser",
+                "cognito-idp:AdminSetUserPassword",
+            ],
+            {"Fn::GetAtt": ["UserPool", "Arn"]},
+        ),
         "Tracing": tracing,
     }
     assert grants("WorkerFunctionRole") == {

@@ -108,6 +108,12 @@ def test_legacy_database_upgrades_to_the_fresh_schema_keeping_rows(pg_server_url
             "create table book_pages",
             "create table llm_calls",
             "create table llm_config",
+            "create table rate_limit_counters",
+        ]
+        assert actions["apply_user_profile_columns"] == [
+            "add column users.preferred_name",
+            "add column users.text_language_preference",
+            "add column users.audio_language_preference",
         ]
         # Columns this project added after the original schema, on a table with rows in it.
         assert actions["apply_remaining_schema"] == [
@@ -137,6 +143,12 @@ def test_legacy_database_upgrades_to_the_fresh_schema_keeping_rows(pg_server_url
             ).scalar_one()
             events = conn.execute(text("SELECT session_id, node FROM events")).all()
             seeded = conn.execute(text("SELECT COUNT(*) FROM llm_config")).scalar_one()
+            users = conn.execute(
+                text(
+                    "SELECT id, name, board, onboarding_complete, preferred_name, "
+                    "text_language_preference, audio_language_preference FROM users"
+                )
+            ).all()
         assert [tuple(r) for r in sessions] == [
             ("s1", '{"name": "student 1"}', 0.25, 1, "teach_me", False, 1, None),
             ("s2", '{"name": "student 2"}', 0.5, 2, "teach_me", False, 1, None),
@@ -147,6 +159,7 @@ def test_legacy_database_upgrades_to_the_fresh_schema_keeping_rows(pg_server_url
         assert "legacy running job without a heartbeat" in message
         assert [tuple(e) for e in events] == [("s1", "Present")]
         assert seeded == 6
+        assert [tuple(u) for u in users] == [("u1", "Meera", "CBSE", True, None, None, None)]
     finally:
         legacy.dispose()
         drop_database(pg_server_url, legacy_url)
@@ -181,6 +194,7 @@ def test_status_lists_pending_work_without_changing_anything(pg_server_url):
             "create table book_pages",
             "create table llm_calls",
             "create table llm_config",
+            "create table rate_limit_counters",
         ]
         assert "add column book_jobs.lease_id" in pending["apply_remaining_schema"]
         assert "add column book_jobs.heartbeat_at" in pending["apply_book_job_columns"]

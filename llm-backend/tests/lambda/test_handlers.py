@@ -81,6 +81,7 @@ def test_migrate_handler_returns_its_report(db):
         "apply_session_columns",
         "apply_learning_modes_columns",
         "apply_book_job_columns",
+        "apply_user_profile_columns",
         "apply_remaining_schema",
         "seed_llm_config",
     ]
@@ -127,4 +128,6 @@ def test_migrate_handler_connects_with_credentials_from_secrets_manager(
     )
     assert used.query == {"sslmode": "disable"}
     assert report["dry_run"] is True and report["changed"] is False
-    assert len(report["steps"]) == 6
+    from db import STEPS
+
+    assert len(report["steps"]) == len(STEPS)

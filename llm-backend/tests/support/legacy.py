@@ -30,11 +30,18 @@ BOOK_JOB_PROGRESS_COLUMNS = [
 # release, so the original shape lacks it too).
 BOOK_JOB_COLUMNS_ADDED_LATER = ["lease_id", "created_at"]
 INDEXES_ADDED_LATER = ["idx_book_jobs_book"]
-TABLES_ADDED_LATER = ["book_pages", "llm_calls", "llm_config"]
+TABLES_ADDED_LATER = ["book_pages", "llm_calls", "llm_config", "rate_limit_counters"]
+# The client contract's profile fields, added with issue 12.
+USER_COLUMNS_ADDED_LATER = [
+    "preferred_name",
+    "text_language_preference",
+    "audio_language_preference",
+]
 
 
 def build_original_shape(url: str) -> None:
-    """`sessions` with only its original columns; `book_jobs` without progress, lease and
+    """`users` without the profile's name and language columns (one onboarded user);
+    `sessions` with only its original columns; `book_jobs` without progress, lease and
     creation-time columns, with the old one-running-job index and without the per-book index;
     no `book_pages`, `llm_calls` or `llm_config` table; rows in sessions, events and jobs."""
     engine = create_engine(url)
@@ -46,6 +53,8 @@ def build_original_shape(url: str) -> None:
             later = BOOK_JOB_PROGRESS_COLUMNS + BOOK_JOB_COLUMNS_ADDED_LATER
             drops = ", ".join(f"DROP COLUMN {c}" for c in later)
             conn.execute(text(f"ALTER TABLE book_jobs {drops}"))
+            drops = ", ".join(f"DROP COLUMN {c}" for c in USER_COLUMNS_ADDED_LATER)
+            conn.execute(text(f"ALTER TABLE users {drops}"))
             for index in INDEXES_ADDED_LATER:
                 conn.execute(text(f"DROP INDEX {index}"))
             conn.execute(text("DROP INDEX idx_book_running_job"))
@@ -63,6 +72,13 @@ def build_original_shape(url: str) -> None:
 
 
 def _insert_legacy_rows(conn) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO users (id, cognito_sub, email, name, age, grade, board, "
+            "onboarding_complete) VALUES ('u1', 'sub-legacy', 'old@example.com', 'Meera', 10, "
+            "5, 'CBSE', true)"
+        )
+    )
     conn.execute(
         text(
             "INSERT INTO sessions (id, student_json, goal_json, state_json, mastery, step_idx) "

@@ -125,7 +125,9 @@ def test_identity_from_id_token_claims():
     ("extra", "provider"),
     [
         ({"email": "a@b.co"}, "email"),
-        ({"phone_number": "+15550100"}, "phone"),
+        ({"phone_number": "+15550100", "phone_number_verified": True}, "phone"),
+        # The contract's rule: a phone number alone, not said to be verified, is not enough.
+        ({"phone_number": "+15550100"}, "email"),
         ({}, "email"),
         ({"identities": [{"providerName": "Google"}], "email": "a@b.co"}, "google"),
     ],

@@ -30,10 +30,35 @@ def prompt(name: str, **values: object) -> str:
     return load_prompt(PROMPTS, name, **values)
 
 
+# What the student chose in their profile (`text_language_preference`). Only the text meant
+# for the student changes language; structured fields keep the spellings the schema gives.
+LANGUAGE_INSTRUCTIONS = {
+    "en": "Write everything the student reads in English.",
+    "hi": (
+        "Write everything the student reads in Hindi, in Devanagari script; keep numbers, "
+        "symbols and formulas as they are."
+    ),
+    "hinglish": (
+        "Write everything the student reads in Hinglish: everyday Hindi mixed with English "
+        'words, in Latin script (for example: "Chalo, ab fractions ko samajhte hain").'
+    ),
+}
+
+
+def language_instruction(state: SessionState) -> str:
+    return LANGUAGE_INSTRUCTIONS[state.student.text_language]
+
+
 def student_line(state: SessionState) -> str:
     s = state.student
+    if s.addressed_as and s.name and s.addressed_as != s.name:
+        called = f"call them {s.addressed_as} (full name {s.name})"
+    elif s.addressed_as:
+        called = f"call them {s.addressed_as}"
+    else:
+        called = "name unknown (do not invent one)"
     parts = [
-        f"name {s.name}" if s.name else "name unknown (do not invent one)",
+        called,
         f"age {s.age}" if s.age else None,
         f"grade {s.grade}" if s.grade else None,
         f"about them: {s.about_me}" if s.about_me else None,
@@ -67,6 +92,7 @@ def persona(state: SessionState, ctx: TutorContext, new_message: str | None = No
     return prompt(
         "persona",
         student_line=student_line(state),
+        language=language_instruction(state),
         writing_style=writing_style(state, new_message),
         subject=state.subject,
         topic=state.topic,

@@ -27,11 +27,3 @@ def check(*, message: str, session_id: str | None) -> SafetyCheck:
         temperature=0.0,
         session_id=session_id,
     )
-
-
-def redirect_message(name: str | None) -> str:
-    who = f", {name}" if name else ""
-    return (
-        f"I can't help with that here{who}. If something is worrying you, please talk to a "
-        "parent, teacher or another adult you trust. Shall we get back to our lesson?"
-    )

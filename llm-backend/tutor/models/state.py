@@ -75,11 +75,23 @@ class ExamResult(BaseModel):
     next_steps: list[str]
 
 
+TextLanguage = Literal["en", "hi", "hinglish"]
+
+
 class StudentProfile(BaseModel):
+    """The student as the session started: later profile edits apply to new sessions."""
+
     name: str | None = None
+    preferred_name: str | None = None
     age: int | None = None
     grade: int | None = None
     about_me: str | None = None
+    text_language: TextLanguage = "en"  # the language every tutor message is written in
+
+    @property
+    def addressed_as(self) -> str | None:
+        """What the tutor calls the student: the name they chose, else their name."""
+        return self.preferred_name or self.name
 
 
 class SessionState(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutor.agents import tutor_agent
+from tutor.agents import student_texts, tutor_agent
 from tutor.agents.context import TutorContext
 from tutor.agents.tutor_agent import ClarifyTurn
 from tutor.models.state import SessionState
@@ -37,10 +37,7 @@ def apply(*, state: SessionState, turn: ClarifyTurn) -> TurnResult:
 
 def close(*, state: SessionState) -> TurnResult:
     """end-clarify: a warm close written here, so ending never depends on a model call."""
-    name = f", {state.student.name}" if state.student.name else ""
-    topics = ", ".join(state.concepts_discussed)
-    recap = f" We talked about {topics}." if topics else ""
-    reply = f"Thanks for your questions{name}!{recap} Come back any time you're curious."
+    reply = student_texts.clarify_close(state.student, state.concepts_discussed)
     log(state, "tutor", reply)
     state.is_complete = True
     event = EventDraft("Advance", state.turns, {"completed": True, "reason": "end_clarify"})

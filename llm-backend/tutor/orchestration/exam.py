@@ -20,7 +20,7 @@ def opening(*, state: SessionState, ctx: TutorContext, count: int) -> TurnResult
     state.questions = exam_agent.generate(state=state, ctx=ctx, count=count)
     if not state.questions:
         raise LLMOutputError("The tutor model returned an exam without questions; try again.")
-    name = f", {state.student.name}" if state.student.name else ""
+    name = f", {state.student.addressed_as}" if state.student.addressed_as else ""
     reply = (
         f"Hi{name}! This is a {len(state.questions)}-question exam on {state.subtopic}. "
         "Answer each question as best you can; you'll see how you did at the end.\n\n" + _ask(state)

@@ -16,7 +16,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from shared.llm import deadline
-from tutor.agents import safety_agent
+from tutor.agents import safety_agent, student_texts
 from tutor.agents.context import TutorContext
 from tutor.models.state import WITHHELD, SessionState
 from tutor.orchestration import clarify, exam, teach
@@ -74,7 +74,7 @@ def _redirect(state: SessionState, category: str) -> TurnResult:
     # The unsafe text is not kept in the conversation, so it is never sent to a model again.
     new = state.model_copy(deep=True)
     log(new, "student", WITHHELD)
-    reply = safety_agent.redirect_message(new.student.name)
+    reply = student_texts.safety_redirect(new.student)
     idx = new.exam_current if new.mode == "exam_me" else new.step_idx
     new.turns += 1
     log(new, "tutor", reply)

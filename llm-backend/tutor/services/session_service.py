@@ -33,6 +33,21 @@ def load_state(row: TutorSession) -> SessionState:
     return SessionState.model_validate_json(row.state_json)
 
 
+def student_profile(owner: User | None) -> StudentProfile:
+    """The signed-in student's profile as the tutor uses it; an anonymous student is unknown
+    and taught in English."""
+    if owner is None:
+        return StudentProfile()
+    return StudentProfile(
+        name=owner.name,
+        preferred_name=owner.preferred_name,
+        age=owner.age,
+        grade=owner.grade,
+        about_me=owner.about_me,
+        text_language=owner.text_language_preference or "en",
+    )
+
+
 def _context(*, db: Session, guideline: TeachingGuideline, session_id: str | None) -> TutorContext:
     topics = [curriculum_service.topic_of(guideline), guideline.topic, guideline.topic_key]
     examples = contents_service.examples_for(db=db, topics=topics, grade=guideline.grade)
@@ -88,11 +103,7 @@ def create_session(
         subject=guideline.subject,
         topic=curriculum_service.topic_of(guideline),
         subtopic=curriculum_service.subtopic_of(guideline),
-        student=StudentProfile(
-            name=owner.name, age=owner.age, grade=owner.grade, about_me=owner.about_me
-        )
-        if owner
-        else StudentProfile(),
+        student=student_profile(owner),
         plan=plan,
     )
     row = TutorSession(
