@@ -82,6 +82,7 @@ def test_migrate_handler_returns_its_report(db):
         "apply_book_job_columns",
         "apply_remaining_schema",
         "seed_llm_config",
+        "seed_added_llm_config",
     ]
     status = lambda_handler.migrate_handler({"status": True}, FakeLambdaContext())
     assert status["dry_run"] is True and status["changed"] is False
@@ -126,4 +127,4 @@ def test_migrate_handler_connects_with_credentials_from_secrets_manager(
     )
     assert used.query == {"sslmode": "disable"}
     assert report["dry_run"] is True and report["changed"] is False
-    assert len(report["steps"]) == 6
+    assert len(report["steps"]) == 7
