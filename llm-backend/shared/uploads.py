@@ -21,7 +21,7 @@ def read_limited(stream: BinaryIO, *, name: str, limit: int) -> bytes:
         size += len(chunk)
         if size > limit:
             raise PayloadTooLargeError(
-                f"File {name!r} is larger than the {limit // (1024 * 1024)} MB limit.",
+                f"File {name!r} is larger than the {_size_text(limit)} limit.",
                 code="file_too_large",
             )
         parts.append(chunk)
@@ -29,3 +29,8 @@ def read_limited(stream: BinaryIO, *, name: str, limit: int) -> bytes:
     if not data:
         raise BadRequestError(f"File {name!r} is empty.", code="empty_file")
     return data
+
+
+def _size_text(limit: int) -> str:
+    mb = 1024 * 1024
+    return f"{limit // mb} MB" if limit % mb == 0 else f"{limit} bytes"
