@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 # A sentence or clause ends here (Latin and Devanagari punctuation, line breaks).
-_BREAK = re.compile(r"[.!?।॥;:]+[\"')\]]*\s+|\n+")
+_BREAK = re.compile(r"[.!?।॥;:]+[\"')\]]*(?=\s)|\n")
 
 
 def id3_size(data: bytes) -> int:
@@ -39,9 +39,11 @@ def split_text(text: str, limit: int) -> list[str]:
     pieces: list[str] = []
     rest = text.strip()
     while len(rest) > limit:
-        window = rest[:limit]
-        cuts = [m.end() for m in _BREAK.finditer(window)]
-        cut = cuts[-1] if cuts else window.rfind(" ") + 1 or limit
+        # One character more, so a sentence that ends exactly at the limit is seen to end.
+        window = rest[: limit + 1]
+        cuts = [m.end() for m in _BREAK.finditer(window) if m.end() <= limit]
+        space = window.rfind(" ")
+        cut = cuts[-1] if cuts else space if space > 0 else limit
         pieces.append(rest[:cut].strip())
         rest = rest[cut:].strip()
     if rest:
