@@ -113,7 +113,10 @@ def complete(
 
     with _recorded(record):
         provider = get_provider(target.provider)
-        send = lambda timeout: provider.complete(dataclasses.replace(request, timeout=timeout))  # noqa: E731
+
+        def send(timeout: float) -> ProviderResponse:
+            return provider.complete(dataclasses.replace(request, timeout=timeout))
+
         return _attempt_until_done(record, settings, send, accept)
 
 
@@ -131,15 +134,22 @@ def transcribe(*, component: str, audio: AudioInput) -> str:
 
     with _recorded(record):
         provider = _audio_provider(record, "speech-to-text", "gpt-4o-mini-transcribe")
-        request = TranscriptionRequest(model=target.model_id, audio=audio)
-        send = lambda timeout: provider.transcribe(dataclasses.replace(request, timeout=timeout))  # noqa: E731
+
+        def send(timeout: float) -> TranscriptionResponse:
+            request = TranscriptionRequest(model=target.model_id, audio=audio, timeout=timeout)
+            return provider.transcribe(request)
+
         return _attempt_until_done(record, settings, send, accept)
 
 
 def speak(
-    *, component: str, text: str, voice: str, instructions: str | None = None,
+    *,
+    component: str,
+    text: str,
+    voice: str,
+    instructions: str | None = None,
     speed: float | None = None,
-) -> bytes:  # fmt: skip
+) -> bytes:
     """`text` read aloud as MP3 by the component's configured text-to-speech model. A text
     longer than the model takes at once is spoken in pieces cut at sentence ends, joined into
     one MP3; the pieces share one `llm_calls` row and the request's deadline."""
@@ -151,13 +161,17 @@ def speak(
         provider = _audio_provider(record, "text-to-speech", "gpt-4o-mini-tts")
         parts = []
         for piece in split_text(text, SPEECH_MAX_CHARS):
-            request = SpeechRequest(
-                model=target.model_id, text=piece, voice=voice, instructions=instructions,
-                speed=speed,
-            )  # fmt: skip
 
-            def send(timeout: float, request: SpeechRequest = request) -> SpeechResponse:
-                return provider.speak(dataclasses.replace(request, timeout=timeout))
+            def send(timeout: float, piece: str = piece) -> SpeechResponse:
+                request = SpeechRequest(
+                    model=target.model_id,
+                    text=piece,
+                    voice=voice,
+                    instructions=instructions,
+                    speed=speed,
+                    timeout=timeout,
+                )
+                return provider.speak(request)
 
             parts.append(_attempt_until_done(record, settings, send, lambda r: r.audio))
         return join_mp3(parts)
