@@ -150,6 +150,10 @@ class Settings(BaseSettings):
     job_time_margin_seconds: float = Field(240.0, ge=0)
     ocr_concurrency: int = Field(8, ge=1, le=64)
 
+    # Voice (README "Voice"): the largest recording POST /transcribe accepts (the provider's
+    # own limit is 25 MB).
+    max_audio_upload_bytes: int = Field(25 * 1024 * 1024, ge=1)
+
     # Every request body except an upload's multipart body (uploads keep their own cap,
     # max_upload_bytes) is refused with 413 above this size, before it is parsed.
     max_json_body_bytes: int = Field(1024 * 1024, ge=1024)

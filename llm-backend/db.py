@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from config import get_settings
 from database import get_db_manager, safe_url
 from shared.errors import MigrationError
+from shared.llm.components import SPEECH_TO_TEXT, TEXT_TO_SPEECH
 from shared.migration import introspect
 from shared.migration.context import StepContext
 from shared.migration.lock import migration_lock
@@ -46,20 +47,47 @@ DEFAULT_LLM_CONFIG = [
     ("eval_simulator", "Student simulator for evaluations"),
 ]
 DEFAULT_PROVIDER, DEFAULT_MODEL = "openai", "gpt-5.2"
+# Components added after the first seeding: (key, provider, model, description). Every
+# migration adds the ones a database lacks, so an existing database gains them too.
+ADDED_LLM_CONFIG = [
+    (
+        SPEECH_TO_TEXT,
+        "openai",
+        "gpt-4o-mini-transcribe",
+        "Voice input: transcribes the student's recordings (POST /transcribe)",
+    ),
+    (
+        TEXT_TO_SPEECH,
+        "openai",
+        "gpt-4o-mini-tts",
+        "Voice output: reads the tutor's messages aloud (POST /text-to-speech)",
+    ),
+]
 LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE raised when lock_timeout expires
 
 
+def _row(key: str, provider: str, model: str, description: str) -> dict:
+    return {
+        "component_key": key,
+        "provider": provider,
+        "model_id": model,
+        "description": description,
+        "updated_by": "migration",
+    }
+
+
+def first_llm_config_rows() -> list[dict]:
+    """What an empty llm_config is seeded with."""
+    return [_row(key, DEFAULT_PROVIDER, DEFAULT_MODEL, desc) for key, desc in DEFAULT_LLM_CONFIG]
+
+
+def added_llm_config_rows() -> list[dict]:
+    return [_row(*item) for item in ADDED_LLM_CONFIG]
+
+
 def default_llm_config_rows() -> list[dict]:
-    return [
-        {
-            "component_key": key,
-            "provider": DEFAULT_PROVIDER,
-            "model_id": DEFAULT_MODEL,
-            "description": description,
-            "updated_by": "migration",
-        }
-        for key, description in DEFAULT_LLM_CONFIG
-    ]
+    """Every row a migrated database starts with."""
+    return first_llm_config_rows() + added_llm_config_rows()
 
 
 def _index(table: str, name: str):
@@ -203,7 +231,30 @@ def _seed_llm_config(ctx: StepContext) -> None:
     ctx.actions.append(f"seed llm_config with {len(DEFAULT_LLM_CONFIG)} default rows")
     if ctx.dry_run:
         return
-    ctx.conn.execute(table.insert(), default_llm_config_rows())
+    ctx.conn.execute(table.insert(), first_llm_config_rows())
+    ctx.conn.commit()
+
+
+def _seed_added_llm_config(ctx: StepContext) -> None:
+    """Rows for components added since the first seeding, only where missing: an admin's choice
+    for one of them is never overwritten."""
+    table = TABLES["llm_config"]
+    wanted = added_llm_config_rows()
+    present: set[str] = set()
+    if ctx.has_table(table):
+        keys = [row["component_key"] for row in wanted]
+        query = select(table.c.component_key).where(table.c.component_key.in_(keys))
+        present = set(ctx.conn.execute(query).scalars())
+        ctx.conn.commit()
+    missing = [row for row in wanted if row["component_key"] not in present]
+    if not missing:
+        return
+    ctx.actions.append(
+        "add llm_config rows for " + ", ".join(row["component_key"] for row in missing)
+    )
+    if ctx.dry_run:
+        return
+    ctx.conn.execute(table.insert(), missing)
     ctx.conn.commit()
 
 
@@ -215,6 +266,7 @@ STEPS: list[tuple[str, Callable[[StepContext], None]]] = [
     ("apply_user_profile_columns", _apply_user_profile_columns),
     ("apply_remaining_schema", _apply_remaining_schema),
     ("seed_llm_config", _seed_llm_config),
+    ("seed_added_llm_config", _seed_added_llm_config),
 ]
 
 

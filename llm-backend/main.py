@@ -12,7 +12,7 @@ from shared.api.request_budget import RequestBudgetMiddleware
 from shared.api.request_guard import RequestGuardMiddleware
 from shared.observability.logging import get_logger
 from shared.observability.request_id import RequestIdMiddleware
-from tutor.api import contents_admin, curriculum, sessions
+from tutor.api import contents_admin, curriculum, sessions, voice
 
 
 def create_app() -> FastAPI:
@@ -40,6 +40,8 @@ def create_app() -> FastAPI:
     app.include_router(sessions.router)
     app.include_router(curriculum.router)
     app.include_router(contents_admin.router)
+    app.include_router(voice.upload_router)
+    app.include_router(voice.router)
     return app
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import warnings
-from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
@@ -12,28 +11,6 @@ from shared.errors import BadRequestError, PayloadTooLargeError, UnsupportedMedi
 
 ACCEPTED_FORMATS = {"PNG": "png", "JPEG": "jpg", "TIFF": "tiff", "WEBP": "webp"}
 ACCEPTED_TEXT = "PNG, JPEG, TIFF or WebP"
-_CHUNK = 1024 * 1024
-
-
-def read_limited(stream: BinaryIO, *, name: str, limit: int) -> bytes:
-    """Reads at most `limit` bytes; a larger file is a 413 before more than limit+1 are held."""
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        chunk = stream.read(min(_CHUNK, limit + 1 - size))
-        if not chunk:
-            break
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLargeError(
-                f"File {name!r} is larger than the {limit // (1024 * 1024)} MB limit.",
-                code="file_too_large",
-            )
-        parts.append(chunk)
-    data = b"".join(parts)
-    if not data:
-        raise BadRequestError(f"File {name!r} is empty.", code="empty_file")
-    return data
 
 
 def _open(data: bytes) -> Image.Image:

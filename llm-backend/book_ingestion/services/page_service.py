@@ -27,6 +27,7 @@ from shared.errors import BadRequestError, ConflictError, NotFoundError, Precond
 from shared.jobs.messages import JobMessage
 from shared.models.base import new_id, utcnow
 from shared.storage import BlobNotFoundError, get_blob_store
+from shared.uploads import read_limited
 
 logger = logging.getLogger(__name__)
 OCR_BATCH = "ocr_batch"
@@ -52,7 +53,7 @@ class Upload:
 def read_upload(*, name: str | None, stream: BinaryIO, keep: bool = True) -> Upload:
     """Reads and checks one upload; `keep=False` drops the bytes after the check."""
     name = name or "upload"
-    data = images.read_limited(stream, name=name, limit=get_settings().max_upload_bytes)
+    data = read_limited(stream, name=name, limit=get_settings().max_upload_bytes)
     fmt = images.check_image(data, name=name)
     return Upload(name=name, data=data, fmt=fmt) if keep else Upload(name, None, fmt, stream)
 

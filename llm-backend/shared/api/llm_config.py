@@ -63,6 +63,8 @@ class LLMCallRead(BaseModel):
     latency_ms: int
     input_tokens: int | None
     output_tokens: int | None
+    audio_seconds: float | None
+    input_characters: int | None
     attempts: int
     outcome: str
     error_message: str | None

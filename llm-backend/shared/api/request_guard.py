@@ -8,7 +8,7 @@ Before any route runs:
 - a request body above `max_json_body_bytes` is a 413 `payload_too_large`: a declared
   Content-Length is refused before a byte is read, a chunked body as soon as the running count
   passes the limit. Upload routes (multipart) keep their own, larger cap: they put it in the
-  scope under OWN_BODY_LIMIT (book_ingestion/api/upload_limit.py) and this guard then only
+  scope under OWN_BODY_LIMIT (shared/api/upload_limit.py) and this guard then only
   scans their headers and plain fields as they stream through.
 
 Non-multipart bodies are read here, bounded, and replayed to the app, so no route parses one

@@ -33,7 +33,7 @@ _DESCRIPTIONS = {
     409: "The resource's state does not allow this now (e.g. a job is running)",
     412: "The resource is no longer the one the If-Match tag names; nothing was changed",
     413: "The request body is too large",
-    415: "The uploaded file is not a supported image type",
+    415: "The uploaded file is not of a type this route accepts",
     422: "A parameter or body field is invalid; the message names it, `errors` lists each",
     503: "A dependency (database, token keys, model provider, storage) is unavailable; retry later",
 }

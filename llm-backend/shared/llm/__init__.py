@@ -1,6 +1,7 @@
-"""The LLM layer: `complete()` resolves a component's model from `llm_config` and calls it."""
+"""The LLM layer: `complete()` resolves a component's model from `llm_config` and calls it;
+`transcribe()` and `speak()` do the same for the audio components."""
 
-from shared.llm.client import complete
+from shared.llm.client import complete, speak, transcribe
 from shared.llm.errors import (
     LLMConfigNotFoundError,
     LLMDeadlineError,
@@ -8,9 +9,10 @@ from shared.llm.errors import (
     LLMRequestError,
     LLMUnavailableError,
 )
-from shared.llm.types import ImageInput, Message
+from shared.llm.types import AudioInput, ImageInput, Message
 
 __all__ = [
+    "AudioInput",
     "ImageInput",
     "LLMConfigNotFoundError",
     "LLMDeadlineError",
@@ -19,4 +21,6 @@ __all__ = [
     "LLMUnavailableError",
     "Message",
     "complete",
+    "speak",
+    "transcribe",
 ]

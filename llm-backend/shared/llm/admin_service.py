@@ -17,7 +17,18 @@ from shared.models.entities import LLMCall, LLMConfig
 
 # Suggestions for the admin page; any non-empty model id is accepted.
 SUGGESTED_MODELS: dict[str, list[str]] = {
-    "openai": ["gpt-5.2", "gpt-5.2-mini", "gpt-5.1", "gpt-4o", "gpt-4o-mini"],
+    "openai": [
+        "gpt-5.2",
+        "gpt-5.2-mini",
+        "gpt-5.1",
+        "gpt-4o",
+        "gpt-4o-mini",
+        # for speech_to_text and text_to_speech
+        "gpt-4o-mini-transcribe",
+        "whisper-1",
+        "gpt-4o-mini-tts",
+        "tts-1",
+    ],
     "anthropic": ["claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5"],
     "google": ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"],
     "local": [LOCAL_MODEL_ID],

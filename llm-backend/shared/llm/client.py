@@ -5,13 +5,15 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Sequence
-from typing import TypeVar, overload
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
 from config import get_settings
 from shared.llm import config_store, deadline, recorder
+from shared.llm.audio import join_mp3, split_text
 from shared.llm.errors import (
     LLMAbandonedError,
     LLMDeadlineError,
@@ -19,21 +21,31 @@ from shared.llm.errors import (
     LLMRequestError,
     LLMUnavailableError,
 )
-from shared.llm.providers.registry import get_provider
+from shared.llm.providers.registry import AUDIO_PROVIDERS, get_provider
 from shared.llm.schema import strict_json_schema
 from shared.llm.types import (
+    AudioInput,
     ImageInput,
     Message,
     PermanentProviderError,
     ProviderRequest,
+    ProviderResponse,
     Reasoning,
+    SpeechRequest,
+    SpeechResponse,
+    TranscriptionRequest,
+    TranscriptionResponse,
     TransientProviderError,
 )
 from shared.models.base import utcnow
 from shared.observability.logging import get_logger
 
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
 OUTPUT_ATTEMPTS = 2  # an invalid structured answer is retried once
+# The most text OpenAI's speech endpoint takes in one request; longer texts go in pieces.
+SPEECH_MAX_CHARS = 4096
+_AGAIN = object()  # an answer not taken: ask again
 # Latency clock; a seam so tests can check recorded latency exactly instead of timing calls.
 _clock = time.monotonic
 
@@ -77,23 +89,115 @@ def complete(
         timeout=settings.llm_timeout_seconds,
         max_output_tokens=max_output_tokens,
     )
-    record = recorder.CallRecord(
-        component=component,
+    record = _record(target, session_id=session_id, job_id=job_id)
+    output_failures = 0
+
+    def accept(response: ProviderResponse):
+        nonlocal output_failures
+        record.add_usage(response.input_tokens, response.output_tokens)
+        if output is None:
+            return response.text
+        try:
+            return output.model_validate_json(response.text)
+        except ValidationError as exc:
+            output_failures += 1
+            if output_failures >= OUTPUT_ATTEMPTS:
+                record.outcome = "output_error"
+                raise LLMOutputError(
+                    f"The {record.provider} model '{record.model}' returned output for "
+                    f"'{record.component}' that does not match {output.__name__} "
+                    f"({exc.error_count()} problems), twice."
+                ) from exc
+            record.outcome = "retried"
+            return _AGAIN
+
+    with _recorded(record):
+        provider = get_provider(target.provider)
+
+        def send(timeout: float) -> ProviderResponse:
+            return provider.complete(dataclasses.replace(request, timeout=timeout))
+
+        return _attempt_until_done(record, settings, send, accept)
+
+
+def transcribe(*, component: str, audio: AudioInput) -> str:
+    """The text spoken in `audio`, from the component's configured speech-to-text model, with
+    the same retries, deadline, errors and `llm_calls` row as complete()."""
+    settings = get_settings()
+    target = config_store.resolve(component)
+    record = _record(target)
+
+    def accept(response: TranscriptionResponse) -> str:
+        record.add_usage(response.input_tokens, response.output_tokens)
+        record.audio_seconds = response.audio_seconds
+        return response.text
+
+    with _recorded(record):
+        provider = _audio_provider(record, "speech-to-text", "gpt-4o-mini-transcribe")
+
+        def send(timeout: float) -> TranscriptionResponse:
+            request = TranscriptionRequest(model=target.model_id, audio=audio, timeout=timeout)
+            return provider.transcribe(request)
+
+        return _attempt_until_done(record, settings, send, accept)
+
+
+def speak(
+    *,
+    component: str,
+    text: str,
+    voice: str,
+    instructions: str | None = None,
+    speed: float | None = None,
+) -> bytes:
+    """`text` read aloud as MP3 by the component's configured text-to-speech model. A text
+    longer than the model takes at once is spoken in pieces cut at sentence ends, joined into
+    one MP3; the pieces share one `llm_calls` row and the request's deadline."""
+    settings = get_settings()
+    target = config_store.resolve(component)
+    record = _record(target)
+    record.input_characters = len(text)
+    with _recorded(record):
+        provider = _audio_provider(record, "text-to-speech", "gpt-4o-mini-tts")
+        parts = []
+        for piece in split_text(text, SPEECH_MAX_CHARS):
+
+            def send(timeout: float, piece: str = piece) -> SpeechResponse:
+                request = SpeechRequest(
+                    model=target.model_id,
+                    text=piece,
+                    voice=voice,
+                    instructions=instructions,
+                    speed=speed,
+                    timeout=timeout,
+                )
+                return provider.speak(request)
+
+            parts.append(_attempt_until_done(record, settings, send, lambda r: r.audio))
+        return join_mp3(parts)
+
+
+def _record(target, *, session_id: str | None = None, job_id: str | None = None):
+    return recorder.CallRecord(
+        component=target.component,
         provider=target.provider,
         model=target.model_id,
         started_at=utcnow(),
         session_id=session_id,
         job_id=job_id,
     )
+
+
+@contextmanager
+def _recorded(record: recorder.CallRecord) -> Iterator[None]:
+    """Times the call and writes its `llm_calls` row, however it ends."""
     started = _clock()
     try:
-        result = _attempt_until_done(target.provider, request, output, record, settings)
-        record.outcome = "ok" if record.attempts == 1 else "retried"
+        yield
         if deadline.abandoned():  # answered, but nobody waits for it any more
             record.outcome = "abandoned"
-        return result
     except (LLMUnavailableError, LLMOutputError, LLMRequestError) as exc:
-        if record.outcome == "ok":  # refused before any attempt (no API key, unknown provider)
+        if record.outcome in ("ok", "retried"):  # refused outside an attempt (no key, no audio)
             record.outcome = "error"
         record.error_message = record.error_message or exc.message
         raise
@@ -107,14 +211,31 @@ def complete(
         recorder.save(record)
 
 
-def _attempt_until_done(provider_name, request, output, record, settings):
-    provider = get_provider(provider_name)
-    transient_failures = output_failures = 0
+def _audio_provider(record: recorder.CallRecord, operation: str, example_model: str):
+    if record.provider not in AUDIO_PROVIDERS:
+        raise LLMRequestError(
+            f"The component '{record.component}' is configured with provider "
+            f"'{record.provider}', which has no {operation} API. An admin can set it to "
+            f"provider 'openai' (e.g. model '{example_model}') at /admin/llm-config."
+        )
+    return get_provider(record.provider)
+
+
+def _attempt_until_done(
+    record: recorder.CallRecord,
+    settings,
+    send: Callable[[float], R],
+    accept: Callable[[R], Any],
+):
+    """Sends attempts (each with the timeout the budget allows) until `accept` takes an
+    answer: transient failures are retried with backoff, a refusal is final. `accept` returns
+    the result, or _AGAIN to ask once more."""
+    transient_failures = 0
     while True:
         timeout = _attempt_timeout(record, settings, after=0.0)
         record.attempts += 1
         try:
-            response = provider.complete(dataclasses.replace(request, timeout=timeout))
+            response = send(timeout)
         except TransientProviderError as exc:
             if exc.kind == "timeout" and timeout < settings.llm_timeout_seconds:
                 # Cut short by the budget, not by the provider's own limit.
@@ -128,6 +249,7 @@ def _attempt_until_done(provider_name, request, output, record, settings):
                 "llm call failed, retrying",
                 extra={"component": record.component, "attempt": record.attempts, "why": str(exc)},
             )
+            record.outcome = "retried"
             delay = _backoff(transient_failures, settings)
             _attempt_timeout(record, settings, after=delay)  # no backoff that cannot end in time
             time.sleep(delay)
@@ -146,20 +268,9 @@ def _attempt_until_done(provider_name, request, output, record, settings):
                 f"'{record.component}': {exc}. An admin can check the key and model at "
                 "/admin/llm-config."
             ) from exc
-        record.add_usage(response.input_tokens, response.output_tokens)
-        if output is None:
-            return response.text
-        try:
-            return output.model_validate_json(response.text)
-        except ValidationError as exc:
-            output_failures += 1
-            if output_failures >= OUTPUT_ATTEMPTS:
-                record.outcome = "output_error"
-                raise LLMOutputError(
-                    f"The {record.provider} model '{record.model}' returned output for "
-                    f"'{record.component}' that does not match {output.__name__} "
-                    f"({exc.error_count()} problems), twice."
-                ) from exc
+        result = accept(response)
+        if result is not _AGAIN:
+            return result
 
 
 def _attempt_timeout(record: recorder.CallRecord, settings, *, after: float) -> float:

@@ -13,6 +13,7 @@ import sys
 from sqlalchemy import select
 
 from database import session_scope
+from shared.llm.components import AUDIO_COMPONENTS
 from shared.llm.providers.local_provider import (
     LOCAL_MODEL_ID,
     default_model_path,
@@ -37,7 +38,10 @@ def point_fresh_config_at_local_model() -> str:
     with session_scope() as session:
         seeded = session.scalars(
             select(LLMConfig).where(
-                LLMConfig.updated_by == SEEDED_BY, LLMConfig.provider != "local"
+                LLMConfig.updated_by == SEEDED_BY,
+                LLMConfig.provider != "local",
+                # The local model has no audio: voice stays on its provider (503 without a key).
+                LLMConfig.component_key.not_in(AUDIO_COMPONENTS),
             )
         ).all()
         for row in seeded:

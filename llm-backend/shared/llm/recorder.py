@@ -19,6 +19,10 @@ class CallRecord:
     latency_ms: int = 0
     input_tokens: int | None = None
     output_tokens: int | None = None
+    # Audio calls: seconds of audio transcribed (when the provider bills by duration) and
+    # characters of text spoken.
+    audio_seconds: float | None = None
+    input_characters: int | None = None
     attempts: int = 0
     outcome: str = "ok"
     error_message: str | None = None

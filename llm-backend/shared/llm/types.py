@@ -79,3 +79,43 @@ class PermanentProviderError(Exception):
     def __init__(self, message: str, *, detail: str | None = None):
         super().__init__(message)
         self.detail = detail
+
+
+@dataclass(frozen=True)
+class AudioInput:
+    """A recording to transcribe. Providers tell its format by the file name's extension."""
+
+    data: bytes
+    media_type: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class TranscriptionRequest:
+    model: str
+    audio: AudioInput
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class TranscriptionResponse:
+    text: str
+    # What the provider bills: seconds of audio (whisper-1) or tokens (gpt-4o-*-transcribe).
+    audio_seconds: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    model: str
+    text: str
+    voice: str
+    instructions: str | None = None
+    speed: float | None = None
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class SpeechResponse:
+    audio: bytes  # MP3

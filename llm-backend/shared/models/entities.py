@@ -227,6 +227,9 @@ class LLMCall(Base):
     latency_ms: Mapped[int] = mapped_column(Integer, nullable=False)
     input_tokens: Mapped[int | None] = mapped_column(Integer)
     output_tokens: Mapped[int | None] = mapped_column(Integer)
+    # Audio calls (speech_to_text, text_to_speech) are billed by these, not by tokens alone.
+    audio_seconds: Mapped[float | None] = mapped_column(Float)
+    input_characters: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default=sql_text("1"))
     # ok | retried | abandoned | unavailable | timeout | deadline | output_error | error
     outcome: Mapped[str] = mapped_column(String, nullable=False)

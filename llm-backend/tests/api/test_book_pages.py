@@ -124,7 +124,7 @@ def _truncated_png() -> bytes:
         (b"", 400, "empty_file", "File 'page.png' is empty."),
         (_truncated_png(), 400, "corrupt_image", None),
         (b"\x89PNG" + b"0" * 3000, 413, "file_too_large",
-         "File 'page.png' is larger than the 0 MB limit."),
+         "File 'page.png' is larger than the 2048 bytes limit."),
     ],
     ids=["gif", "text", "empty", "truncated", "oversize"],
 )  # fmt: skip

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from database import session_scope
-from db import DEFAULT_LLM_CONFIG
+from db import default_llm_config_rows
 from shared.llm import complete
 from shared.models.base import utcnow
 from shared.models.entities import LLMCall, LLMConfig
@@ -15,7 +15,7 @@ from tests.support.auth import KEY, bearer, claims, sign
 
 ADMIN = bearer(sign(claims(sub="admin-1", groups=["admin"], email="ops@example.com"), KEY))
 STUDENT = bearer(sign(claims(sub="student-1", groups=["students"]), KEY))
-COMPONENTS = sorted(key for key, _description in DEFAULT_LLM_CONFIG)
+COMPONENTS = sorted(row["component_key"] for row in default_llm_config_rows())
 
 
 def _row(component: str) -> LLMConfig:

@@ -34,7 +34,7 @@ def test_admin_changes_a_model_and_sees_it_after_reload(live_url, browser_page, 
     expect(page.locator("#banner")).to_have_text("Paste an admin token to load the configuration.")
 
     _enter_token(page, ADMIN_TOKEN)
-    expect(page.locator("#banner")).to_have_text("Loaded 6 components.")
+    expect(page.locator("#banner")).to_have_text("Loaded 8 components.")
     row = page.locator('tr[data-component="tutor"]')
     expect(row.locator("select[name=provider]")).to_have_value("openai")
     expect(row.locator("input[name=model_id]")).to_have_value("gpt-5.2")
@@ -101,7 +101,7 @@ def test_page_fits_a_phone_screen(live_url, browser_page):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_url}/admin/llm-config")
     _enter_token(page, ADMIN_TOKEN)
-    expect(page.locator("#banner")).to_have_text("Loaded 6 components.")
+    expect(page.locator("#banner")).to_have_text("Loaded 8 components.")
 
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 390  # no sideways scrolling of the page itself

@@ -3,6 +3,10 @@
 Tests script replies (`push`), or let it answer with a minimal valid instance of the JSON schema
 the request carries (plain text otherwise). It can be slow, fail with a status, or send output
 that does not match the schema. Every request is kept for assertions.
+
+OpenAI's audio endpoints too: `/audio/speech` answers a small valid MP3 that carries the text
+(tests/fakes/mp3.py), `/audio/transcriptions` (multipart) the text such an MP3 carries, else a
+scripted or default transcript.
 """
 
 from __future__ import annotations
@@ -14,17 +18,23 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes.mp3 import duration_seconds, silent_mp3, title_of
+
 DEFAULT_TEXT = "This is a reply from the fake model."
+DEFAULT_TRANSCRIPT = "This is what the fake model heard."
 
 
 @dataclass
 class Reply:
-    """A successful answer: `content` is text, or a dict for structured output."""
+    """A successful answer: `content` is text, or a dict for structured output (a transcript,
+    or the bytes of the audio, on the audio endpoints)."""
 
-    content: str | dict | None = None
+    content: str | dict | bytes | None = None
     delay: float = 0.0
     input_tokens: int = 12
     output_tokens: int = 7
@@ -54,8 +64,10 @@ class RawBody:
 @dataclass
 class Recorded:
     path: str
-    body: dict
+    body: dict  # the JSON body, or a multipart form's plain fields
     headers: dict = field(default_factory=dict)
+    # A multipart form's files: field name -> (file name, content type, bytes).
+    files: dict = field(default_factory=dict)
 
     @property
     def schema(self) -> dict | None:
@@ -177,9 +189,14 @@ class FakeLLMServer:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                files: dict = {}
+                if self.headers.get_content_type() == "multipart/form-data":
+                    body, files = _form(self.headers.get("content-type", ""), raw)
+                else:
+                    body = json.loads(raw or b"{}")
                 with fake._lock:
-                    fake.requests.append(Recorded(self.path, body, dict(self.headers)))
+                    fake.requests.append(Recorded(self.path, body, dict(self.headers), files))
                 responder = fake.responder
                 item = responder(self.path, body) if responder is not None else None
                 if item is None:
@@ -193,17 +210,21 @@ class FakeLLMServer:
                     self._send(item.status, _error_body(self.path, item))
                 elif isinstance(item, RawBody):
                     self._send_raw(200, item.body)
+                elif self.path.endswith("/audio/speech"):
+                    self._send_raw(200, _speech(body, item), "audio/mpeg")
+                elif self.path.endswith("/audio/transcriptions"):
+                    self._send(200, _transcription(body, files, item))
                 else:
                     self._send(200, _success_body(self.path, body, item))
 
             def _send(self, status: int, payload: dict) -> None:
                 self._send_raw(status, json.dumps(payload))
 
-            def _send_raw(self, status: int, text: str) -> None:
-                data = text.encode()
+            def _send_raw(self, status: int, text: str | bytes, kind="application/json") -> None:
+                data = text.encode() if isinstance(text, str) else text
                 try:
                     self.send_response(status)
-                    self.send_header("content-type", "application/json")
+                    self.send_header("content-type", kind)
                     self.send_header("content-length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
@@ -211,6 +232,41 @@ class FakeLLMServer:
                     pass  # the client gave up (a timeout test)
 
         return Handler
+
+
+def _form(content_type: str, raw: bytes) -> tuple[dict, dict]:
+    """A multipart/form-data body: its plain fields, and its files by field name."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    fields, files = {}, {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is None:
+            fields[name] = data.decode()
+        else:
+            files[name] = (filename, part.get_content_type(), data)
+    return fields, files
+
+
+def _speech(body: dict, reply: Reply) -> bytes:
+    if isinstance(reply.content, bytes):
+        return reply.content
+    return silent_mp3(reply.content if isinstance(reply.content, str) else body.get("input", ""))
+
+
+def _transcription(fields: dict, files: dict, reply: Reply) -> dict:
+    audio = files.get("file", ("", "", b""))[2]
+    text = reply.content if isinstance(reply.content, str) else None
+    text = text if text is not None else title_of(audio)
+    text = text if text is not None else DEFAULT_TRANSCRIPT
+    if fields.get("model") == "whisper-1":  # billed by duration, the others by tokens
+        seconds = duration_seconds(audio) if title_of(audio) is not None else 1.0
+        return {"text": text, "usage": {"type": "duration", "seconds": seconds}}
+    usage = {"input_tokens": reply.input_tokens, "output_tokens": reply.output_tokens}
+    return {"text": text, "usage": {"type": "tokens", **usage, "total_tokens": sum(usage.values())}}
 
 
 def _error_body(path: str, fail: Fail) -> dict:

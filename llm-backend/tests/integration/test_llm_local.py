@@ -90,6 +90,9 @@ def test_first_run_without_key_switches_seeded_rows_to_local(db, monkeypatch):
             r.component_key: (r.provider, r.model_id) for r in session.scalars(select(LLMConfig))
         }
     assert rows.pop("eval_evaluator") == ("anthropic", "claude-opus-4-6")
+    # The local model has no audio: voice keeps its provider.
+    assert rows.pop("speech_to_text") == ("openai", "gpt-4o-mini-transcribe")
+    assert rows.pop("text_to_speech") == ("openai", "gpt-4o-mini-tts")
     assert set(rows.values()) == {("local", LOCAL_MODEL_ID)}
     assert point_fresh_config_at_local_model() == "llm_config already chosen: keeping it."
 

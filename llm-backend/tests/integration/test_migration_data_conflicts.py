@@ -105,7 +105,7 @@ def test_null_country_skips_not_null_and_a_later_run_applies_it(engine, capsys):
     assert "1 constraint(s) skipped" in out
     assert _nullable(engine, "books", "country") == "YES"
     assert _index_def(engine, "idx_books_curriculum") is not None
-    assert _scalar(engine, "SELECT COUNT(*) FROM llm_config") == 6
+    assert _scalar(engine, "SELECT COUNT(*) FROM llm_config") == 8
 
     # Still violated: every later run completes, reports it again and changes nothing.
     report = run_migrations(engine)

@@ -60,12 +60,17 @@ def test_fresh_database_matches_models_and_is_seeded(migrated_engine):
             "book_ingestion",
             "eval_evaluator",
             "eval_simulator",
+            "speech_to_text",
             "study_plan_generator",
             "study_plan_reviewer",
+            "text_to_speech",
             "tutor",
         ]
     )
-    assert {(r[1], r[2]) for r in rows} == {("openai", "gpt-5.2")}
+    models = {r[0]: (r[1], r[2]) for r in rows}
+    assert models.pop("speech_to_text") == ("openai", "gpt-4o-mini-transcribe")
+    assert models.pop("text_to_speech") == ("openai", "gpt-4o-mini-tts")
+    assert set(models.values()) == {("openai", "gpt-5.2")}
 
 
 def test_partial_unique_indexes_have_their_predicates(migrated_engine):
@@ -158,7 +163,7 @@ def test_legacy_database_upgrades_to_the_fresh_schema_keeping_rows(pg_server_url
         assert tuple(job_columns) == (3, 3, 0, 0, 0)  # every row got a creation time, no lease
         assert "legacy running job without a heartbeat" in message
         assert [tuple(e) for e in events] == [("s1", "Present")]
-        assert seeded == 6
+        assert seeded == 8  # the six first defaults and the two voice components
         assert [tuple(u) for u in users] == [("u1", "Meera", "CBSE", True, None, None, None)]
     finally:
         legacy.dispose()
@@ -199,6 +204,9 @@ def test_status_lists_pending_work_without_changing_anything(pg_server_url):
         assert "add column book_jobs.lease_id" in pending["apply_remaining_schema"]
         assert "add column book_jobs.heartbeat_at" in pending["apply_book_job_columns"]
         assert pending["seed_llm_config"] == ["seed llm_config with 6 default rows"]
+        assert pending["seed_added_llm_config"] == [
+            "add llm_config rows for speech_to_text, text_to_speech"
+        ]
         assert live_snapshot(engine) == before
         assert "Work pending." in report.render()
         run_migrations(engine)
@@ -362,4 +370,4 @@ def test_eight_concurrent_migrators_leave_one_correct_schema(migrated_engine, fr
     view = comparable_live_view(live_snapshot(migrated_engine))
     assert view == model_view(all_metadata(), migrated_engine.dialect)
     with migrated_engine.connect() as conn:
-        assert conn.execute(text("SELECT COUNT(*) FROM llm_config")).scalar_one() == 6
+        assert conn.execute(text("SELECT COUNT(*) FROM llm_config")).scalar_one() == 8

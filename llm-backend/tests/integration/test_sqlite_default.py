@@ -42,7 +42,7 @@ def test_sqlite_migrates_idempotently_and_serves_a_smoke_flow(sqlite_url):
     assert first.changed and not second.changed
     assert second.render().endswith("Schema is up to date; nothing changed.")
     with session_scope() as session:
-        assert len(session.scalars(select(LLMConfig)).all()) == 6
+        assert len(session.scalars(select(LLMConfig)).all()) == 8  # six first defaults, two voice
         user = User(cognito_sub="sqlite-sub", name="Asha")
         session.add(user)
         session.flush()

@@ -84,6 +84,7 @@ def test_migrate_handler_returns_its_report(db):
         "apply_user_profile_columns",
         "apply_remaining_schema",
         "seed_llm_config",
+        "seed_added_llm_config",
     ]
     status = lambda_handler.migrate_handler({"status": True}, FakeLambdaContext())
     assert status["dry_run"] is True and status["changed"] is False

@@ -7,10 +7,16 @@ from typing import Any
 
 import openai
 
+from shared.llm.audio import looks_like_mp3
 from shared.llm.providers.sdk_errors import translated_errors
 from shared.llm.types import (
     ProviderRequest,
     ProviderResponse,
+    SpeechRequest,
+    SpeechResponse,
+    TranscriptionRequest,
+    TranscriptionResponse,
+    TransientProviderError,
 )
 
 
@@ -30,6 +36,44 @@ class OpenAICompatibleProvider:
             if self._responses_api and uses_responses_api(request.model):
                 return self._responses(request)
             return self._chat(request)
+
+    def transcribe(self, request: TranscriptionRequest) -> TranscriptionResponse:
+        audio = request.audio
+        with translated_errors(openai, timeout=request.timeout):
+            result = self._client.audio.transcriptions.create(
+                model=request.model,
+                file=(audio.filename, audio.data, audio.media_type),
+                response_format="json",
+                timeout=request.timeout,
+            )
+        usage = getattr(result, "usage", None)
+        billed_by = getattr(usage, "type", None)
+        return TranscriptionResponse(
+            text=(result.text or "").strip(),
+            audio_seconds=getattr(usage, "seconds", None) if billed_by == "duration" else None,
+            input_tokens=getattr(usage, "input_tokens", None) if billed_by == "tokens" else None,
+            output_tokens=getattr(usage, "output_tokens", None) if billed_by == "tokens" else None,
+        )
+
+    def speak(self, request: SpeechRequest) -> SpeechResponse:
+        kwargs: dict[str, Any] = {
+            "model": request.model,
+            "input": request.text,
+            "voice": request.voice,
+            "response_format": "mp3",
+            "timeout": request.timeout,
+        }
+        # gpt-4o-*-tts models follow spoken instructions and ignore speed; tts-1 the reverse.
+        if request.instructions and request.model.startswith("gpt-"):
+            kwargs["instructions"] = request.instructions
+        if request.speed is not None and request.model.startswith("tts-"):
+            kwargs["speed"] = request.speed
+        with translated_errors(openai, timeout=request.timeout):
+            audio = self._client.audio.speech.create(**kwargs).content
+        if not looks_like_mp3(audio):
+            # A 200 that is not the audio asked for: a broken proxy or a cut-off body.
+            raise TransientProviderError("the answer is not MP3 audio")
+        return SpeechResponse(audio=audio)
 
     def _responses(self, request: ProviderRequest) -> ProviderResponse:
         kwargs: dict[str, Any] = {

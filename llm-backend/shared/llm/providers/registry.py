@@ -7,15 +7,33 @@ from typing import Protocol
 
 from config import get_settings
 from shared.llm.errors import LLMRequestError
-from shared.llm.types import ProviderRequest, ProviderResponse
+from shared.llm.types import (
+    ProviderRequest,
+    ProviderResponse,
+    SpeechRequest,
+    SpeechResponse,
+    TranscriptionRequest,
+    TranscriptionResponse,
+)
 
 PROVIDERS = ("openai", "anthropic", "google", "local")
+# Providers with speech-to-text and text-to-speech endpoints. Anthropic has none; Gemini's
+# OpenAI-compatible endpoint serves no /audio routes; the local model has no audio.
+AUDIO_PROVIDERS = ("openai",)
 
 
 class Provider(Protocol):
     name: str
 
     def complete(self, request: ProviderRequest) -> ProviderResponse: ...
+
+
+class AudioProvider(Provider, Protocol):
+    """What the providers in AUDIO_PROVIDERS also do."""
+
+    def transcribe(self, request: TranscriptionRequest) -> TranscriptionResponse: ...
+
+    def speak(self, request: SpeechRequest) -> SpeechResponse: ...
 
 
 _providers: dict[str, Provider] = {}
