@@ -57,3 +57,18 @@ def cognito_env(monkeypatch, jwks_server) -> JwksServer:
 def auth_client(db, cognito_env) -> Iterator[TestClient]:
     with TestClient(build_test_app()) as client:
         yield client
+
+
+@pytest.fixture
+def small_budget(monkeypatch) -> None:
+    """A 1.5 s request budget with a per-attempt limit far above it. The budget's clock stands
+    still, so a loaded machine cannot spend the budget before the call: only a held provider
+    ends it, at the capped attempt timeout."""
+    from shared.llm import deadline
+
+    monkeypatch.setenv("API_REQUEST_BUDGET_SECONDS", "1.5")
+    monkeypatch.setenv("LLM_TIMEOUT_SECONDS", "30")
+    monkeypatch.setenv("LLM_DEADLINE_MARGIN_SECONDS", "0.5")
+    monkeypatch.setenv("LLM_MIN_ATTEMPT_SECONDS", "0.2")
+    reset_settings()
+    monkeypatch.setattr(deadline, "_clock", lambda: 1000.0)

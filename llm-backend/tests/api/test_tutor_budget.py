@@ -7,12 +7,9 @@ from __future__ import annotations
 import json
 import threading
 
-import pytest
 from sqlalchemy import func, select
 
-from config import reset_settings
 from database import session_scope
-from shared.llm import deadline
 from shared.models.entities import LLMCall
 from shared.models.entities import Session as TutorSession
 from tests.fakes.llm_server import Reply, request_schema_name
@@ -69,20 +66,6 @@ def test_a_flagged_turn_answers_while_the_draft_is_still_held(auth_client, fake_
     assert len(drafts) == 1
     state = auth_client.get(f"/sessions/{sid}", headers=STUDENT_A).json()
     assert "DRAFT THAT MUST NOT BE SHOWN" not in json.dumps(state)
-
-
-@pytest.fixture
-def small_budget(monkeypatch):
-    """A 1.5 s request budget with a per-attempt limit far above it: only the budget ends a
-    held call."""
-    monkeypatch.setenv("API_REQUEST_BUDGET_SECONDS", "1.5")
-    monkeypatch.setenv("LLM_TIMEOUT_SECONDS", "30")
-    monkeypatch.setenv("LLM_DEADLINE_MARGIN_SECONDS", "0.5")
-    monkeypatch.setenv("LLM_MIN_ATTEMPT_SECONDS", "0.2")
-    reset_settings()
-    # The budget's clock stands still, so a loaded machine cannot spend the budget before the
-    # call: only a held provider ends it, at the capped attempt timeout.
-    monkeypatch.setattr(deadline, "_clock", lambda: 1000.0)
 
 
 def test_the_exam_paper_answers_llm_deadline_within_the_budget(auth_client, fake_llm, small_budget):

@@ -9,7 +9,6 @@ import threading
 import pytest
 
 from config import reset_settings
-from shared.llm import deadline
 from tests.fakes.llm_server import Fail, RawBody, Reply
 from tests.support.auth import KEY, OTHER_KEY, bearer, claims, sign
 from tests.support.tutor import STUDENT_A
@@ -104,18 +103,6 @@ def test_a_provider_without_audio_is_a_clear_503_naming_what_to_configure(
         component, provider, "error", 0,
     )  # fmt: skip
     assert row.error_message == message
-
-
-@pytest.fixture
-def small_budget(monkeypatch):
-    """A 1.5 s request budget with a per-attempt limit far above it; the budget's clock stands
-    still, so only the held provider ends the call, at the capped attempt timeout."""
-    monkeypatch.setenv("API_REQUEST_BUDGET_SECONDS", "1.5")
-    monkeypatch.setenv("LLM_TIMEOUT_SECONDS", "30")
-    monkeypatch.setenv("LLM_DEADLINE_MARGIN_SECONDS", "0.5")
-    monkeypatch.setenv("LLM_MIN_ATTEMPT_SECONDS", "0.2")
-    reset_settings()
-    monkeypatch.setattr(deadline, "_clock", lambda: 1000.0)
 
 
 @pytest.mark.parametrize("operation", CALLS)
