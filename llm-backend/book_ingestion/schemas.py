@@ -64,6 +64,7 @@ class PageSummary(BaseModel):
 
 class JobRead(BaseModel):
     id: str
+    job_id: str = Field(description="The same as `id`: the name the learnlikemagic frontend reads")
     book_id: str
     job_type: str
     status: str
@@ -81,6 +82,9 @@ class JobRead(BaseModel):
     completed_at: datetime | None
     created_at: datetime
     error_message: str | None
+    progress_detail: str = Field(
+        description="The job's whole progress detail as a JSON string (the frontend parses it)"
+    )
 
 
 class BookDetail(BookRead):

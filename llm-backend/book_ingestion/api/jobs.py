@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
 
 from book_ingestion.schemas import JobRead, JobStarted
 from book_ingestion.services import job_service
@@ -10,12 +12,24 @@ from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
 
+JobType = Literal["ocr_batch", "extraction", "finalization", "sync", "study_plan_bulk"]
 router = APIRouter(prefix="/admin/books/{book_id}/jobs", tags=["jobs"], route_class=ApiRoute)
 
 
 @router.get("")
 def list_jobs(book_id: str, admin: AdminUser) -> list[JobRead]:
     return job_service.list_jobs(book_id=book_id)
+
+
+@router.get("/latest")
+def latest_job(
+    book_id: str,
+    admin: AdminUser,
+    job_type: Annotated[JobType | None, Query(description="Only jobs of this type")] = None,
+) -> JobRead | None:
+    """The most recently requested job, or JSON `null` (200) when the book has none: the
+    frontend's job polling checks this on mount."""
+    return job_service.latest_job(book_id=book_id, job_type=job_type)
 
 
 @router.get("/{job_id}")

@@ -153,6 +153,7 @@ def job_read(job: BookJob, *, now: datetime | None = None) -> JobRead:
         eta = round(elapsed / done * (total - done), 1)
     return JobRead(
         id=job.id,
+        job_id=job.id,
         book_id=job.book_id,
         job_type=job.job_type,
         status=job.status,
@@ -170,6 +171,7 @@ def job_read(job: BookJob, *, now: datetime | None = None) -> JobRead:
         completed_at=job.completed_at,
         created_at=job.created_at,
         error_message=job.error_message,
+        progress_detail=json.dumps(detail),
     )
 
 

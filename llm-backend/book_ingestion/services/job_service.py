@@ -27,6 +27,19 @@ def list_jobs(*, book_id: str) -> list[JobRead]:
         return [book_service.job_read(job) for job in jobs]
 
 
+def latest_job(*, book_id: str, job_type: str | None = None) -> JobRead | None:
+    """The book's most recently requested job (of `job_type`, when given), after a stale
+    sweep; None when there is none."""
+    with session_scope() as session:
+        job_lock_service.sweep_stale(session, book_id=book_id)
+        book_service.get_book(session, book_id=book_id)
+        stmt = select(BookJob).where(BookJob.book_id == book_id)
+        if job_type is not None:
+            stmt = stmt.where(BookJob.job_type == job_type)
+        job = session.scalars(stmt.order_by(BookJob.created_at.desc(), BookJob.id).limit(1)).first()
+        return book_service.job_read(job) if job is not None else None
+
+
 def get_job(*, book_id: str, job_id: str) -> JobRead:
     with session_scope() as session:
         job_lock_service.sweep_stale(session, book_id=book_id)
