@@ -37,22 +37,22 @@ def _tagged(page: PageRead, response: Response) -> PageRead:
 
 @router.post("", status_code=202, responses=errors(400, 409, 415))
 def upload_page(
-    book_id: str, admin: AdminUser, file: Annotated[UploadFile, File()]
+    book_id: str, admin: AdminUser, image: Annotated[UploadFile, File()]
 ) -> PageJobStarted:
-    upload = page_service.read_upload(name=file.filename, stream=file.file)
+    upload = page_service.read_upload(name=image.filename, stream=image.file)
     return page_service.upload_page(book_id=book_id, upload=upload)
 
 
 @router.post("/bulk", status_code=202, responses=errors(400, 409, 415))
 def bulk_upload(
-    book_id: str, admin: AdminUser, files: Annotated[list[UploadFile], File()]
+    book_id: str, admin: AdminUser, images: Annotated[list[UploadFile], File()]
 ) -> JobStarted:
     limit = get_settings().max_bulk_files
-    if len(files) > limit:
+    if len(images) > limit:
         raise BadRequestError(
-            f"{len(files)} files sent; at most {limit} per bulk upload.", code="too_many_files"
+            f"{len(images)} files sent; at most {limit} per bulk upload.", code="too_many_files"
         )
-    uploads = [page_service.read_upload(name=f.filename, stream=f.file, keep=False) for f in files]
+    uploads = [page_service.read_upload(name=f.filename, stream=f.file, keep=False) for f in images]
     return JobStarted(job_id=page_service.bulk_upload(book_id=book_id, uploads=uploads))
 
 

@@ -118,7 +118,7 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
     """The started job's id and the first page as committed (before the job can change it)."""
     limit = get_settings().max_bulk_files
     if not uploads:
-        raise BadRequestError("No files: send images in the `files` field.", code="no_files")
+        raise BadRequestError("No files: send images in the `images` field.", code="no_files")
     if len(uploads) > limit:
         raise BadRequestError(
             f"{len(uploads)} files sent; at most {limit} per bulk upload.", code="too_many_files"

@@ -56,10 +56,10 @@ def _seed(client: TestClient) -> dict[str, object]:
     assert book.status_code == 201, book.text
     book_id = book.json()["id"]
     png = ("page.png", image_bytes(), "image/png")
-    page = client.post(f"/admin/books/{book_id}/pages", files={"file": png}, headers=ADMIN)
+    page = client.post(f"/admin/books/{book_id}/pages", files={"image": png}, headers=ADMIN)
     assert page.status_code == 202, page.text  # OCR runs as a one-page job
     wait_jobs_idle()
-    job = client.post(f"/admin/books/{book_id}/pages/bulk", files={"files": png}, headers=ADMIN)
+    job = client.post(f"/admin/books/{book_id}/pages/bulk", files={"images": png}, headers=ADMIN)
     assert job.status_code == 202, job.text
     wait_jobs_idle()
     guideline_id = add_guideline()

@@ -36,7 +36,7 @@ def _book(client) -> str:
 def _upload(client, book_id, data, name="page.png"):
     """A single upload (its OCR is a job, waited for here)."""
     response = client.post(
-        f"/admin/books/{book_id}/pages", files={"file": (name, data, "image/png")}, headers=ADMIN
+        f"/admin/books/{book_id}/pages", files={"image": (name, data, "image/png")}, headers=ADMIN
     )
     wait_jobs_idle()
     return response
@@ -205,7 +205,7 @@ def test_bulk_upload_orders_by_file_name_and_ocrs_in_a_job(auth_client, storage,
     names = {"p10.jpg": (0, 0, 255), "p2.png": (0, 255, 0), "p1.webp": (255, 0, 0)}
     formats = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
     files = [
-        ("files", (name, image_bytes(formats[name.split(".")[1]], color=c), "image/x-any"))
+        ("images", (name, image_bytes(formats[name.split(".")[1]], color=c), "image/x-any"))
         for name, c in names.items()
     ]
 
@@ -238,8 +238,8 @@ def test_bulk_upload_orders_by_file_name_and_ocrs_in_a_job(auth_client, storage,
 def test_bulk_rejects_a_bad_file_and_stores_nothing(auth_client, storage, fake_llm):
     book_id = _book(auth_client)
     files = [
-        ("files", ("a.png", image_bytes(), "image/png")),
-        ("files", ("b.png", b"junk", "image/png")),
+        ("images", ("a.png", image_bytes(), "image/png")),
+        ("images", ("b.png", b"junk", "image/png")),
     ]
 
     response = auth_client.post(f"/admin/books/{book_id}/pages/bulk", files=files, headers=ADMIN)
@@ -260,7 +260,7 @@ def test_single_upload_and_page_changes_are_409_while_bulk_runs(
     set_dispatcher(HeldDispatcher())
     bulk = auth_client.post(
         f"/admin/books/{book_id}/pages/bulk",
-        files=[("files", ("x.png", image_bytes(), "image/png"))],
+        files=[("images", ("x.png", image_bytes(), "image/png"))],
         headers=ADMIN,
     )
     job_id = bulk.json()["job_id"]
@@ -292,7 +292,7 @@ def test_twenty_concurrent_job_requests_start_exactly_one(auth_client, local_sto
     def start(_):
         return auth_client.post(
             f"/admin/books/{book_id}/pages/bulk",
-            files=[("files", ("x.png", data, "image/png"))],
+            files=[("images", ("x.png", data, "image/png"))],
             headers=ADMIN,
         )
 
@@ -359,7 +359,7 @@ def test_delete_book_removes_every_object_and_row(auth_client, storage, fake_llm
     _upload(auth_client, book_id, image_bytes())
     auth_client.post(
         f"/admin/books/{book_id}/pages/bulk",
-        files=[("files", ("x.png", image_bytes(), "image/png"))],
+        files=[("images", ("x.png", image_bytes(), "image/png"))],
         headers=ADMIN,
     )
     wait_jobs_idle()

@@ -48,7 +48,7 @@ def partner() -> Iterator:
 
 
 def _bulk(client, book_id: str):
-    files = [("files", ("a.png", image_bytes(), "image/png"))]
+    files = [("images", ("a.png", image_bytes(), "image/png"))]
     return client.post(f"/admin/books/{book_id}/pages/bulk", files=files, headers=ADMIN)
 
 

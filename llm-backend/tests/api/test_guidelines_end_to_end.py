@@ -67,7 +67,9 @@ def test_pages_to_a_teach_me_session(auth_client, local_storage, fake_llm, monke
     fake_llm.responder = model
 
     book_id = auth_client.post("/admin/books", json=BOOK, headers=ADMIN).json()["id"]
-    files = [("files", (f"p{n}.png", image_bytes(color=(n, 0, 0)), "image/png")) for n in (1, 2, 3)]
+    files = [
+        ("images", (f"p{n}.png", image_bytes(color=(n, 0, 0)), "image/png")) for n in (1, 2, 3)
+    ]
     bulk = auth_client.post(f"/admin/books/{book_id}/pages/bulk", files=files, headers=ADMIN)
     assert bulk.status_code == 202, bulk.json()
     wait_jobs_idle()

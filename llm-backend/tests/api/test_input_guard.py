@@ -140,7 +140,8 @@ def test_a_path_id(auth_client, local_storage, method, url, headers, field):
 
 def test_a_form_field(auth_client, storage):
     book_id = _book(auth_client)
-    body, boundary = _multipart([("note", None, b"hello\x00"), ("file", "page.png", image_bytes())])
+    parts = [("note", None, b"hello\x00"), ("image", "page.png", image_bytes())]
+    body, boundary = _multipart(parts)
     response = auth_client.post(
         f"/admin/books/{book_id}/pages",
         content=body,
@@ -153,8 +154,8 @@ def test_a_form_field(auth_client, storage):
 @pytest.mark.parametrize(
     ("route", "field", "names", "expected"),
     [
-        ("pages", "file", ["pa\x00ge.png"], "form.file[0].filename"),
-        ("pages/bulk", "files", ["one.png", "tw\x00o.png"], "form.files[1].filename"),
+        ("pages", "image", ["pa\x00ge.png"], "form.image[0].filename"),
+        ("pages/bulk", "images", ["one.png", "tw\x00o.png"], "form.images[1].filename"),
     ],
 )
 def test_an_uploaded_file_name(auth_client, storage, fake_llm, route, field, names, expected):

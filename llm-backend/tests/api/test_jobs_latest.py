@@ -41,10 +41,10 @@ def test_the_newest_job_with_the_fields_the_frontend_reads(auth_client, storage,
     book_id = _book(auth_client)
     fake_llm.push(Reply("page one"))
     png = ("p1.png", image_bytes(), "image/png")
-    first = auth_client.post(f"/admin/books/{book_id}/pages", files={"file": png}, headers=ADMIN)
+    first = auth_client.post(f"/admin/books/{book_id}/pages", files={"image": png}, headers=ADMIN)
     wait_jobs_idle()
     fake_llm.push(Reply("page two"))
-    second = auth_client.post(f"/admin/books/{book_id}/pages", files={"file": png}, headers=ADMIN)
+    second = auth_client.post(f"/admin/books/{book_id}/pages", files={"image": png}, headers=ADMIN)
     wait_jobs_idle()
     assert (first.status_code, second.status_code) == (202, 202)
 

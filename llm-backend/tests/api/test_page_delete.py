@@ -142,7 +142,7 @@ def test_pages_written_by_id_keep_their_files_when_renumbered(
     book_id = book_service.create_book(data=BookCreate(**BOOK), created_by="admin-1").id
     fake_llm.push(*[Reply(f"page {n}") for n in (1, 2, 3)])
     files = [
-        ("files", (f"p{n}.png", image_bytes(color=(10 * n, 0, 0)), "image/png")) for n in (1, 2, 3)
+        ("images", (f"p{n}.png", image_bytes(color=(10 * n, 0, 0)), "image/png")) for n in (1, 2, 3)
     ]
     bulk = auth_client.post(f"/admin/books/{book_id}/pages/bulk", files=files, headers=ADMIN)
     assert bulk.status_code == 202, bulk.text

@@ -19,7 +19,7 @@ from tests.support.books import ADMIN, BOOK, image_bytes, wait_jobs_idle
 def _book_with_a_page(client, fake_llm) -> str:
     book_id = client.post("/admin/books", json=BOOK, headers=ADMIN).json()["id"]
     fake_llm.push(Reply("first reading"))
-    files = {"file": ("p.png", image_bytes(), "image/png")}
+    files = {"image": ("p.png", image_bytes(), "image/png")}
     assert (
         client.post(f"/admin/books/{book_id}/pages", files=files, headers=ADMIN).status_code == 202
     )

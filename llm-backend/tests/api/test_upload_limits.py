@@ -9,7 +9,7 @@ from tests.api.test_book_pages import _book
 from tests.support.books import ADMIN, stored_keys
 
 
-def _multipart(name: str, size: int, field: str = "file") -> tuple[bytes, str]:
+def _multipart(name: str, size: int, field: str = "image") -> tuple[bytes, str]:
     boundary = "bound4ry"
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
@@ -30,7 +30,7 @@ def test_an_oversize_body_is_refused_while_it_streams_in(
     monkeypatch.setenv("MAX_UPLOAD_BYTES", str(1024 * 1024))
     monkeypatch.setenv("MAX_BULK_FILES", "2")
     reset_settings()
-    field = "files" if route.endswith("bulk") else "file"
+    field = "images" if route.endswith("bulk") else "image"
     limit = upload_limit.body_limit(f"/{route}")
     body, boundary = _multipart("huge.png", limit + 10, field)
 

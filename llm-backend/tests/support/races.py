@@ -96,8 +96,8 @@ def requests_for(client, book: RaceBook) -> dict[str, Callable[[], object]]:
 
     guideline_ids = book.guideline_ids()
     return {
-        "bulk": lambda: post("/pages/bulk", files=[("files", ("b.png", png, "image/png"))]),
-        "upload": lambda: post("/pages", files={"file": ("s.png", png, "image/png")}),
+        "bulk": lambda: post("/pages/bulk", files=[("images", ("b.png", png, "image/png"))]),
+        "upload": lambda: post("/pages", files={"image": ("s.png", png, "image/png")}),
         "retry_ocr": lambda: post(f"/pages/{RETRY}/retry-ocr"),
         "delete_page": lambda: client.delete(f"{base}/pages/{DELETED}", headers=ADMIN),
         "extract": lambda: post("/generate-guidelines", json={"start_page": 1, "end_page": 3}),
