@@ -39,10 +39,16 @@ class BookRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     created_by: str
+    # What the learnlikemagic frontend derives a book's display status from.
+    page_count: int = 0
+    guideline_count: int = Field(0, description="The book's synced teaching guidelines")
+    approved_guideline_count: int = Field(0, description="Those of them approved")
+    has_active_job: bool = Field(False, description="A job is pending or running")
 
 
 class BookList(BaseModel):
     items: list[BookRead]
+    books: list[BookRead] = Field(description="The same list, under the frontend's name")
     total: int
     limit: int
     offset: int
@@ -89,7 +95,6 @@ class JobRead(BaseModel):
 
 class BookDetail(BookRead):
     status: str
-    page_count: int
     pages: list[PageSummary]
     active_job: JobRead | None
 

@@ -13,9 +13,16 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from book_ingestion.models.database import Book, BookGuideline, BookJob, BookPage
+from book_ingestion.models.database import (
+    ACTIVE_JOB_STATUSES,
+    Book,
+    BookGuideline,
+    BookJob,
+    BookPage,
+)
 from book_ingestion.schemas import BookCreate, BookDetail, BookList, BookRead, JobRead, PageSummary
 from book_ingestion.services import job_lock_service, keys
+from book_ingestion.services.guideline_review_service import APPROVED
 from book_ingestion.services.page_etag import page_etag
 from database import run_transaction, session_scope
 from shared.errors import ConflictError, NotFoundError
@@ -135,9 +142,40 @@ def list_books(
         limit=limit,
         offset=offset,
     )
-    return BookList(
-        items=[BookRead.model_validate(b) for b in rows], total=total, limit=limit, offset=offset
+    counts = book_counts(session, [b.id for b in rows])
+    items = [BookRead.model_validate(b).model_copy(update=counts[b.id]) for b in rows]
+    return BookList(items=items, books=items, total=total, limit=limit, offset=offset)
+
+
+def book_counts(session: Session, book_ids: list[str]) -> dict[str, dict]:
+    """Per book: pages, synced guidelines, approved ones, an active job; three grouped queries
+    for the whole list, never one per book."""
+    counts = {
+        book_id: {
+            "page_count": 0,
+            "guideline_count": 0,
+            "approved_guideline_count": 0,
+            "has_active_job": False,
+        }
+        for book_id in book_ids
+    }
+    if not book_ids:
+        return counts
+    pages = select(BookPage.book_id, func.count()).where(BookPage.book_id.in_(book_ids))
+    for book_id, n in session.execute(pages.group_by(BookPage.book_id)):
+        counts[book_id]["page_count"] = n
+    approved = func.count().filter(TeachingGuideline.review_status == APPROVED)
+    guidelines = select(TeachingGuideline.book_id, func.count(), approved).where(
+        TeachingGuideline.book_id.in_(book_ids)
     )
+    for book_id, n, n_approved in session.execute(guidelines.group_by(TeachingGuideline.book_id)):
+        counts[book_id].update(guideline_count=n, approved_guideline_count=n_approved)
+    active = select(BookJob.book_id).where(
+        BookJob.book_id.in_(book_ids), BookJob.status.in_(ACTIVE_JOB_STATUSES)
+    )
+    for book_id in session.scalars(active):
+        counts[book_id]["has_active_job"] = True
+    return counts
 
 
 def job_read(job: BookJob, *, now: datetime | None = None) -> JobRead:
@@ -204,9 +242,10 @@ def book_detail(*, book_id: str) -> BookDetail:
         )
         active = job_lock_service.active_job(session, book_id=book_id)
         return BookDetail(
-            **BookRead.model_validate(book).model_dump(),
+            **BookRead.model_validate(book)
+            .model_copy(update=book_counts(session, [book_id])[book_id])
+            .model_dump(),
             status=derive_status(session, book_id=book_id, pages=pages, active=active is not None),
-            page_count=len(pages),
             pages=[
                 PageSummary(id=p.id, etag=page_etag(p.id), number=p.page_number, status=p.status)
                 for p in pages

@@ -1,0 +1,120 @@
+"""The Book object's counts, from which the learnlikemagic frontend derives a book's display
+status (contract §2.6): `page_count`, `guideline_count`, `approved_guideline_count`,
+`has_active_job`, on the list (also under `books`), the detail and the create answer; the list
+reads them with a fixed number of statements, whatever the number of books."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from book_ingestion.models.database import BookJob, BookPage
+from database import get_db_manager, session_scope
+from shared.models.entities import TeachingGuideline
+from tests.support.books import ADMIN, BOOK
+
+ZERO = {
+    "page_count": 0,
+    "guideline_count": 0,
+    "approved_guideline_count": 0,
+    "has_active_job": False,
+}
+
+
+def _create(client, **fields) -> dict:
+    response = client.post("/admin/books", json={**BOOK, **fields}, headers=ADMIN)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _counts(book: dict) -> dict:
+    return {key: book[key] for key in ZERO}
+
+
+def _fill(book_id: str, *, pages: int, guidelines: list[str], job: str | None) -> None:
+    with session_scope() as session:
+        for n in range(1, pages + 1):
+            session.add(BookPage(book_id=book_id, page_number=n, status="approved"))
+        for n, review in enumerate(guidelines):
+            session.add(
+                TeachingGuideline(
+                    book_id=book_id,
+                    country="India",
+                    board="CBSE",
+                    grade=5,
+                    subject="Mathematics",
+                    topic_key="fractions",
+                    topic_title="Fractions",
+                    subtopic_key=f"part-{n}",
+                    subtopic_title=f"Part {n}",
+                    guideline="Teach it.",
+                    review_status=review,
+                )
+            )
+        if job is not None:
+            session.add(
+                BookJob(
+                    id=f"job-{book_id}",
+                    book_id=book_id,
+                    job_type="extraction",
+                    status=job,
+                    completed_items=0,
+                    failed_items=0,
+                )
+            )
+
+
+@contextmanager
+def _statements() -> Iterator[list[str]]:
+    seen: list[str] = []
+    engine = get_db_manager().engine
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_counts_on_create_list_and_detail(auth_client, storage):
+    created = _create(auth_client)
+    assert _counts(created) == ZERO
+    busy = _create(auth_client, edition_year=2024)["id"]
+    _fill(created["id"], pages=3, guidelines=["APPROVED", "TO_BE_REVIEWED"], job="completed")
+    _fill(busy, pages=1, guidelines=[], job="pending")
+
+    listed = auth_client.get("/admin/books", headers=ADMIN).json()
+    detail = auth_client.get(f"/admin/books/{created['id']}", headers=ADMIN).json()
+
+    assert listed["books"] == listed["items"]
+    by_id = {book["id"]: _counts(book) for book in listed["books"]}
+    assert by_id == {
+        created["id"]: {
+            "page_count": 3,
+            "guideline_count": 2,
+            "approved_guideline_count": 1,
+            "has_active_job": False,
+        },
+        busy: {**ZERO, "page_count": 1, "has_active_job": True},
+    }
+    assert _counts(detail) == by_id[created["id"]]
+    assert len(detail["pages"]) == 3
+
+
+def test_the_list_costs_the_same_statements_for_one_book_or_many(auth_client, storage):
+    _fill(_create(auth_client)["id"], pages=2, guidelines=["APPROVED"], job="running")
+    with _statements() as one:
+        assert auth_client.get("/admin/books", headers=ADMIN).status_code == 200
+    for year in range(2010, 2016):
+        _fill(_create(auth_client, edition_year=year)["id"], pages=1, guidelines=[], job=None)
+
+    with _statements() as seven:
+        listed = auth_client.get("/admin/books", headers=ADMIN).json()
+
+    assert listed["total"] == 7
+    assert len(seven) == len(one)
