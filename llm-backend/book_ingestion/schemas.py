@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from shared.api.params import Grade, Year
 
@@ -61,11 +62,31 @@ PAGE_ETAG = (
 )
 
 
-class PageSummary(BaseModel):
-    id: str = Field(description=PAGE_ID)
-    etag: str = Field(description=PAGE_ETAG)
+OcrStatus = Literal["pending", "completed", "failed"]
+_OCR_STATUS: dict[str, OcrStatus] = {"queued": "pending", "ocr_failed": "failed"}
+
+
+class ContractPageFields(BaseModel):
+    """The names the learnlikemagic frontend reads, derived from this API's own fields."""
+
     number: int
     status: str
+
+    @computed_field(description="`number` under the frontend's name")
+    @property
+    def page_num(self) -> int:
+        return self.number
+
+    @computed_field(description="Where the page's OCR stands: queued, failed or done")
+    @property
+    def ocr_status(self) -> OcrStatus:
+        return _OCR_STATUS.get(self.status, "completed")
+
+
+class PageSummary(ContractPageFields):
+    id: str = Field(description=PAGE_ID)
+    etag: str = Field(description=PAGE_ETAG)
+    ocr_error: str | None = None
 
 
 class JobRead(BaseModel):
@@ -99,16 +120,19 @@ class BookDetail(BookRead):
     active_job: JobRead | None
 
 
-class PageRead(BaseModel):
+class PageRead(ContractPageFields):
     id: str = Field(description=PAGE_ID)
     etag: str = Field(description=PAGE_ETAG)
-    number: int
-    status: str
     image_url: str | None
     text: str | None
     ocr_error: str | None
     original_filename: str | None
     approved_at: datetime | None
+
+    @computed_field(description="`text` under the frontend's name")
+    @property
+    def ocr_text(self) -> str | None:
+        return self.text
 
 
 class JobStarted(BaseModel):

@@ -247,7 +247,13 @@ def book_detail(*, book_id: str) -> BookDetail:
             .model_dump(),
             status=derive_status(session, book_id=book_id, pages=pages, active=active is not None),
             pages=[
-                PageSummary(id=p.id, etag=page_etag(p.id), number=p.page_number, status=p.status)
+                PageSummary(
+                    id=p.id,
+                    etag=page_etag(p.id),
+                    number=p.page_number,
+                    status=p.status,
+                    ocr_error=p.ocr_error,
+                )
                 for p in pages
             ],
             active_job=job_read(active) if active else None,

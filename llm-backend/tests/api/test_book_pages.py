@@ -105,7 +105,23 @@ def test_each_accepted_type_is_converted_and_ocrd(auth_client, storage, fake_llm
     detail = auth_client.get(f"/admin/books/{book_id}", headers=ADMIN).json()
     assert (detail["status"], detail["pages"]) == (
         "pending_review",
-        [{"id": page_id, "etag": f'"{page_id}"', "number": 1, "status": "pending_review"}],
+        [
+            {
+                "id": page_id,
+                "etag": f'"{page_id}"',
+                "number": 1,
+                "status": "pending_review",
+                "ocr_error": None,
+                # The contract's names for the same page (the frontend reads these).
+                "page_num": 1,
+                "ocr_status": "completed",
+            }
+        ],
+    )
+    assert (page["page_num"], page["ocr_text"], page["ocr_status"]) == (
+        1,
+        "Chapter 1. Numbers\n",
+        "completed",
     )
 
 
@@ -281,6 +297,7 @@ def test_single_upload_and_page_changes_are_409_while_bulk_runs(
     assert detail["status"] == "processing"
     assert detail["active_job"]["id"] == job_id
     assert [p["status"] for p in detail["pages"]] == ["pending_review", "queued"]
+    assert [p["ocr_status"] for p in detail["pages"]] == ["completed", "pending"]
 
 
 def test_twenty_concurrent_job_requests_start_exactly_one(auth_client, local_storage, fake_llm):

@@ -90,7 +90,12 @@ def test_a_retry_whose_ocr_fails_marks_the_page_failed_in_its_job(
     job = auth_client.get(f"/admin/books/{book_id}/jobs/{retried.json()['job_id']}", headers=ADMIN)
     assert (job.json()["status"], job.json()["failed_items"]) == ("completed", 1)
     page = auth_client.get(f"/admin/books/{book_id}/pages/1", headers=ADMIN).json()
-    assert page["status"] == "ocr_failed"
+    assert (page["status"], page["ocr_status"]) == ("ocr_failed", "failed")
     assert "refused the request" in page["ocr_error"]
+    assert retried.json()["ocr_status"] == "pending"  # as stored when the job was started
+    detail = auth_client.get(f"/admin/books/{book_id}", headers=ADMIN).json()
+    assert [(p["ocr_status"], p["ocr_error"]) for p in detail["pages"]] == [
+        ("failed", page["ocr_error"])
+    ]
     missing = auth_client.post(f"/admin/books/{book_id}/pages/9/retry-ocr", headers=ADMIN)
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "page_not_found")
