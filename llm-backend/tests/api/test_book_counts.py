@@ -12,8 +12,8 @@ from sqlalchemy import event
 
 from book_ingestion.models.database import BookJob, BookPage
 from database import get_db_manager, session_scope
-from shared.models.entities import TeachingGuideline
 from tests.support.books import ADMIN, BOOK
+from tests.support.guidelines import synced_guideline
 
 ZERO = {
     "page_count": 0,
@@ -38,21 +38,7 @@ def _fill(book_id: str, *, pages: int, guidelines: list[str], job: str | None) -
         for n in range(1, pages + 1):
             session.add(BookPage(book_id=book_id, page_number=n, status="approved"))
         for n, review in enumerate(guidelines):
-            session.add(
-                TeachingGuideline(
-                    book_id=book_id,
-                    country="India",
-                    board="CBSE",
-                    grade=5,
-                    subject="Mathematics",
-                    topic_key="fractions",
-                    topic_title="Fractions",
-                    subtopic_key=f"part-{n}",
-                    subtopic_title=f"Part {n}",
-                    guideline="Teach it.",
-                    review_status=review,
-                )
-            )
+            session.add(synced_guideline(book_id, n, review_status=review))
         if job is not None:
             session.add(
                 BookJob(

@@ -15,6 +15,7 @@ from book_ingestion.schemas import BookCreate
 from book_ingestion.services import book_service, keys
 from database import session_scope
 from shared.models.base import new_id
+from shared.models.entities import TeachingGuideline
 from shared.storage import get_blob_store
 from tests.fakes.llm_server import Fail, Reply, request_schema_name
 from tests.support.books import BOOK
@@ -149,3 +150,23 @@ def guideline_files(book_id: str) -> dict[str, object]:
         raw = store.get(key).decode().replace(book_id, "BOOK")
         out[key[len(prefix) :]] = json.loads(raw)
     return out
+
+
+def synced_guideline(
+    book_id: str, n: int, *, review_status: str = "TO_BE_REVIEWED"
+) -> TeachingGuideline:
+    """A `teaching_guidelines` row as a sync writes it (subtopic `part-{n}` of Fractions)."""
+    return TeachingGuideline(
+        book_id=book_id,
+        country="India",
+        board="CBSE",
+        grade=5,
+        subject="Mathematics",
+        topic_key="fractions",
+        topic_title="Fractions",
+        subtopic_key=f"part-{n}",
+        subtopic_title=f"Part {n}",
+        guideline="Teach it.",
+        status="pending_review",
+        review_status=review_status,
+    )

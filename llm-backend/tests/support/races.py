@@ -18,7 +18,7 @@ from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
 from shared.storage import get_blob_store
 from tests.support.books import ADMIN, image_bytes, wait_jobs_idle
-from tests.support.guidelines import BookModel, make_book
+from tests.support.guidelines import BookModel, make_book, synced_guideline
 
 # Pages 1-3 are extracted; page RETRY is an unapproved page with an image (retry-OCR); page
 # DELETED is deleted (later pages move down), so a book of PAGES pages serves ROUNDS rounds.
@@ -53,21 +53,7 @@ def race_book(fake_llm, **book) -> RaceBook:
         page.status, page.image_s3_key = "pending_review", keys.image_key(book_id, page_id=page.id)
         store.put(page.image_s3_key, image_bytes(), content_type="image/png")
         for n in range(2):
-            session.add(
-                TeachingGuideline(
-                    book_id=book_id,
-                    country="India",
-                    board="CBSE",
-                    grade=5,
-                    subject="Mathematics",
-                    topic_key="fractions",
-                    topic_title="Fractions",
-                    subtopic_key=f"part-{n}",
-                    subtopic_title=f"Part {n}",
-                    guideline="Teach it.",
-                    status="pending_review",
-                )
-            )
+            session.add(synced_guideline(book_id, n))
         failed = BookJob(
             id=f"failed-{book_id}",
             book_id=book_id,
