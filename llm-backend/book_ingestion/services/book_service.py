@@ -150,31 +150,34 @@ def list_books(
 def book_counts(session: Session, book_ids: list[str]) -> dict[str, dict]:
     """Per book: pages, synced guidelines, approved ones, an active job; three grouped queries
     for the whole list, never one per book."""
-    counts = {
-        book_id: {
-            "page_count": 0,
-            "guideline_count": 0,
-            "approved_guideline_count": 0,
-            "has_active_job": False,
-        }
-        for book_id in book_ids
-    }
+    counts = _guideline_counts(session, book_ids)
+    for one in counts.values():
+        one.update(page_count=0, has_active_job=False)
     if not book_ids:
         return counts
     pages = select(BookPage.book_id, func.count()).where(BookPage.book_id.in_(book_ids))
     for book_id, n in session.execute(pages.group_by(BookPage.book_id)):
         counts[book_id]["page_count"] = n
-    approved = func.count().filter(TeachingGuideline.review_status == APPROVED)
-    guidelines = select(TeachingGuideline.book_id, func.count(), approved).where(
-        TeachingGuideline.book_id.in_(book_ids)
-    )
-    for book_id, n, n_approved in session.execute(guidelines.group_by(TeachingGuideline.book_id)):
-        counts[book_id].update(guideline_count=n, approved_guideline_count=n_approved)
     active = select(BookJob.book_id).where(
         BookJob.book_id.in_(book_ids), BookJob.status.in_(ACTIVE_JOB_STATUSES)
     )
     for book_id in session.scalars(active):
         counts[book_id]["has_active_job"] = True
+    return counts
+
+
+def _guideline_counts(session: Session, book_ids: list[str]) -> dict[str, dict]:
+    """Synced teaching guidelines and approved ones per book (0 and 0 when it has none)."""
+    zero = {"guideline_count": 0, "approved_guideline_count": 0}
+    counts = {book_id: dict(zero) for book_id in book_ids}
+    if not book_ids:
+        return counts
+    approved = func.count().filter(TeachingGuideline.review_status == APPROVED)
+    guidelines = select(TeachingGuideline.book_id, func.count(), approved).where(
+        TeachingGuideline.book_id.in_(book_ids)
+    )
+    for book_id, n, n_approved in session.execute(guidelines.group_by(TeachingGuideline.book_id)):
+        counts[book_id] = {"guideline_count": n, "approved_guideline_count": n_approved}
     return counts
 
 
@@ -242,8 +245,15 @@ def book_detail(*, book_id: str) -> BookDetail:
         )
         active = job_lock_service.active_job(session, book_id=book_id)
         return BookDetail(
+            # Pages and the active job are loaded already; only the guidelines need counting.
             **BookRead.model_validate(book)
-            .model_copy(update=book_counts(session, [book_id])[book_id])
+            .model_copy(
+                update={
+                    **_guideline_counts(session, [book_id])[book_id],
+                    "page_count": len(pages),
+                    "has_active_job": active is not None,
+                }
+            )
             .model_dump(),
             status=derive_status(session, book_id=book_id, pages=pages, active=active is not None),
             pages=[
