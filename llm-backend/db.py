@@ -219,6 +219,34 @@ def _apply_remaining_schema(ctx: StepContext) -> None:
                 ctx.ensure_index(index)
 
 
+def _rename_exam_mode(ctx: StepContext) -> None:
+    """The exam mode is spelled `exam`, as the frontend sends and reads it; sessions written
+    while it was `exam_me` are renamed in the column, the state and the goal (each a JSON text
+    that the service wrote compactly or with json.dumps' spacing)."""
+    sessions = TABLES["sessions"]
+    # In a dry run the earlier steps only planned the mode column: nothing to rename yet.
+    if not ctx.has_table(sessions) or "mode" not in introspect.column_names(ctx.conn, "sessions"):
+        return
+    ctx.backfill(
+        sessions,
+        set_sql="mode = 'exam'",
+        where_sql="mode = 'exam_me'",
+        description="rename sessions.mode exam_me -> exam",
+    )
+    for column in ("state_json", "goal_json"):
+        ctx.backfill(
+            sessions,
+            set_sql=(
+                f'{column} = replace(replace({column}, \'"mode":"exam_me"\', '
+                f'\'"mode":"exam"\'), \'"mode": "exam_me"\', \'"mode": "exam"\')'
+            ),
+            where_sql=(
+                f'{column} LIKE \'%"mode":"exam\\_me"%\' OR {column} LIKE \'%"mode": "exam\\_me"%\''
+            ),
+            description=f"rename the exam mode in sessions.{column}",
+        )
+
+
 def _seed_llm_config(ctx: StepContext) -> None:
     table = TABLES["llm_config"]
     if not ctx.has_table(table):
@@ -265,6 +293,7 @@ STEPS: list[tuple[str, Callable[[StepContext], None]]] = [
     ("apply_book_job_columns", _apply_book_job_columns),
     ("apply_user_profile_columns", _apply_user_profile_columns),
     ("apply_remaining_schema", _apply_remaining_schema),
+    ("rename_exam_mode", _rename_exam_mode),
     ("seed_llm_config", _seed_llm_config),
     ("seed_added_llm_config", _seed_added_llm_config),
 ]

@@ -85,7 +85,7 @@ def test_safety_check_runs_while_the_tutor_thinks(auth_client, fake_llm):
 def test_replay_hides_exam_marks_until_the_exam_ends(auth_client, fake_llm):
     gid = add_guideline()
     fake_llm.push(paper(2))
-    sid = _create(auth_client, gid, "exam_me")
+    sid = _create(auth_client, gid, "exam")
     fake_llm.push(mark("incorrect"))
     assert _step(auth_client, sid, "a1")["message"].endswith("Question 2 of 2: Q2?")
     replay = auth_client.get(f"/sessions/{sid}/replay", headers=STUDENT_A).json()
@@ -98,8 +98,8 @@ def test_replay_hides_exam_marks_until_the_exam_ends(auth_client, fake_llm):
     replay = auth_client.get(f"/sessions/{sid}/replay", headers=STUDENT_A).json()
     checks = [e["payload"] for e in replay["events"] if e["node"] == "Check"]
     assert checks == [
-        {"question": 1, "verdict": "incorrect", "turn": 1},
-        {"question": 2, "verdict": "correct", "turn": 2},
+        {"question": 1, "verdict": "incorrect", "score": 0.0, "turn": 1},
+        {"question": 2, "verdict": "correct", "score": 1.0, "turn": 2},
     ]
 
 
@@ -135,7 +135,7 @@ def test_report_card_coverage_accumulates_across_sessions_against_latest_plan(
 
     # An exam reaches no concepts of the plan.
     fake_llm.push(paper(1))
-    _create(auth_client, gid, "exam_me")
+    _create(auth_client, gid, "exam")
     assert _coverage(auth_client, gid) == 0.6667
 
     # The plan is regenerated: B is gone, D is new. Coverage is measured against it.
@@ -153,7 +153,7 @@ def test_report_card_coverage_accumulates_across_sessions_against_latest_plan(
 def test_ending_a_paused_session_releases_its_paused_slot(auth_client, fake_llm):
     gid = add_guideline()
     fake_llm.push(paper(2))
-    exam_id = _create(auth_client, gid, "exam_me")
+    exam_id = _create(auth_client, gid, "exam")
     clarify_id = _create(auth_client, gid, "clarify_doubts")
     for sid, end in ((exam_id, "end-exam"), (clarify_id, "end-clarify")):
         assert auth_client.post(f"/sessions/{sid}/pause", headers=STUDENT_A).status_code == 200

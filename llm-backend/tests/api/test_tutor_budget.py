@@ -71,7 +71,7 @@ def test_a_flagged_turn_answers_while_the_draft_is_still_held(auth_client, fake_
 def test_the_exam_paper_answers_llm_deadline_within_the_budget(auth_client, fake_llm, small_budget):
     gate, _ = _hold(fake_llm, "ExamPaper", {"questions": []})
     try:
-        body = {"guideline_id": add_guideline(), "mode": "exam_me"}
+        body = {"guideline_id": add_guideline(), "mode": "exam"}
         r = auth_client.post("/sessions", json=body, headers=STUDENT_A)
     finally:
         gate.set()

@@ -1,4 +1,4 @@
-"""exam_me and clarify_doubts flows, the safety redirect, and the default study plan."""
+"""exam and clarify_doubts flows, the safety redirect, and the default study plan."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def _step(client, sid: str, message: str):
 def test_exam_full_flow_scores_without_revealing(auth_client, fake_llm):
     gid = add_guideline()
     fake_llm.push(paper(7))
-    body = _create(auth_client, gid, "exam_me")
+    body = _create(auth_client, gid, "exam")
     sid = body["session_id"]
     assert body["message"].endswith("Question 1 of 7: Q1?")
     assert body["state"]["exam_progress"] == {"current": 1, "total": 7}
@@ -88,7 +88,7 @@ def test_exam_full_flow_scores_without_revealing(auth_client, fake_llm):
 def test_end_exam_early_counts_unanswered_as_zero(auth_client, fake_llm):
     gid = add_guideline()
     fake_llm.push(paper(7))
-    sid = _create(auth_client, gid, "exam_me")["session_id"]
+    sid = _create(auth_client, gid, "exam")["session_id"]
     fake_llm.push(mark("correct"), mark("partial"))
     _step(auth_client, sid, "a1")
     _step(auth_client, sid, "a2")

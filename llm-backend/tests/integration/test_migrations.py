@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -234,7 +235,7 @@ def test_backfill_runs_in_batches_and_restores_not_null(migrated_engine, monkeyp
 
     report = run_migrations(migrated_engine)
 
-    updates = [s for s in statements if s.startswith("UPDATE sessions SET mode")]
+    updates = [s for s in statements if s.startswith("UPDATE sessions SET mode = 'teach_me'")]
     assert len(updates) == 4  # 2 + 2 + 1, then an empty batch ends the loop
     assert all("LIMIT" in u for u in updates)
     actions = dict((s["name"], s["actions"]) for s in report.steps)
@@ -256,9 +257,47 @@ def test_backfill_runs_in_batches_and_restores_not_null(migrated_engine, monkeyp
         "c": "teach_me",
         "d": "teach_me",
         "e": "teach_me",
-        "f": "exam_me",
+        "f": "exam",  # renamed by rename_exam_mode
     }
     assert nullable == "NO"
+
+
+def test_exam_sessions_written_as_exam_me_are_renamed_once(migrated_engine):
+    from tutor.models.state import SessionState
+
+    run_migrations(migrated_engine)
+    old_state = (
+        SessionState(mode="exam", guideline_id="g", subject="s", topic="t", subtopic="u")
+        .model_dump_json()
+        .replace('"mode":"exam"', '"mode":"exam_me"')
+    )
+    with migrated_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sessions (id, mode, state_json, goal_json) VALUES "
+                "('old', 'exam_me', :state, :goal), ('teach', 'teach_me', NULL, NULL)"
+            ),
+            {"state": old_state, "goal": '{"guideline_id": "g", "mode": "exam_me"}'},
+        )
+
+    report = run_migrations(migrated_engine)
+    again = run_migrations(migrated_engine)
+
+    actions = dict((s["name"], s["actions"]) for s in report.steps)
+    assert actions["rename_exam_mode"] == [
+        "rename sessions.mode exam_me -> exam (1 rows)",
+        "rename the exam mode in sessions.state_json (1 rows)",
+        "rename the exam mode in sessions.goal_json (1 rows)",
+    ]
+    assert not again.changed
+    with migrated_engine.connect() as conn:
+        mode, state, goal = conn.execute(
+            text("SELECT mode, state_json, goal_json FROM sessions WHERE id = 'old'")
+        ).one()
+        teach = conn.execute(text("SELECT mode FROM sessions WHERE id = 'teach'")).scalar_one()
+    assert (mode, teach) == ("exam", "teach_me")
+    assert SessionState.model_validate_json(state).mode == "exam"
+    assert json.loads(goal) == {"guideline_id": "g", "mode": "exam"}
 
 
 def test_invalid_index_from_failed_build_is_rebuilt(migrated_engine):

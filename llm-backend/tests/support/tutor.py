@@ -96,8 +96,14 @@ def paper(count: int = 7) -> Reply:
     return Reply({"questions": questions}, for_schema="ExamPaper")
 
 
-def mark(verdict: str) -> Reply:
-    return Reply({"verdict": verdict, "rationale": f"marked {verdict}"}, for_schema="AnswerMark")
+# A mark in the middle of each verdict's band (>= 0.8 correct, >= 0.2 partial).
+SCORE_FOR = {"correct": 1.0, "partial": 0.5, "incorrect": 0.0}
+
+
+def mark(verdict: str | float) -> Reply:
+    """An exam mark: a verdict's typical fraction, or an exact fraction 0-1."""
+    score = SCORE_FOR[verdict] if isinstance(verdict, str) else verdict
+    return Reply({"score": score, "rationale": f"marked {verdict}"}, for_schema="AnswerMark")
 
 
 def fail_tutor(schema: str = "TeachTurn", times: int = 3) -> list[Fail]:

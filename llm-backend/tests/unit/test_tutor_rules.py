@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tutor.agents.exam_agent import difficulty_mix
-from tutor.models.state import ExamQuestion, SessionState
+from tutor.models.state import ExamQuestion, SessionState, verdict_for
 from tutor.orchestration.exam import compute_result
 from tutor.services.curriculum_service import parse_plan
 
@@ -28,8 +28,8 @@ def test_parse_plan_reads_common_shapes_and_rejects_garbage():
 
 
 def test_exam_result_arithmetic():
-    state = SessionState(mode="exam_me", guideline_id="g", subject="s", topic="t", subtopic="u")
-    verdicts = ["correct", "partial", None, "incorrect"]
+    state = SessionState(mode="exam", guideline_id="g", subject="s", topic="t", subtopic="u")
+    marks = [(0.9, "correct"), (0.55, "partial"), (None, None), (0.1, "incorrect")]
     state.questions = [
         ExamQuestion(
             number=i + 1,
@@ -38,14 +38,25 @@ def test_exam_result_arithmetic():
             kind="conceptual",
             concept="a" if i < 2 else "b",
             expected_answer="x",
+            score=score,
             verdict=v,
         )
-        for i, v in enumerate(verdicts)
+        for i, (score, v) in enumerate(marks)
     ]
     result = compute_result(state)
-    assert (result.score, result.total, result.percentage, result.answered) == (1.5, 4, 37.5, 3)
+    # 0.9 + 0.55 + 0.1 = 1.55 → 1.6 (one decimal); only the 0.9 counts as correct.
+    assert (result.score, result.total, result.answered, result.correct) == (1.6, 4, 3, 1)
+    assert result.percentage == 38.8  # from the unrounded sum
     assert result.strengths == [] and result.weak_areas == ["a", "b"]
     assert [r.verdict for r in result.review] == ["correct", "partial", "unanswered", "incorrect"]
+
+
+@pytest.mark.parametrize(
+    ("score", "verdict"),
+    [(1.0, "correct"), (0.8, "correct"), (0.79, "partial"), (0.2, "partial"), (0.19, "incorrect")],
+)
+def test_exam_verdict_follows_the_mark(score, verdict):
+    assert verdict_for(score) == verdict
 
 
 def test_escalation_ladder_climbs_and_caps_then_resets_on_advance():

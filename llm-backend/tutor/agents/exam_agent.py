@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from shared.llm import complete
 from tutor.agents.context import TutorContext, messages, prompt
-from tutor.models.state import Difficulty, ExamQuestion, ExamVerdict, QuestionKind, SessionState
+from tutor.models.state import Difficulty, ExamQuestion, QuestionKind, SessionState
 
 COMPONENT = "tutor"
 DIFFICULTY_ORDER = {"easy": 0, "medium": 1, "hard": 2}
@@ -26,7 +26,8 @@ class ExamPaper(BaseModel):
 
 
 class AnswerMark(BaseModel):
-    verdict: ExamVerdict
+    # The fraction of the marks the answer earns; the verdict follows from it in code.
+    score: float = Field(ge=0.0, le=1.0)
     rationale: str
 
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-Mode = Literal["teach_me", "exam_me", "clarify_doubts"]
+Mode = Literal["teach_me", "exam", "clarify_doubts"]
 StepKind = Literal["explain", "check", "practice"]
 Verdict = Literal["none", "wrong", "partial", "right", "right_with_reasoning"]
 ExamVerdict = Literal["correct", "partial", "incorrect"]
 Difficulty = Literal["easy", "medium", "hard"]
-QuestionKind = Literal["conceptual", "procedural", "application"]
+QuestionKind = Literal[
+    "conceptual", "procedural", "application", "real_world", "error_spotting", "reasoning"
+]
 
 # Mastery a single answer demonstrates (issue 5); a concept keeps its best recent evidence.
 MASTERY_BY_VERDICT: dict[str, float] = {
@@ -24,7 +26,8 @@ MASTERY_BY_VERDICT: dict[str, float] = {
     "right": 0.8,
     "right_with_reasoning": 0.95,
 }
-EXAM_POINTS: dict[str, float] = {"correct": 1.0, "partial": 0.5, "incorrect": 0.0}
+# An exam answer's mark is a fraction 0-1; its verdict follows from it (the frontend's bands).
+CORRECT_FROM, PARTIAL_FROM = 0.8, 0.2
 # What the conversation keeps in place of a message the safety check flagged.
 WITHHELD = "[message withheld by the safety check]"
 # Escalation ladder after consecutive wrong answers on one step.
@@ -52,7 +55,14 @@ class ExamQuestion(BaseModel):
     expected_answer: str
     answer: str | None = None
     verdict: ExamVerdict | None = None
+    score: float | None = None  # 0-1, two decimals; None until marked
     rationale: str | None = None
+
+
+def verdict_for(score: float) -> ExamVerdict:
+    if score >= CORRECT_FROM:
+        return "correct"
+    return "partial" if score >= PARTIAL_FROM else "incorrect"
 
 
 class QuestionReview(BaseModel):
@@ -60,15 +70,17 @@ class QuestionReview(BaseModel):
     question: str
     your_answer: str | None
     verdict: ExamVerdict | Literal["unanswered"]
+    score: float
     expected_answer: str
     rationale: str | None
 
 
 class ExamResult(BaseModel):
-    score: float
+    score: float  # the sum of the questions' fractional marks, one decimal
     total: int
     percentage: float
     answered: int
+    correct: int = 0  # questions marked >= 0.8 (the report card's and history's exam score)
     review: list[QuestionReview]
     strengths: list[str]
     weak_areas: list[str]
@@ -96,6 +108,13 @@ class StudentProfile(BaseModel):
 
 class SessionState(BaseModel):
     mode: Mode
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _old_exam_spelling(cls, value):
+        # Written before the rename (and by an old deployment during a rolling deploy).
+        return "exam" if value == "exam_me" else value
+
     guideline_id: str
     subject: str
     topic: str
@@ -116,7 +135,7 @@ class SessionState(BaseModel):
     # clarify_doubts
     concepts_discussed: list[str] = Field(default_factory=list)
     check_used: bool = False
-    # exam_me
+    # exam
     questions: list[ExamQuestion] = Field(default_factory=list)
     exam_current: int = 0  # index of the question being asked
     exam_result: ExamResult | None = None
@@ -166,7 +185,7 @@ class StateRead(BaseModel):
 
 
 def state_read(state: SessionState) -> StateRead:
-    if state.mode == "exam_me":
+    if state.mode == "exam":
         total = len(state.questions)
         current, steps = min(state.exam_current + 1, total), total
     else:

@@ -1,4 +1,4 @@
-"""exam_me: ask N generated questions one by one, mark each without revealing it, and work out
+"""exam: ask N generated questions one by one, mark each without revealing it, and work out
 the result (score arithmetic, strengths, weak areas, next steps) deterministically."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from shared.llm import LLMOutputError
 from tutor.agents import exam_agent
 from tutor.agents.context import TutorContext
 from tutor.agents.exam_agent import AnswerMark
-from tutor.models.state import EXAM_POINTS, ExamResult, QuestionReview, SessionState
+from tutor.models.state import ExamResult, QuestionReview, SessionState, verdict_for
 from tutor.orchestration.common import EventDraft, TurnResult, log
 
 
@@ -36,9 +36,14 @@ def draft(*, state: SessionState, ctx: TutorContext, message: str) -> AnswerMark
 
 def apply(*, state: SessionState, mark: AnswerMark, answer: str) -> TurnResult:
     q = state.questions[state.exam_current]
-    q.answer, q.verdict, q.rationale = answer, mark.verdict, mark.rationale
+    q.answer, q.score, q.rationale = answer, round(mark.score, 2), mark.rationale
+    q.verdict = verdict_for(q.score)
     events = [
-        EventDraft("Check", state.exam_current, {"question": q.number, "verdict": mark.verdict})
+        EventDraft(
+            "Check",
+            state.exam_current,
+            {"question": q.number, "verdict": q.verdict, "score": q.score},
+        )
     ]
     state.exam_current += 1
     if state.exam_current >= len(state.questions):
@@ -83,9 +88,9 @@ def finish(
 
 
 def compute_result(state: SessionState) -> ExamResult:
-    """Correct = 1, partial = 0.5, incorrect or unanswered = 0, out of the questions set."""
+    """The sum of the fractional marks (unanswered = 0) out of the questions set."""
     total = len(state.questions)
-    score = sum(EXAM_POINTS[q.verdict] for q in state.questions if q.verdict)
+    raw = sum(q.score or 0.0 for q in state.questions)
     by_concept: dict[str, list[str]] = {}
     for q in state.questions:
         by_concept.setdefault(q.concept, []).append(q.verdict or "unanswered")
@@ -103,16 +108,18 @@ def compute_result(state: SessionState) -> ExamResult:
             question=q.question,
             your_answer=q.answer,
             verdict=q.verdict or "unanswered",
+            score=q.score or 0.0,
             expected_answer=q.expected_answer,
             rationale=q.rationale,
         )
         for q in state.questions
     ]
     return ExamResult(
-        score=score,
+        score=round(raw, 1),
         total=total,
-        percentage=round(score / total * 100, 1) if total else 0.0,
+        percentage=round(raw / total * 100, 1) if total else 0.0,
         answered=total - unanswered,
+        correct=sum(1 for q in state.questions if q.verdict == "correct"),
         review=review,
         strengths=strengths,
         weak_areas=weak,

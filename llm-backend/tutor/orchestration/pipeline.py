@@ -26,7 +26,7 @@ from tutor.orchestration.common import EventDraft, TurnResult, log
 def _draft(state: SessionState, ctx: TutorContext, message: str):
     if state.mode == "teach_me":
         return teach.draft(state=state, ctx=ctx, message=message)
-    if state.mode == "exam_me":
+    if state.mode == "exam":
         return exam.draft(state=state, ctx=ctx, message=message)
     return clarify.draft(state=state, ctx=ctx, message=message)
 
@@ -61,7 +61,7 @@ def run_turn(*, state: SessionState, ctx: TutorContext, message: str) -> TurnRes
     log(new, "student", message)
     if new.mode == "teach_me":
         result = teach.apply(state=new, turn=turn)
-    elif new.mode == "exam_me":
+    elif new.mode == "exam":
         result = exam.apply(state=new, mark=turn, answer=message)
     else:
         result = clarify.apply(state=new, turn=turn)
@@ -75,7 +75,7 @@ def _redirect(state: SessionState, category: str) -> TurnResult:
     new = state.model_copy(deep=True)
     log(new, "student", WITHHELD)
     reply = student_texts.safety_redirect(new.student)
-    idx = new.exam_current if new.mode == "exam_me" else new.step_idx
+    idx = new.exam_current if new.mode == "exam" else new.step_idx
     new.turns += 1
     log(new, "tutor", reply)
     event = EventDraft(

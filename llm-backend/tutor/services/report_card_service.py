@@ -44,7 +44,7 @@ def progress_by_guideline(
             continue
         if state.mode == "teach_me":
             p.reached.update(state.concepts_reached)
-        elif state.mode == "exam_me" and state.exam_result is not None:
+        elif state.mode == "exam" and state.exam_result is not None:
             # Ordered by updated_at, so the last completed exam wins.
             r = state.exam_result
             p.latest_exam = {

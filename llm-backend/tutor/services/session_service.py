@@ -59,7 +59,7 @@ def _context(*, db: Session, guideline: TeachingGuideline, session_id: str | Non
 def _columns(state: SessionState) -> dict:
     """The denormalized columns, always derived from the state being written."""
     result = state.exam_result
-    if state.mode == "exam_me":
+    if state.mode == "exam":
         mastery = round(result.percentage / 100, 4) if result else 0.0
         step = state.exam_current
     elif state.mode == "teach_me":
@@ -116,7 +116,7 @@ def create_session(
     db.commit()  # end the read transaction: no connection is held during the model call
     if mode == "teach_me":
         result = teach.opening(state=state, ctx=ctx)
-    elif mode == "exam_me":
+    elif mode == "exam":
         result = exam.opening(state=state, ctx=ctx, count=exam_questions)
     else:
         result = clarify.opening(state=state, ctx=ctx)
@@ -199,8 +199,8 @@ def set_paused(*, db: Session, row: TutorSession, paused: bool) -> SessionState:
 
 def end_exam(*, db: Session, row: TutorSession) -> SessionState:
     state, seen = load_state(row), row.state_version
-    if state.mode != "exam_me":
-        raise ConflictError("Only exam_me sessions can end an exam.", code="wrong_mode")
+    if state.mode != "exam":
+        raise ConflictError("Only exam sessions can end an exam.", code="wrong_mode")
     if state.is_complete:
         return state  # already ended: the stored result is the answer
     # A finished session is never left paused: it would hold the (user, guideline) paused slot
@@ -252,11 +252,11 @@ def list_sessions(
 
 # Marks written while an exam runs; a replay hides them until the exam ends, so the student
 # never learns mid-exam how an answer was scored.
-EXAM_SECRETS = ("verdict",)
+EXAM_SECRETS = ("verdict", "score")
 
 
 def replay_events(*, db: Session, row: TutorSession, state: SessionState) -> list[dict]:
-    hide = state.mode == "exam_me" and not state.is_complete
+    hide = state.mode == "exam" and not state.is_complete
     items = []
     for e in events_of(db=db, session_id=row.id):
         payload = json.loads(e.payload_json or "{}")
