@@ -17,13 +17,13 @@ from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import CurrentUser, DbSession
 from tutor.api.progress_schemas import (
-    ExamReview,
-    GuidelineSessions,
-    HistoryPage,
-    ReportCard,
-    SessionList,
-    SessionStats,
-    SubtopicProgressMap,
+    ExamReviewRead,
+    GuidelineSessionsRead,
+    HistoryPageRead,
+    ReportCardRead,
+    SessionListRead,
+    SessionStatsRead,
+    SubtopicProgressMapRead,
 )
 from tutor.models.state import Mode
 from tutor.services import history_service, report_card_service
@@ -34,17 +34,17 @@ PageSize = Limit
 Subject = Annotated[str | None, Query(max_length=100)]
 
 
-@router.get("/report-card", response_model=ReportCard)
+@router.get("/report-card", response_model=ReportCardRead)
 def report_card(user: CurrentUser, db: DbSession) -> dict:
     return report_card_service.report_card(db=db, user=user)
 
 
-@router.get("/subtopic-progress", response_model=SubtopicProgressMap)
+@router.get("/subtopic-progress", response_model=SubtopicProgressMapRead)
 def subtopic_progress(user: CurrentUser, db: DbSession) -> dict:
     return report_card_service.subtopic_progress(db=db, user=user)
 
 
-@router.get("/history", response_model=HistoryPage)
+@router.get("/history", response_model=HistoryPageRead)
 def history(
     user: CurrentUser,
     db: DbSession,
@@ -58,18 +58,18 @@ def history(
     return {"sessions": sessions, "page": page, "page_size": page_size, "total": total}
 
 
-@router.get("/stats", response_model=SessionStats)
+@router.get("/stats", response_model=SessionStatsRead)
 def stats(user: CurrentUser, db: DbSession) -> dict:
     return history_service.stats(db=db, user=user)
 
 
-@router.get("", response_model=SessionList)
+@router.get("", response_model=SessionListRead)
 def list_sessions(user: CurrentUser, db: DbSession) -> dict:
     sessions, total = history_service.newest(db=db, user=user)
     return {"sessions": sessions, "total": total}
 
 
-@router.get("/guideline/{guideline_id}", response_model=GuidelineSessions)
+@router.get("/guideline/{guideline_id}", response_model=GuidelineSessionsRead)
 def guideline_sessions(
     guideline_id: str,
     user: CurrentUser,
@@ -84,6 +84,6 @@ def guideline_sessions(
 
 
 # 400: not an exam; 403: another's (or an anonymous) session, or the exam is not finished.
-@router.get("/{session_id}/exam-review", response_model=ExamReview, responses=errors(400, 403))
+@router.get("/{session_id}/exam-review", response_model=ExamReviewRead, responses=errors(400, 403))
 def exam_review(session_id: str, user: CurrentUser, db: DbSession) -> dict:
     return history_service.exam_review(db=db, user=user, session_id=session_id)

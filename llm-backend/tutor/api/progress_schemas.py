@@ -13,11 +13,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from tutor.models.exam_view import ExamFeedback, ExamReviewQuestion
+from tutor.models.exam_view import ExamFeedbackRead, ExamReviewQuestionRead
 from tutor.models.state import Mode
 
 
-class ReportSubtopic(BaseModel):
+class ReportSubtopicRead(BaseModel):
     subtopic: str
     subtopic_key: str
     guideline_id: str | None = Field(description="None when the guideline is no longer offered")
@@ -27,34 +27,34 @@ class ReportSubtopic(BaseModel):
     last_studied: datetime | None = Field(description="Latest teach_me or finished exam")
 
 
-class ReportTopic(BaseModel):
+class ReportTopicRead(BaseModel):
     topic: str
     topic_key: str
-    subtopics: list[ReportSubtopic]
+    subtopics: list[ReportSubtopicRead]
 
 
-class ReportSubject(BaseModel):
+class ReportSubjectRead(BaseModel):
     subject: str
-    topics: list[ReportTopic]
+    topics: list[ReportTopicRead]
 
 
-class ReportCard(BaseModel):
+class ReportCardRead(BaseModel):
     total_sessions: int
     total_topics_studied: int
-    subjects: list[ReportSubject]
+    subjects: list[ReportSubjectRead]
 
 
-class SubtopicProgress(BaseModel):
+class SubtopicProgressRead(BaseModel):
     coverage: float = Field(description="0-100, as on the report card")
     session_count: int = Field(description="teach_me sessions on this guideline")
     status: Literal["studied", "not_started"]
 
 
-class SubtopicProgressMap(BaseModel):
-    user_progress: dict[str, SubtopicProgress] = Field(description="Keyed by guideline id")
+class SubtopicProgressMapRead(BaseModel):
+    user_progress: dict[str, SubtopicProgressRead] = Field(description="Keyed by guideline id")
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntryRead(BaseModel):
     session_id: str
     created_at: datetime
     updated_at: datetime
@@ -71,30 +71,30 @@ class HistoryEntry(BaseModel):
     exam_total: int | None = Field(default=None, description="exam: questions set")
 
 
-class HistoryPage(BaseModel):
-    sessions: list[HistoryEntry]
+class HistoryPageRead(BaseModel):
+    sessions: list[HistoryEntryRead]
     page: int
     page_size: int
     total: int
 
 
-class SessionListEntry(HistoryEntry):
+class SessionListEntryRead(HistoryEntryRead):
     message_count: int = Field(description="Messages in the conversation, both sides")
 
 
-class SessionList(BaseModel):
-    sessions: list[SessionListEntry] = Field(description="The newest 20")
+class SessionListRead(BaseModel):
+    sessions: list[SessionListEntryRead] = Field(description="The newest 20")
     total: int = Field(description="All of the caller's sessions")
 
 
-class SessionStats(BaseModel):
+class SessionStatsRead(BaseModel):
     total_sessions: int
     average_mastery: float = Field(description="0-1, two decimals")
     topics_covered: list[str] = Field(description="Distinct subjects, sorted")
     total_steps: int = Field(description="Sum of the sessions' step_idx")
 
 
-class GuidelineSession(BaseModel):
+class GuidelineSessionRead(BaseModel):
     session_id: str
     mode: Mode
     created_at: datetime | None
@@ -106,12 +106,12 @@ class GuidelineSession(BaseModel):
     coverage: float | None = Field(description="teach_me: 0-100; None without plan concepts")
 
 
-class GuidelineSessions(BaseModel):
-    sessions: list[GuidelineSession]
+class GuidelineSessionsRead(BaseModel):
+    sessions: list[GuidelineSessionRead]
 
 
-class ExamReview(BaseModel):
+class ExamReviewRead(BaseModel):
     session_id: str
     created_at: datetime | None
-    exam_feedback: ExamFeedback | None
-    questions: list[ExamReviewQuestion]
+    exam_feedback: ExamFeedbackRead | None
+    questions: list[ExamReviewQuestionRead]

@@ -16,7 +16,7 @@ STRONG = "Overall strong performance"
 NEEDS_PRACTICE = "More practice needed across concepts"
 
 
-class ExamFeedback(BaseModel):
+class ExamFeedbackRead(BaseModel):
     score: float  # the sum of the questions' fractional marks, one decimal
     total: int  # questions set
     percentage: float  # 0-100, one decimal
@@ -26,7 +26,7 @@ class ExamFeedback(BaseModel):
     next_steps: list[str]
 
 
-class ExamResultItem(BaseModel):
+class ExamResultRead(BaseModel):
     question_idx: int  # 0-based
     question_text: str
     student_answer: str | None
@@ -37,7 +37,7 @@ class ExamResultItem(BaseModel):
     expected_answer: str
 
 
-class ExamReviewQuestion(ExamResultItem):
+class ExamReviewQuestionRead(ExamResultRead):
     concept: str
     difficulty: Difficulty
 
@@ -50,11 +50,11 @@ def _patterns(state: SessionState) -> list[str]:
     return [NEEDS_PRACTICE] if incorrect > correct else []
 
 
-def exam_feedback(state: SessionState) -> ExamFeedback | None:
+def exam_feedback(state: SessionState) -> ExamFeedbackRead | None:
     result = state.exam_result
     if state.mode != "exam" or result is None or not state.is_complete:
         return None
-    return ExamFeedback(
+    return ExamFeedbackRead(
         score=result.score,
         total=result.total,
         percentage=result.percentage,
@@ -65,11 +65,11 @@ def exam_feedback(state: SessionState) -> ExamFeedback | None:
     )
 
 
-def exam_review_questions(state: SessionState) -> list[ExamReviewQuestion] | None:
+def exam_review_questions(state: SessionState) -> list[ExamReviewQuestionRead] | None:
     if state.mode != "exam" or not state.is_complete:
         return None
     return [
-        ExamReviewQuestion(
+        ExamReviewQuestionRead(
             question_idx=idx,
             question_text=q.question,
             student_answer=q.answer,
@@ -85,10 +85,10 @@ def exam_review_questions(state: SessionState) -> list[ExamReviewQuestion] | Non
     ]
 
 
-def exam_results(state: SessionState) -> list[ExamResultItem] | None:
+def exam_results(state: SessionState) -> list[ExamResultRead] | None:
     """`exam_results` of a finished exam's turn: the review without concept and difficulty."""
     questions = exam_review_questions(state)
     if questions is None:
         return None
-    fields = set(ExamResultItem.model_fields)
-    return [ExamResultItem(**q.model_dump(include=fields)) for q in questions]
+    fields = set(ExamResultRead.model_fields)
+    return [ExamResultRead(**q.model_dump(include=fields)) for q in questions]

@@ -59,6 +59,10 @@ def _rows(db: Session, user: User) -> list[tuple[TutorSession, SessionState | No
     ]
 
 
+def _later(seen: datetime | None, at: datetime) -> datetime:
+    return at if seen is None or at > seen else seen
+
+
 def _tally(rows: list[tuple[TutorSession, SessionState | None]]) -> dict[str, Tally]:
     tallies: dict[str, Tally] = {}
     for row, state in rows:  # oldest first: the latest session of each kind wins
@@ -66,17 +70,17 @@ def _tally(rows: list[tuple[TutorSession, SessionState | None]]) -> dict[str, Ta
             continue
         t = tallies.setdefault(state.guideline_id, Tally(state.guideline_id, state))
         t.names = state
-        t.last_activity = max(filter(None, (t.last_activity, row.updated_at)))
+        t.last_activity = _later(t.last_activity, row.updated_at)
         if row.is_paused:
             t.paused_session_id = row.id
         if state.mode == "teach_me":
             t.teach_sessions += 1
             t.reached.update(state.concepts_reached)
             t.session_plan = state.plan_concepts
-            t.last_studied = row.updated_at
+            t.last_studied = _later(t.last_studied, row.updated_at)
         elif state.mode == "exam" and state.is_complete and state.exam_result is not None:
             t.latest_exam = (row, state)
-            t.last_studied = row.updated_at
+            t.last_studied = _later(t.last_studied, row.updated_at)
     return tallies
 
 
