@@ -12,7 +12,7 @@ from shared.api.request_budget import RequestBudgetMiddleware
 from shared.api.request_guard import RequestGuardMiddleware
 from shared.observability.logging import get_logger
 from shared.observability.request_id import RequestIdMiddleware
-from tutor.api import contents_admin, curriculum, sessions, voice
+from tutor.api import contents_admin, curriculum, progress, sessions, voice
 
 
 def create_app() -> FastAPI:
@@ -37,6 +37,8 @@ def create_app() -> FastAPI:
     app.include_router(llm_config.page_router)
     app.include_router(book_ingestion_router)
     app.include_router(files.router)
+    # Before sessions: its /sessions/{session_id} would read /sessions/history as an id.
+    app.include_router(progress.router)
     app.include_router(sessions.router)
     app.include_router(curriculum.router)
     app.include_router(contents_admin.router)

@@ -37,3 +37,5 @@ Hours = Annotated[int, Ge(1), Le(24 * 90)]
 # JSON bodies: "12", 12.5 and true are not grades or ages; a client sending them has a bug.
 StrictGrade = Annotated[Grade, Strict()]
 StrictAge = Annotated[Age, Strict()]
+# Page numbers of a paged list whose page size is at most MAX_LIMIT: the offset stays bounded.
+ListPageNumber = Annotated[int, Ge(1), Le(MAX_OFFSET // MAX_LIMIT)]

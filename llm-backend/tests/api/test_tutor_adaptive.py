@@ -110,7 +110,7 @@ def _coverage(client, gid: str) -> float:
     listed = client.get(
         "/curriculum/subtopics?subject=Mathematics&topic=Fractions&grade=5", headers=STUDENT_A
     ).json()["subtopics"]
-    assert listed[0]["progress"]["coverage"] == subs[0]["coverage"]  # one computation
+    assert listed[0]["progress"]["coverage_percent"] == subs[0]["coverage"]  # one computation
     return subs[0]["coverage"]
 
 
@@ -131,23 +131,23 @@ def test_report_card_coverage_accumulates_across_sessions_against_latest_plan(
     assert (summary["concepts_covered"], summary["coverage"]) == (["A", "B"], 0.6667)
     resumed = auth_client.post(f"/sessions/{first}/resume", headers=STUDENT_A).json()
     assert resumed["state"]["coverage"] == 0.6667 and len(resumed["messages"]) == 3
-    assert _coverage(auth_client, gid) == 0.6667
+    assert _coverage(auth_client, gid) == 66.7
 
     # An exam reaches no concepts of the plan.
     fake_llm.push(paper(1))
     _create(auth_client, gid, "exam")
-    assert _coverage(auth_client, gid) == 0.6667
+    assert _coverage(auth_client, gid) == 66.7
 
     # The plan is regenerated: B is gone, D is new. Coverage is measured against it.
     with session_scope() as db:
         row = db.scalar(select(StudyPlan).where(StudyPlan.guideline_id == gid))
         row.plan_json = json.dumps({"steps": _plan("A", "C", "D")})
-    assert _coverage(auth_client, gid) == 0.3333
+    assert _coverage(auth_client, gid) == 33.3
     # A second teach_me session reaches C; A (first session) and C (second) now count.
     second = _create(auth_client, gid)
     fake_llm.push(teach("right", "On to C"))
     _step(auth_client, second, "yes")
-    assert _coverage(auth_client, gid) == 0.6667
+    assert _coverage(auth_client, gid) == 66.7
 
 
 def test_ending_a_paused_session_releases_its_paused_slot(auth_client, fake_llm):

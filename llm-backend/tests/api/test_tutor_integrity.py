@@ -202,22 +202,22 @@ def test_another_users_session_is_404_on_every_route(auth_client, fake_llm):
         assert r.json() == error_json("session_not_found", "Session not found.")
     assert _snapshot(sid) == before
     assert auth_client.get("/sessions", headers=STUDENT_B).json()["total"] == 0
-    assert auth_client.get("/sessions/report-card", headers=STUDENT_B).json() == {"subjects": []}
+    card = auth_client.get("/sessions/report-card", headers=STUDENT_B).json()
+    assert card == {"total_sessions": 0, "total_topics_studied": 0, "subjects": []}
     assert auth_client.get("/sessions", headers=STUDENT_A).json()["total"] == 1
 
 
-def test_list_filters_and_paginates_my_sessions(auth_client, fake_llm):
+def test_history_filters_and_paginates_my_sessions(auth_client, fake_llm):
     maths = add_guideline()
     science = add_guideline(subject="Science", topic="Plants", subtopic="Roots")
     ids = [_create(auth_client, maths), _create(auth_client, maths, "clarify_doubts")]
     ids.append(_create(auth_client, science))
-    page = auth_client.get("/sessions?limit=2&offset=0", headers=STUDENT_A).json()
-    assert (page["total"], len(page["items"]), page["limit"]) == (3, 2, 2)
-    rest = auth_client.get("/sessions?limit=2&offset=2", headers=STUDENT_A).json()
-    assert {i["id"] for i in page["items"] + rest["items"]} == set(ids)
-    r = auth_client.get("/sessions?subject=Mathematics&mode=teach_me", headers=STUDENT_A)
-    assert [i["id"] for i in r.json()["items"]] == [ids[0]]
-    assert auth_client.get("/sessions?mode=nap", headers=STUDENT_A).status_code == 422
+    page = auth_client.get("/sessions/history?page=1&page_size=2", headers=STUDENT_A).json()
+    assert (page["total"], len(page["sessions"]), page["page_size"]) == (3, 2, 2)
+    rest = auth_client.get("/sessions/history?page=2&page_size=2", headers=STUDENT_A).json()
+    assert [s["session_id"] for s in page["sessions"] + rest["sessions"]] == ids[::-1]
+    r = auth_client.get("/sessions/history?subject=Mathematics", headers=STUDENT_A)
+    assert [s["session_id"] for s in r.json()["sessions"]] == ids[1::-1]
     one = auth_client.get(f"/sessions/{ids[2]}", headers=STUDENT_A).json()
     assert (one["subject"], one["topic"], one["subtopic"]) == ("Science", "Plants", "Roots")
 

@@ -82,7 +82,8 @@ def test_exam_full_flow_scores_without_revealing(auth_client, fake_llm):
 
     card = auth_client.get("/sessions/report-card", headers=STUDENT_A).json()
     sub = card["subjects"][0]["topics"][0]["subtopics"][0]
-    assert sub["latest_exam"] == {"score": 5.0, "total": 7, "percentage": 71.4, "session_id": sid}
+    # The report card counts the questions marked >= 0.8 (here all marks are 1, 0.5 or 0).
+    assert (sub["latest_exam_score"], sub["latest_exam_total"]) == (4, 7)
 
 
 def test_end_exam_early_counts_unanswered_as_zero(auth_client, fake_llm):
@@ -135,8 +136,8 @@ def test_clarify_doubts_flow(auth_client, fake_llm):
     # A clarify session counts as studying the subtopic but reaches none of the plan.
     card = auth_client.get("/sessions/report-card", headers=STUDENT_A).json()
     sub = card["subjects"][0]["topics"][0]["subtopics"][0]
-    assert (sub["guideline_id"], sub["coverage"], sub["latest_exam"]) == (gid, 0.0, None)
-    assert sub["last_studied"] is not None and sub["paused_session_id"] is None
+    assert (sub["guideline_id"], sub["coverage"], sub["latest_exam_score"]) == (gid, 0.0, None)
+    assert sub["last_studied"] is None  # only teach_me and finished exams count as studying
 
 
 def test_clarify_closes_when_student_is_done(auth_client, fake_llm):

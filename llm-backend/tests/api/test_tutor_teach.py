@@ -127,4 +127,4 @@ def test_teach_me_full_flow(auth_client, fake_llm):
     card = auth_client.get("/sessions/report-card", headers=STUDENT_A).json()
     sub = card["subjects"][0]["topics"][0]["subtopics"][0]
     assert card["subjects"][0]["subject"] == "Mathematics"
-    assert (sub["guideline_id"], sub["coverage"], sub["latest_exam"]) == (gid, 1.0, None)
+    assert (sub["guideline_id"], sub["coverage"], sub["latest_exam_score"]) == (gid, 100.0, None)

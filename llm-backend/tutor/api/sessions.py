@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from config import get_settings
-from shared.api.params import Limit, Offset
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import CurrentUser, DbSession, OwnedSession, SessionOwner
@@ -21,14 +20,13 @@ from tutor.api.schemas import (
     ResumeRead,
     SessionCreate,
     SessionCreated,
-    SessionPage,
     SessionRead,
     StepCreate,
     StepRead,
     SummaryRead,
 )
-from tutor.models.state import Mode, SessionState, state_read
-from tutor.services import report_card_service, session_service
+from tutor.models.state import SessionState, state_read
+from tutor.services import session_service
 
 router = APIRouter(prefix="/sessions", tags=["sessions"], route_class=ApiRoute)
 STATE_CONFLICT = errors(409)  # a lost compare-and-swap, or a paused/finished/other-mode session
@@ -83,26 +81,6 @@ def resumable(
 ) -> ResumableRead:
     row = session_service.resumable(db=db, owner=user, guideline_id=guideline_id)
     return ResumableRead(session=_read(row) if row else None)
-
-
-@router.get("/report-card")
-def report_card(user: CurrentUser, db: DbSession) -> dict:
-    return report_card_service.report_card(db=db, user=user)
-
-
-@router.get("", response_model=SessionPage)
-def list_sessions(
-    user: CurrentUser,
-    db: DbSession,
-    subject: str | None = None,
-    mode: Mode | None = None,
-    limit: Limit = 20,
-    offset: Offset = 0,
-) -> SessionPage:
-    rows, total = session_service.list_sessions(
-        db=db, owner=user, subject=subject, mode=mode, limit=limit, offset=offset
-    )
-    return SessionPage(items=[_read(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/{session_id}", response_model=SessionRead)

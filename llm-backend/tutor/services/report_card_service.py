@@ -1,8 +1,15 @@
-"""Progress per subtopic: coverage accumulated across teach_me sessions against the latest
-plan, the latest completed exam, when it was last studied, and a paused session to resume."""
+"""Progress per subtopic (report card, curriculum badges), from the caller's sessions.
+
+Coverage accumulates over teach_me sessions: the concepts any of them reached, measured
+against the subtopic's current plan (the one a new session would follow: its study plan, or
+the default plan). A subtopic whose guideline is gone is measured against the plan its latest
+teach_me session followed. Sessions, guidelines and study plans are read in three queries,
+whatever the number of subtopics.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,92 +17,205 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.models.entities import Session as TutorSession
-from shared.models.entities import TeachingGuideline, User
+from shared.models.entities import StudyPlan, TeachingGuideline, User
 from tutor.models.state import SessionState
 from tutor.services import curriculum_service
 
 
 @dataclass
-class Progress:
-    coverage: float = 0.0
-    latest_exam: dict | None = None
-    last_studied: datetime | None = None
-    paused_session_id: str | None = None
+class Tally:
+    """One subtopic (guideline) of one student."""
+
+    guideline_id: str
+    names: SessionState | None  # the latest session's names, for a guideline that is gone
     reached: set[str] = field(default_factory=set)
+    session_plan: list[str] = field(default_factory=list)  # the latest teach_me session's
+    plan: list[str] = field(default_factory=list)
+    teach_sessions: int = 0
+    latest_exam: tuple[TutorSession, SessionState] | None = None
+    last_studied: datetime | None = None  # latest teach_me or finished exam
+    last_activity: datetime | None = None  # any session
+    paused_session_id: str | None = None
+
+    @property
+    def share(self) -> float:
+        """0-1: plan concepts reached / distinct plan concepts (0 without a plan)."""
+        return len(self.reached & set(self.plan)) / len(self.plan) if self.plan else 0.0
+
+    @property
+    def coverage(self) -> float:
+        """0-100, one decimal."""
+        return round(self.share * 100, 1)
 
 
-def progress_by_guideline(
-    *, db: Session, user: User, guidelines: list[TeachingGuideline] | None = None
-) -> dict[str, Progress]:
+def _rows(db: Session, user: User) -> list[tuple[TutorSession, SessionState | None]]:
     rows = db.scalars(
         select(TutorSession)
-        .where(TutorSession.user_id == user.id, TutorSession.guideline_id.is_not(None))
-        .order_by(TutorSession.updated_at)
+        .where(TutorSession.user_id == user.id)
+        .order_by(TutorSession.created_at, TutorSession.id)
     ).all()
-    progress: dict[str, Progress] = {}
-    for row in rows:
-        p = progress.setdefault(row.guideline_id, Progress())
-        state = SessionState.model_validate_json(row.state_json) if row.state_json else None
-        if p.last_studied is None or row.updated_at > p.last_studied:
-            p.last_studied = row.updated_at
-        if row.is_paused:
-            p.paused_session_id = row.id
+    return [
+        (r, SessionState.model_validate_json(r.state_json) if r.state_json else None) for r in rows
+    ]
+
+
+def _later(seen: datetime | None, at: datetime) -> datetime:
+    return at if seen is None or at > seen else seen
+
+
+def _tally(rows: list[tuple[TutorSession, SessionState | None]]) -> dict[str, Tally]:
+    tallies: dict[str, Tally] = {}
+    for row, state in rows:  # oldest first: the latest session of each kind wins
         if state is None:
             continue
+        t = tallies.setdefault(state.guideline_id, Tally(state.guideline_id, state))
+        t.names = state
+        t.last_activity = _later(t.last_activity, row.updated_at)
+        if row.is_paused:
+            t.paused_session_id = row.id
         if state.mode == "teach_me":
-            p.reached.update(state.concepts_reached)
-        elif state.mode == "exam" and state.exam_result is not None:
-            # Ordered by updated_at, so the last completed exam wins.
-            r = state.exam_result
-            p.latest_exam = {
-                "score": r.score,
-                "total": r.total,
-                "percentage": r.percentage,
-                "session_id": row.id,
-            }
-    if guidelines is None:
-        ids = list(progress)
-        guidelines = list(
-            db.scalars(select(TeachingGuideline).where(TeachingGuideline.id.in_(ids))).all()
-        )
+            t.teach_sessions += 1
+            t.reached.update(state.concepts_reached)
+            t.session_plan = state.plan_concepts
+            t.last_studied = _later(t.last_studied, row.updated_at)
+        elif state.mode == "exam" and state.is_complete and state.exam_result is not None:
+            t.latest_exam = (row, state)
+            t.last_studied = _later(t.last_studied, row.updated_at)
+    return tallies
+
+
+def _plans(db: Session, guidelines: list[TeachingGuideline]) -> dict[str, list[str]]:
+    """Each guideline's current plan concepts, as `curriculum_service.plan_for` builds them."""
+    ids = [g.id for g in guidelines]
+    stored = {
+        p.guideline_id: p.plan_json
+        for p in db.scalars(select(StudyPlan).where(StudyPlan.guideline_id.in_(ids)))
+    }
+    plans = {}
     for g in guidelines:
-        p = progress.setdefault(g.id, Progress())
-        concepts = {s.concept for s in curriculum_service.plan_for(db=db, guideline=g)}
-        p.coverage = round(len(p.reached & concepts) / len(concepts), 4) if concepts else 0.0
-    return progress
+        steps = curriculum_service.parse_plan(stored[g.id]) if g.id in stored else []
+        if steps:
+            plans[g.id] = list(dict.fromkeys(s.concept for s in steps))
+        else:
+            title = curriculum_service.subtopic_of(g)
+            default = (c for _, c, _ in curriculum_service.DEFAULT_PLAN)
+            plans[g.id] = list(dict.fromkeys(f"{title}: {c}" for c in default))
+    return plans
 
 
-def progress_read(p: Progress) -> dict:
+def _guidelines(db: Session, ids: list[str]) -> dict[str, TeachingGuideline]:
+    if not ids:
+        return {}
+    found = db.scalars(select(TeachingGuideline).where(TeachingGuideline.id.in_(ids)))
+    return {g.id: g for g in found}
+
+
+def _measure(db: Session, tallies: dict[str, Tally]) -> dict[str, TeachingGuideline]:
+    guidelines = _guidelines(db, list(tallies))
+    plans = _plans(db, list(guidelines.values()))
+    for gid, t in tallies.items():
+        t.plan = plans.get(gid, t.session_plan)
+    return guidelines
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "general"
+
+
+def _subtopic(t: Tally, g: TeachingGuideline | None) -> dict:
+    if g is not None:
+        subtopic, key = curriculum_service.subtopic_of(g), g.subtopic_key
+    else:
+        subtopic, key = t.names.subtopic, None
+    exam = t.latest_exam[1].exam_result if t.latest_exam else None
+    offered = g is not None and g.review_status == curriculum_service.APPROVED
     return {
-        "coverage": p.coverage,
-        "coverage_percent": round(p.coverage * 100, 1),
-        "latest_exam": p.latest_exam,
-        "last_studied": p.last_studied,
-        "paused_session_id": p.paused_session_id,
+        "subtopic": subtopic,
+        "subtopic_key": key or slug(subtopic),
+        "guideline_id": t.guideline_id if offered else None,
+        "coverage": t.coverage,
+        "latest_exam_score": exam.correct if exam else None,
+        "latest_exam_total": exam.total if exam else None,
+        "last_studied": t.last_studied,
     }
 
 
 def report_card(*, db: Session, user: User) -> dict:
-    progress = progress_by_guideline(db=db, user=user)
-    guidelines = db.scalars(
-        select(TeachingGuideline).where(TeachingGuideline.id.in_(list(progress)))
-    ).all()
-    subjects: dict[str, dict[str, list]] = {}
-    for g in sorted(guidelines, key=lambda g: (g.subject, curriculum_service.topic_of(g))):
-        topics = subjects.setdefault(g.subject, {})
-        topics.setdefault(curriculum_service.topic_of(g), []).append(
-            {
-                "guideline_id": g.id,
-                "subtopic": curriculum_service.subtopic_of(g),
-                **progress_read(progress[g.id]),
-            }
-        )
+    rows = _rows(db, user)
+    tallies = _tally(rows)
+    guidelines = _measure(db, tallies)
+    # subject -> topic key -> (topic name, subtopics)
+    tree: dict[str, dict[str, tuple[str, list[dict]]]] = {}
+    for gid, t in tallies.items():
+        g = guidelines.get(gid)
+        subject = g.subject if g else t.names.subject
+        topic = curriculum_service.topic_of(g) if g else t.names.topic
+        topic_key = (g.topic_key if g else None) or slug(topic)
+        topics = tree.setdefault(subject, {})
+        topics.setdefault(topic_key, (topic, []))[1].append(_subtopic(t, g))
+    subjects = [
+        {
+            "subject": subject,
+            "topics": [
+                {
+                    "topic": name,
+                    "topic_key": key,
+                    "subtopics": sorted(subs, key=lambda s: (s["subtopic_key"], s["subtopic"])),
+                }
+                for key, (name, subs) in sorted(topics.items())
+            ],
+        }
+        for subject, topics in sorted(tree.items())
+    ]
     return {
-        "subjects": [
+        "total_sessions": len(rows),
+        "total_topics_studied": sum(len(s["topics"]) for s in subjects),
+        "subjects": subjects,
+    }
+
+
+def subtopic_progress(*, db: Session, user: User) -> dict:
+    """Badges of the subtopic picker: guidelines with at least one teach_me session."""
+    tallies = {gid: t for gid, t in _tally(_rows(db, user)).items() if t.teach_sessions}
+    _measure(db, tallies)
+    return {
+        "user_progress": {
+            gid: {"coverage": t.coverage, "session_count": t.teach_sessions, "status": "studied"}
+            for gid, t in tallies.items()
+        }
+    }
+
+
+def progress_by_guideline(
+    *, db: Session, user: User, guidelines: list[TeachingGuideline]
+) -> dict[str, Tally]:
+    """Progress on each of `guidelines` (the curriculum's subtopic list)."""
+    tallies = _tally(_rows(db, user))
+    plans = _plans(db, guidelines)
+    out = {}
+    for g in guidelines:
+        t = tallies.get(g.id) or Tally(g.id, names=None)
+        t.plan = plans[g.id]
+        out[g.id] = t
+    return out
+
+
+def progress_read(t: Tally) -> dict:
+    exam = t.latest_exam
+    result = exam[1].exam_result if exam else None
+    return {
+        "coverage": round(t.share, 4),
+        "coverage_percent": t.coverage,
+        "latest_exam": (
             {
-                "subject": subject,
-                "topics": [{"topic": t, "subtopics": subs} for t, subs in topics.items()],
+                "score": result.score,
+                "total": result.total,
+                "percentage": result.percentage,
+                "session_id": exam[0].id,
             }
-            for subject, topics in subjects.items()
-        ]
+            if result
+            else None
+        ),
+        "last_studied": t.last_activity,
+        "paused_session_id": t.paused_session_id,
     }
