@@ -38,6 +38,9 @@ PUBLIC_PATHS = {
     "/auth/phone/provision",
     # The approved curriculum is the same for everyone (a token, if sent, is still checked).
     "/curriculum",
+    # Provider and model names per component, no secrets; a 401 here would send the frontend
+    # to its login page, so it reads no token at all.
+    "/config/models",
 }
 # Admin pages' static HTML shells: they hold no data (the page asks for a token and calls admin
 # API routes with it), so they must take no parameters and no dependencies at all.
