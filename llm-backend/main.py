@@ -12,7 +12,7 @@ from shared.api.request_budget import RequestBudgetMiddleware
 from shared.api.request_guard import RequestGuardMiddleware
 from shared.observability.logging import get_logger
 from shared.observability.request_id import RequestIdMiddleware
-from tutor.api import contents_admin, curriculum, sessions, voice
+from tutor.api import agent_logs, contents_admin, curriculum, sessions, voice
 
 
 def create_app() -> FastAPI:
@@ -39,6 +39,7 @@ def create_app() -> FastAPI:
     app.include_router(book_ingestion_router)
     app.include_router(files.router)
     app.include_router(sessions.router)
+    app.include_router(agent_logs.router)
     app.include_router(curriculum.router)
     app.include_router(contents_admin.router)
     app.include_router(voice.upload_router)
