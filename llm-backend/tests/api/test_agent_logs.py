@@ -88,6 +88,9 @@ def test_filters_and_limit(auth_client, fake_llm):
     last_two = _logs(auth_client, sid, "limit=2")
     assert [x["event_type"] for x in last_two["logs"]] == ["Advance", "Present"]
     assert last_two["total_count"] == 7
+    # As upstream: a filtered answer has every matching log, whatever the limit.
+    filtered = _logs(auth_client, sid, "agent_name=orchestrator&limit=1")
+    assert len(filtered["logs"]) == filtered["total_count"] == 4
     assert _logs(auth_client, sid, "agent_name=master_tutor") == {
         "session_id": sid,
         "turn_id": None,

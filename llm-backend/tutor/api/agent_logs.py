@@ -44,7 +44,7 @@ class AgentLogsRead(BaseModel):
     session_id: str
     turn_id: str | None
     logs: list[AgentLogRead]
-    total_count: int = Field(description="Logs matching the filters, before `limit`")
+    total_count: int = Field(description="Logs matching the filters, before any bound")
 
 
 @router.get("/{session_id}/agent-logs", response_model=AgentLogsRead)
@@ -55,7 +55,8 @@ def agent_logs(
     agent_name: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     limit: LogLimit = 100,
 ):
-    """Oldest first; the last `limit` of the logs that match `turn_id` and `agent_name`."""
+    """Oldest first: with `turn_id` and/or `agent_name`, every log that matches (at most the
+    last 2000); without either, the last `limit`."""
     return agent_log_service.agent_logs(
         db=db, row=session, turn_id=turn_id, agent_name=agent_name, limit=limit
     )

@@ -33,6 +33,8 @@ LLM_CALL = "llm_call"
 # Modes whose events hold nothing to hide. Every other mode is treated as an exam, so a
 # renamed or new exam mode fails closed.
 OPEN_MODES = ("teach_me", "clarify_doubts")
+# A filtered answer's bound: far above a long session's turn, or one agent's logs of it.
+MAX_FILTERED_LOGS = 2000
 
 
 @dataclass
@@ -57,8 +59,9 @@ def agent_logs(
     agent_name: str | None,
     limit: int,
 ) -> dict:
-    """The session's logs, oldest first, filtered by turn and agent; the last `limit` of them,
-    with `total_count` all that match."""
+    """The session's logs, oldest first, with `total_count` all that match. As upstream: with
+    a filter (turn, agent) every matching log, without one the last `limit`; every matching
+    log is at most the last MAX_FILTERED_LOGS, so no session answers with an unbounded body."""
     events = db.scalars(
         select(Event).where(Event.session_id == row.id).order_by(Event.created_at, Event.id)
     ).all()
@@ -77,7 +80,7 @@ def agent_logs(
     return {
         "session_id": row.id,
         "turn_id": turn_id,
-        "logs": matching[-limit:],
+        "logs": matching[-(MAX_FILTERED_LOGS if turn_id or agent_name else limit) :],
         "total_count": len(matching),
     }
 
