@@ -90,6 +90,7 @@ def _exam_running(row: TutorSession) -> bool:
     if row.mode in OPEN_MODES:
         return False
     state = json.loads(row.state_json or "{}")
+    state = state if isinstance(state, dict) else {}
     finished = row.exam_total is not None or state.get("is_complete") or state.get("exam_finished")
     return not finished
 
