@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from book_ingestion.api import router as book_ingestion_router
-from shared.api import files, health, llm_config, phone_provision, profile
+from shared.api import files, health, llm_config, phone_provision, profile, public_config
 from shared.api.cors import CorsMiddleware
 from shared.api.error_handlers import install_error_handlers
 from shared.api.request_budget import RequestBudgetMiddleware
 from shared.api.request_guard import RequestGuardMiddleware
 from shared.observability.logging import get_logger
 from shared.observability.request_id import RequestIdMiddleware
-from tutor.api import contents_admin, curriculum, progress, sessions, voice
+from tutor.api import agent_logs, contents_admin, curriculum, progress, sessions, voice
 
 
 def create_app() -> FastAPI:
@@ -33,6 +33,7 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(profile.router)
     app.include_router(phone_provision.router)
+    app.include_router(public_config.router)
     app.include_router(llm_config.router)
     app.include_router(llm_config.page_router)
     app.include_router(book_ingestion_router)
@@ -40,6 +41,7 @@ def create_app() -> FastAPI:
     # Before sessions: its /sessions/{session_id} would read /sessions/history as an id.
     app.include_router(progress.router)
     app.include_router(sessions.router)
+    app.include_router(agent_logs.router)
     app.include_router(curriculum.router)
     app.include_router(contents_admin.router)
     app.include_router(voice.upload_router)

@@ -240,4 +240,6 @@ class LLMCall(Base):
     __table_args__ = (
         Index("idx_llm_calls_component_started", "component", "started_at"),
         Index("idx_llm_calls_started", "started_at"),
+        # A session's calls, for its agent logs (GET /sessions/{id}/agent-logs).
+        Index("idx_llm_calls_session_started", "session_id", "started_at"),
     )

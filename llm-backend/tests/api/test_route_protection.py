@@ -36,6 +36,11 @@ PUBLIC_PATHS = {
     # The step before a phone sign-in: the caller has no token yet. It only makes sure a
     # Cognito user exists (no data is read or returned) and is rate limited per IP and phone.
     "/auth/phone/provision",
+    # The approved curriculum is the same for everyone (a token, if sent, is still checked).
+    "/curriculum",
+    # Provider and model names per component, no secrets; a 401 here would send the frontend
+    # to its login page, so it reads no token at all.
+    "/config/models",
 }
 # Admin pages' static HTML shells: they hold no data (the page asks for a token and calls admin
 # API routes with it), so they must take no parameters and no dependencies at all.

@@ -107,10 +107,8 @@ def _coverage(client, gid: str) -> float:
     card = client.get("/sessions/report-card", headers=STUDENT_A).json()
     subs = card["subjects"][0]["topics"][0]["subtopics"]
     assert [s["guideline_id"] for s in subs] == [gid]
-    listed = client.get(
-        "/curriculum/subtopics?subject=Mathematics&topic=Fractions&grade=5", headers=STUDENT_A
-    ).json()["subtopics"]
-    assert listed[0]["progress"]["coverage_percent"] == subs[0]["coverage"]  # one computation
+    badges = client.get("/sessions/subtopic-progress", headers=STUDENT_A).json()
+    assert badges["user_progress"][gid]["coverage"] == subs[0]["coverage"]  # one computation
     return subs[0]["coverage"]
 
 

@@ -37,6 +37,9 @@ def add_guideline(
             board=board,
             grade=grade,
             subject=subject,
+            # As the book sync writes them: the legacy columns the curriculum lists, = titles.
+            topic=topic,
+            subtopic=subtopic,
             topic_title=topic,
             topic_key=topic.lower(),
             subtopic_title=subtopic,

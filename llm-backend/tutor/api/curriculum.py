@@ -1,76 +1,56 @@
-"""The approved curriculum, with the caller's progress on each subtopic."""
+"""The approved curriculum, one level per call (contract §2.3). Progress badges are
+`GET /sessions/subtopic-progress`."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
 
 from shared.api.params import Grade
 from shared.api.route import ApiRoute
-from shared.auth.dependencies import CurrentUser, DbSession
-from tutor.services import curriculum_service, report_card_service
+from shared.auth.dependencies import DbSession, get_optional_identity
+from tutor.services import curriculum_service
 
-router = APIRouter(prefix="/curriculum", tags=["curriculum"], route_class=ApiRoute)
+# The curriculum is the same for everyone, so no token is needed; the frontend still sends
+# one, and a bad one is a 401 as on every optional-auth route (README, Clients).
+router = APIRouter(
+    prefix="/curriculum",
+    tags=["curriculum"],
+    route_class=ApiRoute,
+    dependencies=[Depends(get_optional_identity)],
+)
 
-Country = Annotated[str | None, Query(max_length=100)]
-Board = Annotated[str | None, Query(max_length=100)]
+Name = Annotated[str, Query(min_length=1, max_length=200)]
 
 
-@router.get("/subjects")
-def subjects(
-    user: CurrentUser,
+class SubtopicEntry(BaseModel):
+    subtopic: str = Field(description="The guideline's `subtopic`, as the frontend's URL segment")
+    guideline_id: str
+    subtopic_key: str | None = Field(description="Slug of the subtopic (this backend's addition)")
+
+
+class CurriculumRead(BaseModel):
+    """Exactly one level is a list; the two others are null."""
+
+    subjects: list[str] | None
+    topics: list[str] | None
+    subtopics: list[SubtopicEntry] | None
+
+
+@router.get("", response_model=CurriculumRead)
+def curriculum(
     db: DbSession,
-    country: Country = None,
-    board: Board = None,
-    grade: Grade | None = None,
-) -> dict:
-    items, applied = curriculum_service.subjects(
-        db=db, user=user, country=country, board=board, grade=grade
+    country: Name,
+    board: Name,
+    grade: Grade,
+    subject: Annotated[str | None, Query(max_length=200)] = None,
+    topic: Annotated[str | None, Query(max_length=200)] = None,
+):
+    """Subjects of country/board/grade; with `subject`, its topics; with `subject` and
+    `topic`, its subtopics and their guideline ids. Approved guidelines only; exact,
+    case-sensitive matching; distinct values sorted alphabetically."""
+    return curriculum_service.curriculum(
+        db=db, country=country, board=board, grade=grade, subject=subject, topic=topic
     )
-    return {"filters": applied, "subjects": items}
-
-
-@router.get("/topics")
-def topics(
-    user: CurrentUser,
-    db: DbSession,
-    subject: Annotated[str, Query(min_length=1)],
-    country: Country = None,
-    board: Board = None,
-    grade: Grade | None = None,
-) -> dict:
-    items, applied = curriculum_service.topics(
-        db=db, user=user, country=country, board=board, grade=grade, subject=subject
-    )
-    return {"filters": applied, "topics": items}
-
-
-@router.get("/subtopics")
-def subtopics(
-    user: CurrentUser,
-    db: DbSession,
-    subject: Annotated[str, Query(min_length=1)],
-    topic: Annotated[str, Query(min_length=1)],
-    country: Country = None,
-    board: Board = None,
-    grade: Grade | None = None,
-) -> dict:
-    rows, applied = curriculum_service.subtopics(
-        db=db, user=user, country=country, board=board, grade=grade, subject=subject, topic=topic
-    )
-    progress = report_card_service.progress_by_guideline(db=db, user=user, guidelines=rows)
-    return {
-        "filters": applied,
-        "subtopics": [
-            {
-                "guideline_id": g.id,
-                "subtopic": curriculum_service.subtopic_of(g),
-                "subtopic_key": g.subtopic_key,
-                "summary": g.subtopic_summary,
-                "grade": g.grade,
-                "progress": report_card_service.progress_read(progress[g.id]),
-            }
-            for g in rows
-        ],
-    }

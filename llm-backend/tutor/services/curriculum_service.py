@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.errors import NotFoundError
-from shared.models.entities import StudyPlan, TeachingGuideline, User
+from shared.models.entities import StudyPlan, TeachingGuideline
 from tutor.models.state import PlanStep
 
 APPROVED = "APPROVED"
@@ -71,58 +71,46 @@ def parse_plan(plan_json: str) -> list[PlanStep]:
     return steps
 
 
-def _filters(user: User, country: str | None, board: str | None, grade: int | None):
-    """Explicit query values win; otherwise the caller's profile (users have no country, so
-    country filters only when given)."""
-    board = board if board is not None else user.board
-    grade = grade if grade is not None else user.grade
-    clauses = [TeachingGuideline.review_status == APPROVED]
-    if country:
-        clauses.append(TeachingGuideline.country == country)
-    if board:
-        clauses.append(TeachingGuideline.board == board)
-    if grade is not None:
-        clauses.append(TeachingGuideline.grade == grade)
-    return clauses, {"country": country, "board": board, "grade": grade}
-
-
-def approved_guidelines(
+def curriculum(
     *,
     db: Session,
-    user: User,
-    country: str | None = None,
-    board: str | None = None,
-    grade: int | None = None,
+    country: str,
+    board: str,
+    grade: int,
     subject: str | None = None,
-) -> tuple[list[TeachingGuideline], dict]:
-    clauses, applied = _filters(user, country, board, grade)
-    if subject:
-        clauses.append(TeachingGuideline.subject == subject)
-    rows = db.scalars(
-        select(TeachingGuideline).where(*clauses).order_by(TeachingGuideline.created_at)
+    topic: str | None = None,
+) -> dict:
+    """One level of the approved curriculum (contract §2.3): subjects; with `subject`, its
+    topics; with `topic` too, its subtopics with their guideline ids. The levels not asked for
+    are None. Matching is exact and case-sensitive on the `subject` / `topic` / `subtopic`
+    columns (the names the frontend puts in its URLs), lists are distinct and sorted."""
+    clauses = [
+        TeachingGuideline.review_status == APPROVED,
+        TeachingGuideline.country == country,
+        TeachingGuideline.board == board,
+        TeachingGuideline.grade == grade,
+    ]
+    levels: dict = {"subjects": None, "topics": None, "subtopics": None}
+    if not subject:
+        levels["subjects"] = _distinct(db, TeachingGuideline.subject, clauses)
+        return levels
+    clauses.append(TeachingGuideline.subject == subject)
+    if not topic:
+        levels["topics"] = _distinct(db, TeachingGuideline.topic, clauses)
+        return levels
+    rows = db.execute(
+        select(TeachingGuideline.id, TeachingGuideline.subtopic, TeachingGuideline.subtopic_key)
+        .where(*clauses, TeachingGuideline.topic == topic)
+        .where(TeachingGuideline.subtopic.is_not(None))
     ).all()
-    return list(rows), {**applied, "subject": subject}
+    # Sorted in Python, not by the database's collation: the same order on PostgreSQL and SQLite.
+    levels["subtopics"] = [
+        {"subtopic": name, "guideline_id": gid, "subtopic_key": key}
+        for gid, name, key in sorted(rows, key=lambda r: (r.subtopic, r.id))
+    ]
+    return levels
 
 
-def subjects(**kw) -> tuple[list[str], dict]:
-    rows, applied = approved_guidelines(**kw)
-    return sorted({g.subject for g in rows}), applied
-
-
-def topics(**kw) -> tuple[list[dict], dict]:
-    rows, applied = approved_guidelines(**kw)
-    seen: dict[str, dict] = {}
-    for g in rows:
-        key = topic_of(g)
-        item = seen.setdefault(
-            key, {"topic": key, "topic_key": g.topic_key, "summary": g.topic_summary, "count": 0}
-        )
-        item["count"] += 1
-    return list(seen.values()), applied
-
-
-def subtopics(*, topic: str | None, **kw) -> tuple[list[TeachingGuideline], dict]:
-    rows, applied = approved_guidelines(**kw)
-    if topic:
-        rows = [g for g in rows if topic in (topic_of(g), g.topic_key)]
-    return rows, {**applied, "topic": topic}
+def _distinct(db: Session, column, clauses: list) -> list[str]:
+    values = db.scalars(select(column).where(*clauses, column.is_not(None)).distinct())
+    return sorted(values)
