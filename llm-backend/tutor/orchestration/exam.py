@@ -12,8 +12,9 @@ from tutor.orchestration.common import EventDraft, TurnResult, log
 
 
 def _ask(state: SessionState) -> str:
+    # The frontend's exam flow (contract §2.4.16): the question alone, in this exact form.
     q = state.questions[state.exam_current]
-    return f"Question {q.number} of {len(state.questions)}: {q.question}"
+    return f"**Question {q.number}:** {q.question}"
 
 
 def opening(*, state: SessionState, ctx: TutorContext, count: int) -> TurnResult:
@@ -48,9 +49,9 @@ def apply(*, state: SessionState, mark: AnswerMark, answer: str) -> TurnResult:
     state.exam_current += 1
     if state.exam_current >= len(state.questions):
         result = finish(state=state, events=events)
-        reply = f"That was the last question. {_result_line(result)}"
+        reply = report(state, result)
     else:
-        reply = "Thanks, your answer is noted.\n\n" + _ask(state)
+        reply = _ask(state)
         events.append(EventDraft("Present", state.exam_current, {"question": q.number + 1}))
     return TurnResult(state, reply, events)
 
@@ -58,13 +59,24 @@ def apply(*, state: SessionState, mark: AnswerMark, answer: str) -> TurnResult:
 def end_early(*, state: SessionState) -> TurnResult:
     events: list[EventDraft] = []
     result = finish(state=state, events=events, ended_early=True)
-    reply = f"Exam ended. {_result_line(result)}"
+    reply = report(state, result)
     log(state, "tutor", reply)
     return TurnResult(state, reply, events)
 
 
-def _result_line(result: ExamResult) -> str:
-    return f"You scored {result.score:g} out of {result.total} ({result.percentage:g}%)."
+def report(state: SessionState, result: ExamResult) -> str:
+    """The plain-text score report of the last answer (the frontend renders the structured
+    feedback instead; this is what the transcript keeps)."""
+    lines = [
+        "Exam complete!",
+        f"Final score: {result.score:.1f}/{result.total} ({result.percentage:.1f}%)",
+        "",
+    ]
+    for q in state.questions:
+        mark = f"{q.score:.2f}/1" if q.score is not None else "not answered"
+        why = f" - {q.rationale}" if q.rationale else ""
+        lines.append(f"Q{q.number}: {mark}{why}")
+    return "\n".join(lines)
 
 
 def finish(
