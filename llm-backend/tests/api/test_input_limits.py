@@ -14,7 +14,6 @@ from main import create_app
 from tests.api.test_book_pages import _book
 from tests.support.books import ADMIN, BOOK
 from tests.support.errors import error_json
-from tests.support.tutor import STUDENT_A
 
 MB = 1024 * 1024
 TOO_LARGE = error_json(
@@ -142,7 +141,6 @@ def test_a_chunked_body_is_cut_off_as_soon_as_it_passes_the_limit(create_book_ca
 @pytest.mark.parametrize(
     ("path", "headers"),
     [
-        ("/sessions", STUDENT_A),
         ("/admin/books", ADMIN),
         ("/admin/guidelines/review", ADMIN),
         ("/admin/contents", ADMIN),
