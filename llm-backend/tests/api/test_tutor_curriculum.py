@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from database import session_scope
 from db import main as db_main
 from shared.models.entities import Content, StudyPlan, TeachingGuideline, User
-from tests.support.tutor import ADMIN, STUDENT_A, add_guideline, say
+from tests.support.tutor import ADMIN, STUDENT_A, add_guideline, say, session_body
 
 
 def _set_profile(**values) -> None:
@@ -43,7 +43,7 @@ def test_curriculum_lists_only_approved_guidelines_with_progress(auth_client, fa
 
     fake_llm.push(say("hi"))
     sid = auth_client.post(
-        "/sessions", json={"guideline_id": g1, "mode": "teach_me"}, headers=STUDENT_A
+        "/sessions", json=session_body(g1, "teach_me"), headers=STUDENT_A
     ).json()["session_id"]
     auth_client.post(f"/sessions/{sid}/pause", headers=STUDENT_A)
     r = auth_client.get(
@@ -82,7 +82,7 @@ def test_admin_contents_crud_and_tutor_gets_them(auth_client, fake_llm):
     assert [c["id"] for c in listing["items"]] == [cid] and listing["total"] == 1
 
     gid = add_guideline()
-    auth_client.post("/sessions", json={"guideline_id": gid, "mode": "teach_me"}, headers=STUDENT_A)
+    auth_client.post("/sessions", json=session_body(gid, "teach_me"), headers=STUDENT_A)
     assert "Pizza slices: 4/8 = 1/2" in json.dumps(fake_llm.requests[-1].body)
 
     assert auth_client.delete(f"/admin/contents/{cid}", headers=ADMIN).status_code == 204
