@@ -88,7 +88,7 @@ def create_session(body: SessionCreate, owner: SessionOwner, db: DbSession) -> S
 
 
 # Fixed paths come before /{session_id} so they are not read as session ids.
-@router.get("/resumable", response_model=ResumableRead)
+@router.get("/resumable", response_model=ResumableRead, responses=errors(404))  # 404 = none
 def resumable(
     user: CurrentUser,
     db: DbSession,
