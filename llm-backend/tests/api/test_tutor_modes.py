@@ -9,6 +9,7 @@ from sqlalchemy import select
 from database import session_scope
 from shared.models.entities import Event, LLMCall
 from shared.models.entities import Session as TutorSession
+from tests.fakes.llm_server import Reply
 from tests.support.books import wait_for
 from tests.support.tutor import (
     STUDENT_A,
@@ -219,3 +220,14 @@ def test_strong_student_skips_ahead_and_gets_extra_turns(auth_client, fake_llm):
         fake_llm.push(teach("right_with_reasoning"))
         turn = _step(auth_client, sid, "more").json()["next_turn"]
     assert (turn["step_idx"], turn["is_complete"]) == (5, True)
+
+
+def test_an_unusable_paper_is_asked_for_again_with_three_questions(auth_client, fake_llm):
+    gid = add_guideline()
+    fake_llm.push(*[Reply("not json", for_schema="ExamPaper") for _ in range(2)], paper(3))
+    body = _create(auth_client, gid, "exam")
+    assert body["first_turn"]["exam_progress"]["total_questions"] == 3
+    asks = [r for r in fake_llm.requests if r.body["text"]["format"]["name"] == "ExamPaper"]
+    assert "exactly 7 questions" in json.dumps(asks[0].body)
+    assert "exactly 3 questions" in json.dumps(asks[-1].body)
+    assert "1 easy, 1 medium, 1 hard" in json.dumps(asks[-1].body)

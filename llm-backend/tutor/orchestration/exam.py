@@ -17,8 +17,19 @@ def _ask(state: SessionState) -> str:
     return f"**Question {q.number}:** {q.question}"
 
 
+# A paper the model could not write in a usable shape is asked for again, shorter (upstream's
+# 7 -> 3): long structured answers are what small or overloaded models get wrong. Provider
+# outages and the request budget are not retried here; the LLM layer already did.
+FALLBACK_QUESTIONS = 3
+
+
 def opening(*, state: SessionState, ctx: TutorContext, count: int) -> TurnResult:
-    state.questions = exam_agent.generate(state=state, ctx=ctx, count=count)
+    try:
+        state.questions = exam_agent.generate(state=state, ctx=ctx, count=count)
+    except LLMOutputError:
+        if count <= FALLBACK_QUESTIONS:
+            raise
+        state.questions = exam_agent.generate(state=state, ctx=ctx, count=FALLBACK_QUESTIONS)
     if not state.questions:
         raise LLMOutputError("The tutor model returned an exam without questions; try again.")
     name = f", {state.student.addressed_as}" if state.student.addressed_as else ""
