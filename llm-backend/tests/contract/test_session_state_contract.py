@@ -263,3 +263,21 @@ def test_end_exam(auth_client, fake_llm):
     results = auth_client.get(f"/sessions/{sid}/replay", headers=LEARNER).json()["exam_questions"]
     assert [q["result"] for q in results] == ["partial", None, None, None]
     assert [q["score"] for q in results] == [0.75, 0.0, 0.0, 0.0]
+
+
+def test_an_exam_stored_without_a_plan_is_not_shown_as_finished(auth_client, fake_llm):
+    """Exam and clarify sessions written before every mode kept the plan: the view falls back
+    to the guideline's plan, so the frontend's "current_step > steps" stays false."""
+    import json
+
+    from database import session_scope
+    from shared.models.entities import Session as TutorSession
+
+    gid = add_guideline()
+    fake_llm.push(paper(2))
+    sid = _start(auth_client, gid, "exam")
+    with session_scope() as db:
+        row = db.get(TutorSession, sid)
+        row.state_json = json.dumps({**json.loads(row.state_json), "plan": []})
+    state = auth_client.get(f"/sessions/{sid}/replay", headers=LEARNER).json()
+    assert len(state["topic"]["study_plan"]["steps"]) == 4 and not _completed(state)
