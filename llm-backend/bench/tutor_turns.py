@@ -89,10 +89,19 @@ def _run(args, fake, Reply) -> int:
             for user in users:
                 r = client.post(
                     "/sessions",
-                    json={"guideline_id": guideline_id, "mode": "teach_me"},
+                    json={
+                        "student": {"id": user, "grade": 5},
+                        "goal": {
+                            "topic": "Fractions",
+                            "syllabus": "CBSE-G5",
+                            "learning_objectives": [],
+                            "guideline_id": guideline_id,
+                        },
+                        "mode": "teach_me",
+                    },
                     headers={"x-bench-user": user},
                 )
-                assert r.status_code == 201, r.text
+                assert r.status_code == 200, r.text
                 sessions.append((user, r.json()["session_id"]))
             for _ in range(level * args.turns):
                 fake.push(
@@ -108,7 +117,7 @@ def _run(args, fake, Reply) -> int:
                     started = time.perf_counter()
                     r = client.post(
                         f"/sessions/{sid}/step",
-                        json={"message": f"answer {i}"},
+                        json={"student_reply": f"answer {i}"},
                         headers={"x-bench-user": user},
                     )
                     elapsed = time.perf_counter() - started

@@ -140,3 +140,23 @@ def get_owned_session(session_id: str, owner: SessionOwner, db: DbSession) -> Tu
 CurrentUser = Annotated[User, Depends(get_current_user)]
 AdminUser = Annotated[User, Depends(require_admin)]
 OwnedSession = Annotated[TutorSession, Depends(get_owned_session)]
+
+
+def get_signed_in_session(user: CurrentUser, session: OwnedSession) -> TutorSession:
+    """Routes the contract marks "required auth + ownership": a token is needed even for an
+    anonymous session (which anyone signed in may act on, as upstream)."""
+    return session
+
+
+@answers(403)
+def get_session_for_owner_only(user: CurrentUser, session: OwnedSession) -> TutorSession:
+    """`/replay` and `/exam-review` are stricter (contract §1.2): only the owner, so an
+    anonymous session is 403 to everyone; another user's session is 404 through OwnedSession,
+    like a missing one."""
+    if session.user_id != user.id:
+        raise PermissionDeniedError("Not your session", code="not_session_owner")
+    return session
+
+
+SignedInSession = Annotated[TutorSession, Depends(get_signed_in_session)]
+OwnerOnlySession = Annotated[TutorSession, Depends(get_session_for_owner_only)]

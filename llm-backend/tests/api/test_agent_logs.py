@@ -16,23 +16,24 @@ from tests.support.tutor import (
     mark,
     paper,
     say,
+    session_body,
     teach,
     unsafe,
 )
-from tutor.services.session_service import EXAM_SECRETS
+from tutor.services.agent_log_service import EXAM_SECRETS
 
 # The one place these tests spell today's session requests.
 EXAM_MODE = "exam"
 
 
 def _start(client, gid: str, mode: str = "teach_me") -> str:
-    r = client.post("/sessions", json={"guideline_id": gid, "mode": mode}, headers=STUDENT_A)
-    assert r.status_code == 201, r.text
+    r = client.post("/sessions", json=session_body(gid, mode), headers=STUDENT_A)
+    assert r.status_code == 200, r.text
     return r.json()["session_id"]
 
 
 def _step(client, sid: str, message: str):
-    return client.post(f"/sessions/{sid}/step", json={"message": message}, headers=STUDENT_A)
+    return client.post(f"/sessions/{sid}/step", json={"student_reply": message}, headers=STUDENT_A)
 
 
 def _logs(client, sid: str, query: str = "", headers: dict | None = None) -> dict:

@@ -39,7 +39,7 @@ from tests.fakes.fixtures import fake_llm_env
 from tests.support.auth import CLIENT_ID, KEY, POOL_ID, REGION, JwksServer, jwks
 from tests.support.books import ADMIN, BOOK, image_bytes, wait_jobs_idle
 from tests.support.cognito import unreachable_endpoint
-from tests.support.tutor import STUDENT_A, add_guideline
+from tests.support.tutor import STUDENT_A, add_guideline, session_body
 
 # Examples per operation and role in the fuzzing phase; with the other phases (the schema's own
 # examples, coverage of boundaries) this keeps the run near a minute and a half on 2 cores.
@@ -63,8 +63,8 @@ def _seed(client: TestClient) -> dict[str, object]:
     assert job.status_code == 202, job.text
     wait_jobs_idle()
     guideline_id = add_guideline()
-    session = client.post("/sessions", json={"guideline_id": guideline_id}, headers=STUDENT_A)
-    assert session.status_code == 201, session.text
+    session = client.post("/sessions", json=session_body(guideline_id), headers=STUDENT_A)
+    assert session.status_code == 200, session.text
     content = client.post(
         "/admin/contents",
         json={"topic": "Fractions", "grade": 5, "text": "1/2 = 2/4"},

@@ -10,7 +10,7 @@ from config import reset_settings
 from tests.fakes.llm_server import Reply, request_schema_name
 from tests.support.books import ADMIN, BOOK, image_bytes, wait_jobs_idle
 from tests.support.guidelines import BookModel
-from tests.support.tutor import STUDENT_A
+from tests.support.tutor import STUDENT_A, reply, session_body
 
 STEPS = [
     ("Equal parts", "explain", "equal parts"),
@@ -96,9 +96,7 @@ def test_pages_to_a_teach_me_session(auth_client, local_storage, fake_llm, monke
             for g in queue["items"]] == [("what-is-a-fraction", "g1 + g2 + g3", 1, 3)]  # fmt: skip
     gid = queue["items"][0]["id"]
     # Not approved yet: a student cannot start a session on it.
-    early = auth_client.post(
-        "/sessions", json={"guideline_id": gid, "mode": "teach_me"}, headers=STUDENT_A
-    )
+    early = auth_client.post("/sessions", json=session_body(gid, "teach_me"), headers=STUDENT_A)
     assert early.status_code == 404
 
     approved = auth_client.post(
@@ -116,22 +114,21 @@ def test_pages_to_a_teach_me_session(auth_client, local_storage, fake_llm, monke
     plan = auth_client.get(f"/admin/guidelines/{gid}/study-plan", headers=ADMIN).json()
     assert [s["title"] for s in plan["plan"]["steps"]] == [t for t, _, _ in STEPS]
 
-    session = auth_client.post(
-        "/sessions", json={"guideline_id": gid, "mode": "teach_me"}, headers=STUDENT_A
-    )
-    assert session.status_code == 201, session.json()
+    session = auth_client.post("/sessions", json=session_body(gid, "teach_me"), headers=STUDENT_A)
+    assert session.status_code == 200, session.json()
     body = session.json()
-    assert body["message"] == "Welcome! What are equal parts?"
-    assert (body["state"]["current_step"], body["state"]["total_steps"]) == (1, 3)
+    assert body["first_turn"]["message"] == "Welcome! What are equal parts?"
+    sid = body["session_id"]
+    state = auth_client.get(f"/sessions/{sid}", headers=STUDENT_A).json()
+    assert (state["current_step"], len(state["topic"]["study_plan"]["steps"])) == (1, 3)
 
     step = auth_client.post(
-        f"/sessions/{body['session_id']}/step",
-        json={"message": "parts of the same size"},
-        headers=STUDENT_A,
+        f"/sessions/{sid}/step", json=reply("parts of the same size"), headers=STUDENT_A
     )
     assert step.status_code == 200, step.json()
-    assert step.json()["state"]["current_step"] == 2
-    assert step.json()["state"]["mastery"] == {"equal parts": 0.8}
+    assert step.json()["next_turn"]["step_idx"] == 2
+    state = auth_client.get(f"/sessions/{sid}", headers=STUDENT_A).json()
+    assert state["mastery_estimates"] == {"equal parts": 0.8}
     teach = [r for r in fake_llm.requests if request_schema_name(r.path, r.body) == "TeachTurn"]
     prompt = json.dumps(teach[0].body)
     assert 'on \\"equal parts\\": Equal parts: goal' in prompt

@@ -109,9 +109,10 @@ def test_errors_follow_from_what_the_operation_takes(document):
             {400, 401, 403, 404, 409, 413, 422, 503},
         ),
         ("POST /admin/books/{book_id}/jobs/{job_id}/resume", {401, 403, 404, 409, 422, 503}),
-        ("POST /sessions", {401, 403, 404, 413, 422, 503}),
+        ("POST /sessions", {401, 403, 404, 409, 413, 422, 503}),
         ("POST /sessions/{session_id}/step", {401, 403, 404, 409, 413, 422, 503}),
         ("GET /sessions/{session_id}", {401, 403, 404, 422, 503}),
+        ("POST /sessions/{session_id}/end-exam", {400, 401, 403, 404, 409, 422, 503}),
         ("GET /admin/files/{key}", {400, 401, 403, 404, 422, 503}),
         ("GET /curriculum", {401, 422, 503}),
         ("GET /config/models", {422, 503}),  # reads no token: never a 401

@@ -91,11 +91,6 @@ def test_anonymous_sessions_when_allowed(auth_client, sessions, allow_anonymous)
 # --- every session route of the real app -------------------------------------------------
 
 
-# Owner only, with the contract's statuses (403 for another's or an anonymous session, 400
-# for the wrong mode), checked by its service: tests/contract/test_progress_contract.py.
-OWNER_ONLY = {"/sessions/{session_id}/exam-review"}
-
-
 def _session_routes() -> list[tuple[str, str]]:
     """(method, path) of every app route that takes a `session_id`, from the route table, so a
     route the tutor adds later is covered without editing this file."""
@@ -104,7 +99,7 @@ def _session_routes() -> list[tuple[str, str]]:
 
     routes = []
     for route in app_routes(create_app()):
-        if "{session_id}" in route.path and route.path not in OWNER_ONLY:
+        if "{session_id}" in route.path:
             routes.extend((method, route.path) for method in sorted(route.methods or ()))
     return routes
 
@@ -120,12 +115,14 @@ def test_every_session_route_loads_the_session_through_the_ownership_check():
         f"{sorted(route.methods)} {route.path}"
         for route in app_routes(create_app())
         if "{session_id}" in route.path
-        and route.path not in OWNER_ONLY
         and isinstance(getattr(route, "original_route", route), APIRoute)
         and get_owned_session not in set(_calls(route.dependant))
     ]
     assert missing == []
     assert len(_session_routes()) >= 8  # the check above did look at the tutor's routes
+
+
+SIGNED_IN_ONLY = ("/pause", "/resume", "/end-exam", "/end-clarify", "/replay", "/exam-review")
 
 
 def test_another_user_and_an_anonymous_caller_get_404_on_every_session_route(
@@ -134,12 +131,12 @@ def test_another_user_and_an_anonymous_caller_get_404_on_every_session_route(
     from sqlalchemy import func, select
 
     from shared.models.entities import Event
-    from tests.support.tutor import STUDENT_A, STUDENT_B, add_guideline
+    from tests.support.tutor import STUDENT_A, STUDENT_B, add_guideline, session_body
 
     created = auth_client.post(
-        "/sessions", json={"guideline_id": add_guideline(), "mode": "teach_me"}, headers=STUDENT_A
+        "/sessions", json=session_body(add_guideline(), "teach_me"), headers=STUDENT_A
     )
-    assert created.status_code == 201, created.json()
+    assert created.status_code == 200, created.json()
     sid = created.json()["session_id"]
 
     def snapshot() -> tuple:
@@ -161,13 +158,18 @@ def test_another_user_and_an_anonymous_caller_get_404_on_every_session_route(
         "/sessions/{session_id}/end-clarify",
         "/sessions/{session_id}/replay",
         "/sessions/{session_id}/summary",
+        "/sessions/{session_id}/exam-review",
+        "/sessions/{session_id}/agent-logs",
     }
     for method, path in routes:
         url = path.replace("{session_id}", sid)
-        body = {"message": "let me in"} if method in ("POST", "PUT", "PATCH") else None
-        for who, headers in (("user B", STUDENT_B), ("anonymous", {})):
-            response = auth_client.request(method, url, json=body, headers=headers)
-            assert (response.status_code, response.json()) == (404, NOT_FOUND), (who, method, url)
+        body = {"student_reply": "let me in"} if method in ("POST", "PUT", "PATCH") else None
+        response = auth_client.request(method, url, json=body, headers=STUDENT_B)
+        assert (response.status_code, response.json()) == (404, NOT_FOUND), (method, url)
+        # Routes the contract marks "required auth" refuse a tokenless caller before looking.
+        anonymous = auth_client.request(method, url, json=body)
+        expected = 401 if path.endswith(SIGNED_IN_ONLY) else 404
+        assert anonymous.status_code == expected, (method, url)
     assert snapshot() == before
     assert len(fake_llm.requests) == model_calls  # nobody's request reached the model
     assert auth_client.get(f"/sessions/{sid}", headers=STUDENT_A).status_code == 200

@@ -1,6 +1,6 @@
 """What the tutor is given (profile, how the student writes), safety running alongside the
-tutor call, exam marks kept hidden until the exam ends, and report-card coverage accumulated
-across teach_me sessions against the latest plan."""
+tutor call, exam marks kept hidden until the exam ends, coverage kept across pause and
+resume, and which sessions can be paused."""
 
 from __future__ import annotations
 
@@ -13,21 +13,30 @@ from database import session_scope
 from shared.models.entities import Session as TutorSession
 from shared.models.entities import StudyPlan
 from tests.fakes.llm_server import Reply, request_schema_name
-from tests.support.tutor import STUDENT_A, add_guideline, mark, paper, say, teach
+from tests.support.tutor import (
+    STUDENT_A,
+    add_guideline,
+    mark,
+    paper,
+    reply,
+    say,
+    session_body,
+    teach,
+)
 
 PROFILE = {"name": "Asha", "age": 10, "grade": 5, "about_me": "I love cricket."}
 
 
 def _create(client, gid: str, mode: str = "teach_me") -> str:
-    r = client.post("/sessions", json={"guideline_id": gid, "mode": mode}, headers=STUDENT_A)
-    assert r.status_code == 201, r.json()
+    r = client.post("/sessions", json=session_body(gid, mode), headers=STUDENT_A)
+    assert r.status_code == 200, r.json()
     return r.json()["session_id"]
 
 
 def _step(client, sid: str, message: str):
-    r = client.post(f"/sessions/{sid}/step", json={"message": message}, headers=STUDENT_A)
+    r = client.post(f"/sessions/{sid}/step", json=reply(message), headers=STUDENT_A)
     assert r.status_code == 200, r.json()
-    return r.json()
+    return r.json()["next_turn"]
 
 
 def _system_text(fake_llm, schema: str) -> str:
@@ -87,20 +96,19 @@ def test_replay_hides_exam_marks_until_the_exam_ends(auth_client, fake_llm):
     fake_llm.push(paper(2))
     sid = _create(auth_client, gid, "exam")
     fake_llm.push(mark("incorrect"))
-    assert _step(auth_client, sid, "a1")["message"].endswith("Question 2 of 2: Q2?")
-    replay = auth_client.get(f"/sessions/{sid}/replay", headers=STUDENT_A).json()
-    assert "incorrect" not in json.dumps(replay)
-    checks = [e["payload"] for e in replay["events"] if e["node"] == "Check"]
-    assert checks == [{"question": 1, "turn": 1}]
+    assert _step(auth_client, sid, "a1")["message"] == "**Question 2:** Q2?"
+    for path in (f"/sessions/{sid}/replay", f"/sessions/{sid}"):
+        state = auth_client.get(path, headers=STUDENT_A).json()
+        text = json.dumps(state).replace('"exam_total_incorrect"', "")
+        assert '"incorrect"' not in text and "marked" not in text and '"A1"' not in text
+        assert state["exam_questions"][0]["student_answer"] == "a1"
+        assert state["exam_questions"][0]["score"] is None
 
     fake_llm.push(mark("correct"))
     _step(auth_client, sid, "a2")
-    replay = auth_client.get(f"/sessions/{sid}/replay", headers=STUDENT_A).json()
-    checks = [e["payload"] for e in replay["events"] if e["node"] == "Check"]
-    assert checks == [
-        {"question": 1, "verdict": "incorrect", "score": 0.0, "turn": 1},
-        {"question": 2, "verdict": "correct", "score": 1.0, "turn": 2},
-    ]
+    state = auth_client.get(f"/sessions/{sid}/replay", headers=STUDENT_A).json()
+    marks = [(q["result"], q["score"]) for q in state["exam_questions"]]
+    assert marks == [("incorrect", 0.0), ("correct", 1.0)]
 
 
 def _coverage(client, gid: str) -> float:
@@ -116,19 +124,19 @@ def _plan(*concepts: str) -> list[dict]:
     return [{"type": "explain", "concept": c, "goal": c} for c in concepts]
 
 
-def test_report_card_coverage_accumulates_across_sessions_against_latest_plan(
-    auth_client, fake_llm
-):
+def test_coverage_is_kept_across_pause_and_resume(auth_client, fake_llm):
     gid = add_guideline(plan=_plan("A", "B", "C"))
     first = _create(auth_client, gid)  # the opening presents A
     fake_llm.push(teach("right", "On to B"))
     _step(auth_client, first, "got it")
-    # Pausing keeps the covered concepts; resuming brings them back with the conversation.
-    auth_client.post(f"/sessions/{first}/pause", headers=STUDENT_A)
+    paused = auth_client.post(f"/sessions/{first}/pause", headers=STUDENT_A).json()
+    assert (paused["concepts_covered"], paused["coverage"]) == (["A", "B"], 66.7)
     summary = auth_client.get(f"/sessions/{first}/summary", headers=STUDENT_A).json()
-    assert (summary["concepts_covered"], summary["coverage"]) == (["A", "B"], 0.6667)
+    assert (summary["steps_completed"], summary["coverage"]) == (1, 66.7)
     resumed = auth_client.post(f"/sessions/{first}/resume", headers=STUDENT_A).json()
-    assert resumed["state"]["coverage"] == 0.6667 and len(resumed["messages"]) == 3
+    assert resumed["current_step"] == 2 and len(resumed["conversation_history"]) == 3
+    state = auth_client.get(f"/sessions/{first}", headers=STUDENT_A).json()
+    assert (state["is_paused"], state["concepts_covered_set"]) == (False, ["A", "B"])
     assert _coverage(auth_client, gid) == 66.7
 
     # An exam reaches no concepts of the plan.
@@ -148,21 +156,18 @@ def test_report_card_coverage_accumulates_across_sessions_against_latest_plan(
     assert _coverage(auth_client, gid) == 66.7
 
 
-def test_ending_a_paused_session_releases_its_paused_slot(auth_client, fake_llm):
+def test_only_teach_me_sessions_can_be_paused(auth_client, fake_llm):
     gid = add_guideline()
     fake_llm.push(paper(2))
     exam_id = _create(auth_client, gid, "exam")
     clarify_id = _create(auth_client, gid, "clarify_doubts")
-    for sid, end in ((exam_id, "end-exam"), (clarify_id, "end-clarify")):
-        assert auth_client.post(f"/sessions/{sid}/pause", headers=STUDENT_A).status_code == 200
-        r = auth_client.post(f"/sessions/{sid}/{end}", headers=STUDENT_A)
-        assert r.status_code == 200
-        assert (r.json()["state"]["is_paused"], r.json()["state"]["is_complete"]) == (False, True)
-        resumable = auth_client.get(f"/sessions/resumable?guideline_id={gid}", headers=STUDENT_A)
-        assert resumable.json() == {"session": None}
+    for sid in (exam_id, clarify_id):
+        r = auth_client.post(f"/sessions/{sid}/pause", headers=STUDENT_A)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "wrong_mode"
     with session_scope() as db:
         assert db.get(TutorSession, exam_id).is_paused is False
         assert db.get(TutorSession, clarify_id).is_paused is False
-    # The slot is free: another session on the subtopic can be paused.
+    r = auth_client.get(f"/sessions/resumable?guideline_id={gid}", headers=STUDENT_A)
+    assert r.status_code == 404
     teach_id = _create(auth_client, gid)
     assert auth_client.post(f"/sessions/{teach_id}/pause", headers=STUDENT_A).status_code == 200

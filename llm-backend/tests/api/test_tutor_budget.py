@@ -14,7 +14,7 @@ from shared.models.entities import LLMCall
 from shared.models.entities import Session as TutorSession
 from tests.fakes.llm_server import Reply, request_schema_name
 from tests.support.books import wait_for
-from tests.support.tutor import STUDENT_A, add_guideline, say, teach, unsafe
+from tests.support.tutor import STUDENT_A, add_guideline, reply, say, session_body, teach, unsafe
 
 
 def _outcomes() -> list[str]:
@@ -37,9 +37,9 @@ def _hold(fake_llm, schema: str, content: dict) -> tuple[threading.Event, thread
 
 def _teach_session(client, fake_llm) -> str:
     fake_llm.push(say("Welcome"))
-    body = {"guideline_id": add_guideline(), "mode": "teach_me"}
+    body = session_body(add_guideline(), "teach_me")
     created = client.post("/sessions", json=body, headers=STUDENT_A)
-    assert created.status_code == 201, created.json()
+    assert created.status_code == 200, created.json()
     return created.json()["session_id"]
 
 
@@ -50,10 +50,10 @@ def test_a_flagged_turn_answers_while_the_draft_is_still_held(auth_client, fake_
     fake_llm.push(unsafe("violence"))
     try:
         r = auth_client.post(
-            f"/sessions/{sid}/step", json={"message": "something unsafe"}, headers=STUDENT_A
+            f"/sessions/{sid}/step", json=reply("something unsafe"), headers=STUDENT_A
         )
         assert r.status_code == 200
-        assert r.json()["message"].startswith("I can't help with that here.")
+        assert r.json()["next_turn"]["message"].startswith("I can't help with that here.")
         assert arrived.wait(10)  # the draft reached the provider and is still held there
         assert not gate.is_set()
         assert _outcomes() == ["ok", "ok"]  # the opening and the safety check; no draft yet
@@ -71,7 +71,7 @@ def test_a_flagged_turn_answers_while_the_draft_is_still_held(auth_client, fake_
 def test_the_exam_paper_answers_llm_deadline_within_the_budget(auth_client, fake_llm, small_budget):
     gate, _ = _hold(fake_llm, "ExamPaper", {"questions": []})
     try:
-        body = {"guideline_id": add_guideline(), "mode": "exam"}
+        body = session_body(add_guideline(), "exam")
         r = auth_client.post("/sessions", json=body, headers=STUDENT_A)
     finally:
         gate.set()
@@ -91,7 +91,7 @@ def test_a_slow_turn_answers_llm_deadline_and_leaves_the_session_as_it_was(
         before = session.get(TutorSession, sid).state_json
     gate, _ = _hold(fake_llm, "TeachTurn", {})
     try:
-        r = auth_client.post(f"/sessions/{sid}/step", json={"message": "2/4"}, headers=STUDENT_A)
+        r = auth_client.post(f"/sessions/{sid}/step", json=reply("2/4"), headers=STUDENT_A)
     finally:
         gate.set()
 

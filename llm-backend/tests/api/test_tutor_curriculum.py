@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from database import session_scope
 from db import main as db_main
 from shared.models.entities import Content, StudyPlan, TeachingGuideline
-from tests.support.tutor import ADMIN, STUDENT_A, add_guideline
+from tests.support.tutor import ADMIN, STUDENT_A, add_guideline, session_body
 
 
 def _levels(client, query: str, headers: dict | None = None) -> dict:
@@ -130,7 +130,7 @@ def test_admin_contents_crud_and_tutor_gets_them(auth_client, fake_llm):
     assert [c["id"] for c in listing["items"]] == [cid] and listing["total"] == 1
 
     gid = add_guideline()
-    auth_client.post("/sessions", json={"guideline_id": gid, "mode": "teach_me"}, headers=STUDENT_A)
+    auth_client.post("/sessions", json=session_body(gid, "teach_me"), headers=STUDENT_A)
     assert "Pizza slices: 4/8 = 1/2" in json.dumps(fake_llm.requests[-1].body)
 
     assert auth_client.delete(f"/admin/contents/{cid}", headers=ADMIN).status_code == 204

@@ -19,14 +19,20 @@ from tests.support.tutor import (
     STUDENT_B,
     add_guideline,
     fail_tutor,
+    reply,
+    session_body,
     teach,
 )
 
 
 def _create(client, gid: str, mode: str = "teach_me") -> str:
-    r = client.post("/sessions", json={"guideline_id": gid, "mode": mode}, headers=STUDENT_A)
-    assert r.status_code == 201, r.json()
+    r = client.post("/sessions", json=session_body(gid, mode), headers=STUDENT_A)
+    assert r.status_code == 200, r.json()
     return r.json()["session_id"]
+
+
+def _turns(client, sid: str) -> int:
+    return client.get(f"/sessions/{sid}", headers=STUDENT_A).json()["turn_count"]
 
 
 def _snapshot(sid: str) -> tuple:
@@ -49,7 +55,7 @@ def test_twenty_concurrent_steps_lose_and_duplicate_nothing(auth_client, fake_ll
 
     def one(i: int):
         return auth_client.post(
-            f"/sessions/{sid}/step", json={"message": f"message {i}"}, headers=STUDENT_A
+            f"/sessions/{sid}/step", json=reply(f"message {i}"), headers=STUDENT_A
         )
 
     with ThreadPoolExecutor(max_workers=20) as pool:
@@ -61,6 +67,7 @@ def test_twenty_concurrent_steps_lose_and_duplicate_nothing(auth_client, fake_ll
     assert len(ok) >= 1
     assert all(c["error"]["code"] == "stale_session" for c in conflicts)
     assert all("reload" in c["error"]["message"] for c in conflicts)
+    assert all(c["detail"] == c["error"]["message"] for c in conflicts)  # a string detail
 
     with session_scope() as db:
         row = db.get(TutorSession, sid)
@@ -72,7 +79,10 @@ def test_twenty_concurrent_steps_lose_and_duplicate_nothing(auth_client, fake_ll
     # Every accepted turn is stored exactly once, with its own student message.
     students = [t["text"] for t in state["conversation"] if t["role"] == "student"]
     assert len(set(students)) == len(ok)
-    assert sorted(r["state"]["turns"] for r in ok) == list(range(1, len(ok) + 1))
+    # Each accepted turn answered its own message (no reply was lost or given twice).
+    assert sorted(r["next_turn"]["message"] for r in ok) == sorted(
+        t["text"] for t in state["conversation"][2::2]
+    )
     turn_events = sorted(json.loads(e.payload_json)["turn"] for e in events)
     assert turn_events == [0, *range(1, len(ok) + 1)]  # 0 = the opening's Present
 
@@ -82,14 +92,14 @@ def test_model_failure_leaves_session_exactly_as_before(auth_client, fake_llm):
     sid = _create(auth_client, gid)
     before = _snapshot(sid)
     fake_llm.push(*fail_tutor("TeachTurn", 3))
-    r = auth_client.post(f"/sessions/{sid}/step", json={"message": "2/4"}, headers=STUDENT_A)
+    r = auth_client.post(f"/sessions/{sid}/step", json=reply("2/4"), headers=STUDENT_A)
     assert r.status_code == 503
     assert r.json()["error"]["code"] == "llm_unavailable"
     assert _snapshot(sid) == before
     # The student can resend.
     fake_llm.push(teach("right", "Yes"))
-    r = auth_client.post(f"/sessions/{sid}/step", json={"message": "2/4"}, headers=STUDENT_A)
-    assert r.status_code == 200 and r.json()["state"]["turns"] == 1
+    r = auth_client.post(f"/sessions/{sid}/step", json=reply("2/4"), headers=STUDENT_A)
+    assert r.status_code == 200 and _turns(auth_client, sid) == 1
 
 
 def test_unusable_model_output_is_a_503_and_changes_nothing(auth_client, fake_llm):
@@ -97,7 +107,7 @@ def test_unusable_model_output_is_a_503_and_changes_nothing(auth_client, fake_ll
     sid = _create(auth_client, gid)
     before = _snapshot(sid)
     fake_llm.push(*[Reply("not json", for_schema="TeachTurn") for _ in range(2)])
-    r = auth_client.post(f"/sessions/{sid}/step", json={"message": "2/4"}, headers=STUDENT_A)
+    r = auth_client.post(f"/sessions/{sid}/step", json=reply("2/4"), headers=STUDENT_A)
     assert r.status_code == 503
     assert r.json()["error"]["code"] == "llm_output_invalid"
     assert _snapshot(sid) == before
@@ -108,7 +118,7 @@ def test_safety_failure_fails_the_turn_closed(auth_client, fake_llm):
     sid = _create(auth_client, gid)
     before = _snapshot(sid)
     fake_llm.push(*[Fail(500, for_schema="SafetyCheck") for _ in range(3)])
-    r = auth_client.post(f"/sessions/{sid}/step", json={"message": "hello"}, headers=STUDENT_A)
+    r = auth_client.post(f"/sessions/{sid}/step", json=reply("hello"), headers=STUDENT_A)
     assert r.status_code == 503
     assert _snapshot(sid) == before
 
@@ -116,9 +126,7 @@ def test_safety_failure_fails_the_turn_closed(auth_client, fake_llm):
 def test_model_failure_on_create_creates_nothing(auth_client, fake_llm):
     gid = add_guideline()
     fake_llm.push(*[Fail(500, for_schema="TutorMessage") for _ in range(3)])
-    r = auth_client.post(
-        "/sessions", json={"guideline_id": gid, "mode": "teach_me"}, headers=STUDENT_A
-    )
+    r = auth_client.post("/sessions", json=session_body(gid, "teach_me"), headers=STUDENT_A)
     assert r.status_code == 503
     with session_scope() as db:
         assert db.scalar(select(func.count()).select_from(TutorSession)) == 0
@@ -134,26 +142,25 @@ def test_only_one_paused_session_per_subtopic(auth_client, fake_llm):
     assert r.json()["error"]["code"] == "paused_session_exists"
     assert _snapshot(second) == before
     # Starting another teach_me on the subtopic points at the paused one.
-    r = auth_client.post(
-        "/sessions", json={"guideline_id": gid, "mode": "teach_me"}, headers=STUDENT_A
-    )
+    r = auth_client.post("/sessions", json=session_body(gid, "teach_me"), headers=STUDENT_A)
     assert r.json()["paused_session_id"] == first
     r = auth_client.get(f"/sessions/resumable?guideline_id={gid}", headers=STUDENT_A)
-    assert r.json()["session"]["id"] == first and r.json()["session"]["state"]["is_paused"]
+    assert r.json()["session_id"] == first
     # Another student's paused session is never offered; a missing guideline_id is a 422.
     r = auth_client.get(f"/sessions/resumable?guideline_id={gid}", headers=STUDENT_B)
-    assert r.json() == {"session": None}
+    assert r.status_code == 404
     assert auth_client.get("/sessions/resumable", headers=STUDENT_A).status_code == 422
 
 
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"message": ""}, "message"),
-        ({"message": "   "}, "message"),
-        ({"message": "x" * 5000}, "message"),
-        ({}, "message"),
-        ({"message": 5}, "message"),
+        ({"student_reply": ""}, "student_reply"),
+        ({"student_reply": "   "}, "student_reply"),
+        ({"student_reply": "x" * 5000}, "student_reply"),
+        ({}, "student_reply"),
+        ({"student_reply": 5}, "student_reply"),
+        ({"message": "the old shape"}, "student_reply"),
     ],
 )
 def test_bad_step_input_is_422_and_session_untouched(auth_client, fake_llm, body, field):
@@ -168,14 +175,12 @@ def test_bad_step_input_is_422_and_session_untouched(auth_client, fake_llm, body
 
 def test_bad_create_input(auth_client, fake_llm):
     approved, draft = add_guideline(), add_guideline(review_status="TO_BE_REVIEWED")
-    r = auth_client.post(
-        "/sessions", json={"guideline_id": approved, "mode": "lecture_me"}, headers=STUDENT_A
-    )
+    r = auth_client.post("/sessions", json=session_body(approved, "lecture_me"), headers=STUDENT_A)
     assert r.status_code == 422 and "mode" in r.json()["error"]["message"]
+    old_shape = {"guideline_id": approved, "mode": "teach_me"}
+    assert auth_client.post("/sessions", json=old_shape, headers=STUDENT_A).status_code == 422
     for gid in ("no-such-guideline", draft):
-        r = auth_client.post(
-            "/sessions", json={"guideline_id": gid, "mode": "teach_me"}, headers=STUDENT_A
-        )
+        r = auth_client.post("/sessions", json=session_body(gid, "teach_me"), headers=STUDENT_A)
         assert r.status_code == 404
         assert r.json()["error"]["code"] == "guideline_not_found"
     with session_scope() as db:
@@ -188,7 +193,7 @@ def test_another_users_session_is_404_on_every_route(auth_client, fake_llm):
     before = _snapshot(sid)
     calls = [
         ("GET", f"/sessions/{sid}", None),
-        ("POST", f"/sessions/{sid}/step", {"message": "hi"}),
+        ("POST", f"/sessions/{sid}/step", reply("hi")),
         ("POST", f"/sessions/{sid}/pause", None),
         ("POST", f"/sessions/{sid}/resume", None),
         ("POST", f"/sessions/{sid}/end-exam", None),
@@ -219,20 +224,20 @@ def test_history_filters_and_paginates_my_sessions(auth_client, fake_llm):
     r = auth_client.get("/sessions/history?subject=Mathematics", headers=STUDENT_A)
     assert [s["session_id"] for s in r.json()["sessions"]] == ids[1::-1]
     one = auth_client.get(f"/sessions/{ids[2]}", headers=STUDENT_A).json()
-    assert (one["subject"], one["topic"], one["subtopic"]) == ("Science", "Plants", "Roots")
+    assert (one["topic"]["subject"], one["topic"]["topic_name"]) == ("Science", "Plants - Roots")
 
 
 def test_anonymous_sessions_only_when_allowed(auth_client, fake_llm, monkeypatch):
     from config import reset_settings
 
     gid = add_guideline()
-    body = {"guideline_id": gid, "mode": "clarify_doubts"}
+    body = session_body(gid, "clarify_doubts")
     assert auth_client.post("/sessions", json=body).status_code == 401
     monkeypatch.setenv("ALLOW_ANONYMOUS_SESSIONS", "true")
     reset_settings()
     r = auth_client.post("/sessions", json=body)
-    assert r.status_code == 201
+    assert r.status_code == 200
     sid = r.json()["session_id"]
-    assert auth_client.post(f"/sessions/{sid}/step", json={"message": "why?"}).status_code == 200
+    assert auth_client.post(f"/sessions/{sid}/step", json=reply("why?")).status_code == 200
     with session_scope() as db:
         assert db.get(TutorSession, sid).user_id is None

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from database import session_scope
 from shared.models.entities import Event, LLMCall
 from shared.models.entities import Session as TutorSession
+from tests.fakes.llm_server import Reply
 from tests.support.books import wait_for
 from tests.support.tutor import (
     STUDENT_A,
@@ -16,7 +17,9 @@ from tests.support.tutor import (
     clarify,
     mark,
     paper,
+    reply,
     say,
+    session_body,
     teach,
     unsafe,
 )
@@ -28,13 +31,17 @@ def _outcomes() -> list[str]:
 
 
 def _create(client, gid: str, mode: str):
-    r = client.post("/sessions", json={"guideline_id": gid, "mode": mode}, headers=STUDENT_A)
-    assert r.status_code == 201, r.json()
+    r = client.post("/sessions", json=session_body(gid, mode), headers=STUDENT_A)
+    assert r.status_code == 200, r.json()
     return r.json()
 
 
 def _step(client, sid: str, message: str):
-    return client.post(f"/sessions/{sid}/step", json={"message": message}, headers=STUDENT_A)
+    return client.post(f"/sessions/{sid}/step", json=reply(message), headers=STUDENT_A)
+
+
+def _state(client, sid: str) -> dict:
+    return client.get(f"/sessions/{sid}", headers=STUDENT_A).json()
 
 
 def test_exam_full_flow_scores_without_revealing(auth_client, fake_llm):
@@ -42,8 +49,8 @@ def test_exam_full_flow_scores_without_revealing(auth_client, fake_llm):
     fake_llm.push(paper(7))
     body = _create(auth_client, gid, "exam")
     sid = body["session_id"]
-    assert body["message"].endswith("Question 1 of 7: Q1?")
-    assert body["state"]["exam_progress"] == {"current": 1, "total": 7}
+    assert body["first_turn"]["message"].endswith("**Question 1:** Q1?")
+    assert body["first_turn"]["exam_progress"]["total_questions"] == 7
     # The generator was asked for the 30/50/20 mix: 2 easy, 4 medium, 1 hard.
     gen = next(r for r in fake_llm.requests if r.body["text"]["format"]["name"] == "ExamPaper")
     assert "2 easy, 4 medium, 1 hard" in json.dumps(gen.body)
@@ -53,32 +60,32 @@ def test_exam_full_flow_scores_without_revealing(auth_client, fake_llm):
         fake_llm.push(mark(verdict))
         r = _step(auth_client, sid, f"answer {k}")
         assert r.status_code == 200
-        assert (
-            r.json()["message"]
-            == f"Thanks, your answer is noted.\n\nQuestion {k + 1} of 7: Q{k + 1}?"
-        )
-        assert verdict not in r.json()["message"] and "A" + str(k) not in r.json()["message"]
-        assert r.json()["state"]["exam_progress"] == {"current": k + 1, "total": 7}
+        turn = r.json()["next_turn"]
+        assert turn["message"] == f"**Question {k + 1}:** Q{k + 1}?"
+        assert verdict not in turn["message"] and "A" + str(k) not in turn["message"]
+        assert turn["exam_progress"]["current_question"] == k + 1
+        assert turn["exam_feedback"] is None
     fake_llm.push(mark(verdicts[-1]))
-    r = _step(auth_client, sid, "answer 7")
-    assert r.json()["message"] == "That was the last question. You scored 5 out of 7 (71.4%)."
-    assert r.json()["state"]["is_complete"] is True
+    turn = _step(auth_client, sid, "answer 7").json()["next_turn"]
+    assert turn["message"].startswith("Exam complete!\nFinal score: 5.0/7 (71.4%)")
+    assert turn["is_complete"] is True
 
-    summary = auth_client.get(f"/sessions/{sid}/summary", headers=STUDENT_A).json()
-    result = summary["exam_result"]
-    assert (result["score"], result["total"], result["percentage"]) == (5.0, 7, 71.4)
-    assert [q["verdict"] for q in result["review"]] == verdicts
-    assert result["review"][1]["your_answer"] == "answer 2"
-    assert result["review"][1]["expected_answer"] == "A2"
+    feedback, results = turn["exam_feedback"], turn["exam_results"]
+    assert (feedback["score"], feedback["total"], feedback["percentage"]) == (5.0, 7, 71.4)
+    assert [q["result"] for q in results] == verdicts
+    assert results[1]["student_answer"] == "answer 2"
+    assert results[1]["expected_answer"] == "A2"
     # Questions 1,3,5,7 test "equal parts"; 2,4,6 "equivalence" (order kept: already sorted).
-    assert result["strengths"] == []
-    assert result["weak_areas"] == ["equal parts", "equivalence"]
+    assert feedback["strengths"] == []
+    assert feedback["weak_areas"] == ["equal parts", "equivalence"]
+    assert feedback["patterns"] == ["Overall strong performance"]  # 4 correct, 1 incorrect
     with session_scope() as db:
         row = db.get(TutorSession, sid)
         assert (row.exam_score, row.exam_total, row.mastery) == (5.0, 7, 0.714)
-    # end-exam on a finished exam returns the stored result unchanged.
-    again = auth_client.post(f"/sessions/{sid}/end-exam", headers=STUDENT_A).json()
-    assert again["result"] == result
+    # end-exam on a finished exam is refused; the stored result stays.
+    again = auth_client.post(f"/sessions/{sid}/end-exam", headers=STUDENT_A)
+    assert again.status_code == 400 and again.json()["error"]["code"] == "exam_already_finished"
+    assert _state(auth_client, sid)["exam_feedback"] == feedback
 
     card = auth_client.get("/sessions/report-card", headers=STUDENT_A).json()
     sub = card["subjects"][0]["topics"][0]["subtopics"][0]
@@ -95,13 +102,17 @@ def test_end_exam_early_counts_unanswered_as_zero(auth_client, fake_llm):
     _step(auth_client, sid, "a2")
     r = auth_client.post(f"/sessions/{sid}/end-exam", headers=STUDENT_A)
     assert r.status_code == 200
-    result = r.json()["result"]
-    assert (result["score"], result["total"], result["answered"]) == (1.5, 7, 2)
-    assert result["percentage"] == 21.4
-    assert result["next_steps"][-1] == "Answer all questions next time (5 left unanswered)."
-    assert _step(auth_client, sid, "a3").status_code == 409
+    result = r.json()
+    assert (result["score"], result["total"], result["percentage"]) == (1.5, 7, 21.4)
+    next_steps = result["feedback"]["next_steps"]
+    assert next_steps[-1] == "Answer all questions next time (5 left unanswered)."
+    calls = len(fake_llm.requests)
+    later = _step(auth_client, sid, "a3")
+    assert later.status_code == 200 and later.json()["next_turn"]["is_complete"] is True
+    assert later.json()["next_turn"]["exam_feedback"] == result["feedback"]
+    assert len(fake_llm.requests) == calls
     r = auth_client.post(f"/sessions/{sid}/end-clarify", headers=STUDENT_A)
-    assert r.status_code == 409 and r.json()["error"]["code"] == "wrong_mode"
+    assert r.status_code == 400 and r.json()["error"]["code"] == "wrong_mode"
 
 
 def test_clarify_doubts_flow(auth_client, fake_llm):
@@ -110,29 +121,35 @@ def test_clarify_doubts_flow(auth_client, fake_llm):
     sid = _create(auth_client, gid, "clarify_doubts")["session_id"]
     fake_llm.push(clarify("Multiply top and bottom.", ["equivalent fractions"], check=True))
     r = _step(auth_client, sid, "how do I make 1/2 into quarters?")
-    assert r.json()["message"] == "Multiply top and bottom."
+    assert r.json()["next_turn"]["message"] == "Multiply top and bottom."
     fake_llm.push(clarify("Yes, 2/4.", ["equivalent fractions", "simplifying"]))
     r = _step(auth_client, sid, "so 2/4?")
-    assert r.json()["state"]["concepts_discussed"] == ["equivalent fractions", "simplifying"]
+    assert r.json()["next_turn"]["concepts_discussed"] == [
+        "equivalent fractions",
+        "simplifying",
+    ]
     # The one allowed understanding check has been used; the prompt now says so.
     last = [q for q in fake_llm.requests if q.body["text"]["format"]["name"] == "ClarifyTurn"][-1]
     assert "already checked understanding once" in json.dumps(last.body)
     r = auth_client.post(f"/sessions/{sid}/end-clarify", headers=STUDENT_A)
     assert r.status_code == 200
-    assert r.json()["message"] == (
+    state = _state(auth_client, sid)
+    assert state["full_conversation_log"][-1]["content"] == (
         "Thanks for your questions! We talked about equivalent fractions, simplifying. "
         "Come back any time you're curious."
     )
-    assert r.json()["state"]["is_complete"] is True
-    assert _step(auth_client, sid, "one more").status_code == 409
+    assert state["clarify_complete"] is True
+    after = _step(auth_client, sid, "one more")
+    assert after.status_code == 200 and after.json()["next_turn"]["is_complete"] is True
     with session_scope() as db:
         nodes = db.scalars(
             select(Event.node).where(Event.session_id == sid).order_by(Event.created_at)
         ).all()
     assert nodes == ["Present", "Present", "Check", "Present", "Advance"]
-    summary = auth_client.get(f"/sessions/{sid}/summary", headers=STUDENT_A).json()
-    assert (summary["turns"], summary["is_complete"], summary["exam_result"]) == (2, True, None)
-    assert summary["concepts_discussed"] == ["equivalent fractions", "simplifying"]
+    assert (state["turn_count"], state["concepts_discussed"]) == (
+        2,
+        ["equivalent fractions", "simplifying"],
+    )
     # A clarify session counts as studying the subtopic but reaches none of the plan.
     card = auth_client.get("/sessions/report-card", headers=STUDENT_A).json()
     sub = card["subjects"][0]["topics"][0]["subtopics"][0]
@@ -145,7 +162,7 @@ def test_clarify_closes_when_student_is_done(auth_client, fake_llm):
     sid = _create(auth_client, gid, "clarify_doubts")["session_id"]
     fake_llm.push(clarify("You're welcome, bye!", [], done=True))
     r = _step(auth_client, sid, "thanks, that's all")
-    assert r.json()["state"]["is_complete"] is True
+    assert r.json()["next_turn"]["is_complete"] is True
 
 
 def test_unsafe_message_discards_draft_and_redirects(auth_client, fake_llm):
@@ -155,9 +172,9 @@ def test_unsafe_message_discards_draft_and_redirects(auth_client, fake_llm):
     fake_llm.push(unsafe("violence"), teach("right", "DRAFT THAT MUST NOT BE SHOWN"))
     r = _step(auth_client, sid, "something unsafe")
     assert r.status_code == 200
-    assert r.json()["message"].startswith("I can't help with that here.")
-    assert r.json()["state"]["mastery"] == {}  # the draft's verdict was discarded
-    assert r.json()["state"]["current_step"] == 1
+    assert r.json()["next_turn"]["message"].startswith("I can't help with that here.")
+    assert r.json()["next_turn"]["mastery_score"] == 0.0  # the draft's verdict was discarded
+    assert r.json()["next_turn"]["step_idx"] == 1
     # The draft is not waited for: it ends on its own (answered before the verdict: `ok`;
     # otherwise `abandoned`, after at most the one attempt it had in flight).
     outcomes = wait_for(lambda: len(_outcomes()) == 3 and sorted(_outcomes()))
@@ -165,22 +182,29 @@ def test_unsafe_message_discards_draft_and_redirects(auth_client, fake_llm):
     names = [q.body["text"]["format"]["name"] for q in fake_llm.requests[1:]]
     assert "SafetyCheck" in names and names.count("TeachTurn") <= 1 and len(names) <= 2
     replay = auth_client.get(f"/sessions/{sid}/replay", headers=STUDENT_A).json()
-    assert [m["text"] for m in replay["messages"][1:2]] == [
+    assert [m["content"] for m in replay["full_conversation_log"][1:2]] == [
         "[message withheld by the safety check]"
     ]
-    assert replay["events"][-1]["node"] == "Remediate"
-    assert replay["events"][-1]["payload"] == {
-        "action": "safety_redirect",
-        "category": "violence",
-        "draft": "discarded",
-        "turn": 1,
-    }
+    assert replay["mastery_estimates"] == {}
+    assert (replay["safety_flags"], replay["warning_count"]) == (["violence"], 1)
+    with session_scope() as db:
+        last = db.scalars(
+            select(Event).where(Event.session_id == sid).order_by(Event.created_at.desc())
+        ).first()
+        assert last.node == "Remediate"
+        assert json.loads(last.payload_json) == {
+            "action": "safety_redirect",
+            "category": "violence",
+            "draft": "discarded",
+            "turn": 1,
+        }
 
 
 def test_default_plan_when_guideline_has_none(auth_client, fake_llm):
     gid = add_guideline(plan=None, subtopic="Halves")
     body = _create(auth_client, gid, "teach_me")
-    assert body["state"]["total_steps"] == 4
+    steps = _state(auth_client, body["session_id"])["topic"]["study_plan"]["steps"]
+    assert len(steps) == 4
     with session_scope() as db:
         state = json.loads(db.get(TutorSession, body["session_id"]).state_json)
     assert [s["kind"] for s in state["plan"]] == ["explain", "check", "explain", "practice"]
@@ -191,13 +215,29 @@ def test_strong_student_skips_ahead_and_gets_extra_turns(auth_client, fake_llm):
     gid = add_guideline()
     sid = _create(auth_client, gid, "teach_me")["session_id"]
     fake_llm.push(teach("right_with_reasoning", "Great", skip=True))
-    state = _step(auth_client, sid, "answer").json()["state"]
-    assert state["current_step"] == 3 and state["coverage"] == 1.0
+    turn = _step(auth_client, sid, "answer").json()["next_turn"]
+    assert turn["step_idx"] == 3
+    assert _state(auth_client, sid)["concepts_covered_set"] == ["equal parts", "equivalence"]
     fake_llm.push(teach("right_with_reasoning"), teach("right_with_reasoning"))
     _step(auth_client, sid, "a")
-    state = _step(auth_client, sid, "b").json()["state"]
-    assert (state["current_step"], state["is_complete"]) == (4, False)  # plan done, extra turns
+    turn = _step(auth_client, sid, "b").json()["next_turn"]
+    # The plan is done but extra challenge turns run: the step stays on the last one, so the
+    # frontend's "current_step > steps" agrees with is_complete.
+    assert (turn["step_idx"], turn["is_complete"]) == (4, False)
+    state = _state(auth_client, sid)
+    assert state["current_step"] == 4 and state["allow_extension"] is True
     for _ in range(3):
         fake_llm.push(teach("right_with_reasoning"))
-        state = _step(auth_client, sid, "more").json()["state"]
-    assert state["is_complete"] is True
+        turn = _step(auth_client, sid, "more").json()["next_turn"]
+    assert (turn["step_idx"], turn["is_complete"]) == (5, True)
+
+
+def test_an_unusable_paper_is_asked_for_again_with_three_questions(auth_client, fake_llm):
+    gid = add_guideline()
+    fake_llm.push(*[Reply("not json", for_schema="ExamPaper") for _ in range(2)], paper(3))
+    body = _create(auth_client, gid, "exam")
+    assert body["first_turn"]["exam_progress"]["total_questions"] == 3
+    asks = [r for r in fake_llm.requests if r.body["text"]["format"]["name"] == "ExamPaper"]
+    assert "exactly 7 questions" in json.dumps(asks[0].body)
+    assert "exactly 3 questions" in json.dumps(asks[-1].body)
+    assert "1 easy, 1 medium, 1 hard" in json.dumps(asks[-1].body)

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.tutor import STUDENT_A, add_guideline, clarify, say, teach, unsafe
+from tests.support.tutor import (
+    STUDENT_A,
+    add_guideline,
+    clarify,
+    reply,
+    say,
+    session_body,
+    teach,
+    unsafe,
+)
 from tutor.agents import student_texts
 from tutor.agents.context import LANGUAGE_INSTRUCTIONS
 
@@ -18,9 +27,14 @@ def _profile(client, **fields) -> None:
 
 def _start(client, mode: str) -> str:
     gid = add_guideline()
-    response = client.post("/sessions", json={"guideline_id": gid, "mode": mode}, headers=STUDENT_A)
-    assert response.status_code == 201, response.json()
+    response = client.post("/sessions", json=session_body(gid, mode), headers=STUDENT_A)
+    assert response.status_code == 200, response.json()
     return response.json()["session_id"]
+
+
+def _last_message(client, sid: str) -> str:
+    log = client.get(f"/sessions/{sid}", headers=STUDENT_A).json()["full_conversation_log"]
+    return log[-1]["content"]
 
 
 def _system_text(request) -> str:
@@ -56,9 +70,7 @@ def test_prompts_carry_the_preferred_name_and_the_language(auth_client, fake_llm
     fake_llm.push(say("Namaste Ashu!"))
     sid = _start(auth_client, "teach_me")
     fake_llm.push(teach("right", "Bahut badhiya!"))
-    step = auth_client.post(
-        f"/sessions/{sid}/step", json={"message": "one half"}, headers=STUDENT_A
-    )
+    step = auth_client.post(f"/sessions/{sid}/step", json=reply("one half"), headers=STUDENT_A)
     assert step.status_code == 200, step.json()
 
     tutor_requests = _tutor_requests(fake_llm)
@@ -89,11 +101,12 @@ def test_the_tutors_own_messages_use_the_preferred_name(auth_client, fake_llm):
     fake_llm.push(say("Hi Ashu, what's your question?"))
     sid = _start(auth_client, "clarify_doubts")
     fake_llm.push(clarify("Multiply top and bottom.", ["equivalent fractions"]))
-    auth_client.post(f"/sessions/{sid}/step", json={"message": "how?"}, headers=STUDENT_A)
+    auth_client.post(f"/sessions/{sid}/step", json=reply("how?"), headers=STUDENT_A)
 
     closed = auth_client.post(f"/sessions/{sid}/end-clarify", headers=STUDENT_A)
 
-    assert closed.json()["message"].startswith("Thanks for your questions, Ashu!")
+    assert closed.status_code == 200
+    assert _last_message(auth_client, sid).startswith("Thanks for your questions, Ashu!")
 
 
 def test_a_session_keeps_the_profile_it_started_with(auth_client, fake_llm):
@@ -103,7 +116,7 @@ def test_a_session_keeps_the_profile_it_started_with(auth_client, fake_llm):
     _profile(auth_client, preferred_name="Ashu", text_language_preference="en")
     fake_llm.push(teach("right", "Shabash!"))
 
-    auth_client.post(f"/sessions/{sid}/step", json={"message": "one half"}, headers=STUDENT_A)
+    auth_client.post(f"/sessions/{sid}/step", json=reply("one half"), headers=STUDENT_A)
 
     text = _system_text(_tutor_requests(fake_llm)[-1])
     assert LANGUAGE_INSTRUCTIONS["hi"] in text and "call them Asha" in text
@@ -124,14 +137,15 @@ def test_the_tutors_own_messages_are_in_the_chosen_language(
     sid = _start(auth_client, "clarify_doubts")
     fake_llm.push(unsafe())
     redirect = auth_client.post(
-        f"/sessions/{sid}/step", json={"message": "something unsafe"}, headers=STUDENT_A
+        f"/sessions/{sid}/step", json=reply("something unsafe"), headers=STUDENT_A
     )
     fake_llm.push(clarify("...", ["equivalent fractions"]))
-    auth_client.post(f"/sessions/{sid}/step", json={"message": "how?"}, headers=STUDENT_A)
+    auth_client.post(f"/sessions/{sid}/step", json=reply("how?"), headers=STUDENT_A)
 
     closed = auth_client.post(f"/sessions/{sid}/end-clarify", headers=STUDENT_A)
 
-    assert redirect.json()["message"] == student_texts.SAFETY_REDIRECT[language].format(
-        who=", Ashu"
-    )
-    assert closed.json()["message"].startswith(closing)
+    assert redirect.json()["next_turn"]["message"] == student_texts.SAFETY_REDIRECT[
+        language
+    ].format(who=", Ashu")
+    assert closed.status_code == 200
+    assert _last_message(auth_client, sid).startswith(closing)

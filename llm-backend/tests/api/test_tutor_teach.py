@@ -1,5 +1,5 @@
 """teach_me flow through the API: study plan, mastery numbers, escalation, misconceptions,
-pause/resume, summary, report card; events with the right nodes."""
+pause/resume, summary; events with the right nodes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from database import session_scope
 from shared.models.entities import Event
 from shared.models.entities import Session as TutorSession
-from tests.support.tutor import STUDENT_A, add_guideline, say, teach
+from tests.support.tutor import STUDENT_A, add_guideline, reply, say, session_body, teach
 
 
 def _events(session_id: str) -> list[tuple[str, int, dict]]:
@@ -21,53 +21,49 @@ def _events(session_id: str) -> list[tuple[str, int, dict]]:
         return [(e.node, e.step_idx, json.loads(e.payload_json)) for e in rows]
 
 
+def _step(client, sid: str, text: str) -> dict:
+    r = client.post(f"/sessions/{sid}/step", json=reply(text), headers=STUDENT_A)
+    assert r.status_code == 200, r.json()
+    return r.json()["next_turn"]
+
+
+def _state(client, sid: str) -> dict:
+    return client.get(f"/sessions/{sid}", headers=STUDENT_A).json()
+
+
 def test_teach_me_full_flow(auth_client, fake_llm):
     gid = add_guideline()
     fake_llm.push(say("Hi! A fraction is equal parts. What is one half?"))
-    r = auth_client.post(
-        "/sessions", json={"guideline_id": gid, "mode": "teach_me"}, headers=STUDENT_A
-    )
-    assert r.status_code == 201, r.json()
+    r = auth_client.post("/sessions", json=session_body(gid, "teach_me"), headers=STUDENT_A)
+    assert r.status_code == 200, r.json()
     body = r.json()
     sid = body["session_id"]
     assert body["mode"] == "teach_me"
-    assert body["message"] == "Hi! A fraction is equal parts. What is one half?"
-    assert body["state"] == {
-        "mode": "teach_me",
-        "current_step": 1,
-        "total_steps": 4,
-        "mastery": {},
-        "coverage": 0.5,
-        "concepts_discussed": [],
-        "exam_progress": {"current": 0, "total": 0},
-        "is_paused": False,
-        "is_complete": False,
-        "misconceptions": [],
-        "turns": 0,
-    }
+    assert body["first_turn"]["message"] == "Hi! A fraction is equal parts. What is one half?"
+    assert (body["first_turn"]["step_idx"], body["first_turn"]["is_complete"]) == (1, False)
+    state = _state(auth_client, sid)
+    assert (state["current_step"], len(state["topic"]["study_plan"]["steps"])) == (1, 4)
+    assert (state["mastery_estimates"], state["concepts_covered_set"]) == ({}, ["equal parts"])
+    assert (state["misconceptions"], state["turn_count"], state["is_paused"]) == ([], 0, False)
 
     fake_llm.push(teach("partial", "Nearly!"))
-    r = auth_client.post(f"/sessions/{sid}/step", json={"message": "one of two"}, headers=STUDENT_A)
-    assert r.status_code == 200, r.json()
-    state = r.json()["state"]
-    assert (state["current_step"], state["mastery"]) == (2, {"equal parts": 0.6})
+    turn = _step(auth_client, sid, "one of two")
+    assert (turn["step_idx"], turn["mastery_score"]) == (2, 0.6)
+    assert _state(auth_client, sid)["mastery_estimates"] == {"equal parts": 0.6}
 
     fake_llm.push(teach("wrong", "Think again", misconception="bigger denominator bigger"))
-    r = auth_client.post(f"/sessions/{sid}/step", json={"message": "1/4 > 1/2"}, headers=STUDENT_A)
-    assert r.json()["state"]["mastery"] == {"equal parts": 0.3}
-    assert r.json()["state"]["current_step"] == 2
+    turn = _step(auth_client, sid, "1/4 > 1/2")
+    assert (turn["step_idx"], turn["mastery_score"]) == (2, 0.3)
 
     fake_llm.push(teach("wrong", "Hint...", misconception="Bigger denominator bigger"))
-    r = auth_client.post(f"/sessions/{sid}/step", json={"message": "still 1/4"}, headers=STUDENT_A)
-    assert r.json()["state"]["misconceptions"] == ["bigger denominator bigger"]
+    _step(auth_client, sid, "still 1/4")
+    [seen] = _state(auth_client, sid)["misconceptions"]
+    assert (seen["description"], seen["concept"]) == ("bigger denominator bigger", "equal parts")
 
     fake_llm.push(teach("right_with_reasoning", "Yes!"))
-    r = auth_client.post(
-        f"/sessions/{sid}/step", json={"message": "1/2, halves are bigger"}, headers=STUDENT_A
-    )
-    state = r.json()["state"]
-    assert (state["current_step"], state["coverage"]) == (3, 1.0)
-    assert state["mastery"] == {"equal parts": 0.95}
+    turn = _step(auth_client, sid, "1/2, halves are bigger")
+    assert (turn["step_idx"], turn["mastery_score"]) == (3, 0.95)
+    assert _state(auth_client, sid)["concepts_covered_set"] == ["equal parts", "equivalence"]
 
     # The escalation ladder: guiding question, then hint.
     remediate = [p["strategy"] for n, _, p in _events(sid) if n == "Remediate"]
@@ -83,26 +79,29 @@ def test_teach_me_full_flow(auth_client, fake_llm):
 
     # Pause, then resume restores the whole conversation.
     r = auth_client.post(f"/sessions/{sid}/pause", headers=STUDENT_A)
-    assert r.status_code == 200 and r.json()["state"]["is_paused"] is True
-    r = auth_client.post(f"/sessions/{sid}/step", json={"message": "hi"}, headers=STUDENT_A)
+    assert r.status_code == 200 and r.json()["coverage"] == 100.0
+    r = auth_client.post(f"/sessions/{sid}/step", json=reply("hi"), headers=STUDENT_A)
     assert r.status_code == 409 and r.json()["error"]["code"] == "session_paused"
     r = auth_client.get(f"/sessions/resumable?guideline_id={gid}", headers=STUDENT_A)
-    assert r.json()["session"]["id"] == sid
+    assert r.json()["session_id"] == sid
     r = auth_client.post(f"/sessions/{sid}/resume", headers=STUDENT_A)
     assert r.status_code == 200
-    messages = r.json()["messages"]
-    assert [m["role"] for m in messages] == ["tutor"] + ["student", "tutor"] * 4
-    assert messages[-1]["text"] == "Yes!"
-    assert r.json()["state"]["is_paused"] is False
+    messages = r.json()["conversation_history"]
+    assert [m["role"] for m in messages] == ["teacher"] + ["student", "teacher"] * 4
+    assert messages[-1]["content"] == "Yes!"
+    assert _state(auth_client, sid)["is_paused"] is False
 
     fake_llm.push(teach("partial", "Good start"), teach("right", "Well done, last step"))
-    auth_client.post(f"/sessions/{sid}/step", json={"message": "2/4"}, headers=STUDENT_A)
-    r = auth_client.post(f"/sessions/{sid}/step", json={"message": "4/6"}, headers=STUDENT_A)
-    state = r.json()["state"]
-    assert state["is_complete"] is True
-    assert state["mastery"] == {"equal parts": 0.95, "equivalence": 0.8}
-    r = auth_client.post(f"/sessions/{sid}/step", json={"message": "more"}, headers=STUDENT_A)
-    assert r.status_code == 409 and r.json()["error"]["code"] == "session_complete"
+    _step(auth_client, sid, "2/4")
+    turn = _step(auth_client, sid, "4/6")
+    assert (turn["is_complete"], turn["step_idx"], turn["mastery_score"]) == (True, 5, 0.875)
+    assert _state(auth_client, sid)["mastery_estimates"] == {
+        "equal parts": 0.95,
+        "equivalence": 0.8,
+    }
+    calls = len(fake_llm.requests)
+    after = _step(auth_client, sid, "more")
+    assert after["is_complete"] is True and len(fake_llm.requests) == calls
 
     with session_scope() as db:
         row = db.get(TutorSession, sid)
@@ -120,9 +119,9 @@ def test_teach_me_full_flow(auth_client, fake_llm):
     assert nodes.count("Diagnose") == 2
 
     summary = auth_client.get(f"/sessions/{sid}/summary", headers=STUDENT_A).json()
-    assert summary["turns"] == 6
-    assert summary["concepts_covered"] == ["equal parts", "equivalence"]
-    assert summary["misconceptions"] == {"bigger denominator bigger": 2}
+    assert summary["steps_completed"] == 4 and summary["mastery_score"] == 0.88
+    assert summary["misconceptions_seen"] == ["bigger denominator bigger"]
+    assert _state(auth_client, sid)["turn_count"] == 6
 
     card = auth_client.get("/sessions/report-card", headers=STUDENT_A).json()
     sub = card["subjects"][0]["topics"][0]["subtopics"][0]

@@ -111,3 +111,30 @@ def mark(verdict: str | float) -> Reply:
 
 def fail_tutor(schema: str = "TeachTurn", times: int = 3) -> list[Fail]:
     return [Fail(500, for_schema=schema) for _ in range(times)]
+
+
+def session_body(guideline_id: str, mode: str | None = None, *, student_id: str = "s1") -> dict:
+    """`POST /sessions` exactly as the frontend's ModeSelectPage sends it (the scorecard's
+    "Practice Again" leaves `mode` out)."""
+    body = {
+        "student": {"id": student_id, "grade": 3, "prefs": {"style": "standard", "lang": "en"}},
+        "goal": {
+            "topic": "Fractions",
+            "syllabus": "CBSE-G3",
+            "learning_objectives": ["Learn Equivalent fractions"],
+            "guideline_id": guideline_id,
+        },
+    }
+    if mode is not None:
+        body["mode"] = mode
+    return body
+
+
+def reply(text: str) -> dict:
+    """`POST /sessions/{id}/step` as the frontend sends it."""
+    return {"student_reply": text}
+
+
+# What the frontend sends on every learner call: the Cognito *access* token.
+LEARNER = bearer(sign(claims(sub="learner-1", token_use="access"), KEY))
+OTHER_LEARNER = bearer(sign(claims(sub="learner-2", token_use="access"), KEY))

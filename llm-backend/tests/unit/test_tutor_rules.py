@@ -128,3 +128,21 @@ def test_placeholder_misconceptions_are_not_tracked():
         turn = TeachTurn(verdict="wrong", misconception=text, message="m", skip_ahead=False)
         teach.apply(state=state, turn=turn)
     assert state.misconceptions == {"adds denominators": 1}
+
+
+def test_turn_and_state_view_rules():
+    from tutor.models.state import PlanStep
+    from tutor.models.turn_view import current_step, exam_feedback, speakable
+
+    assert speakable("**Question 1:** what is [half](http://x)?\n- `1/2`") == (
+        "Question 1: what is half?\n1/2"
+    )
+    state = SessionState(mode="teach_me", guideline_id="g", subject="s", topic="t", subtopic="u")
+    state.plan = [PlanStep(kind="explain", concept="a"), PlanStep(kind="check", concept="b")]
+    assert current_step(state) == 1
+    state.step_idx = 2  # the plan is done, extra challenge turns still running
+    assert current_step(state) == 2
+    state.is_complete = True
+    assert current_step(state) == 3  # total + 1 once complete
+    exam = SessionState(mode="exam", guideline_id="g", subject="s", topic="t", subtopic="u")
+    assert current_step(exam) == 1 and exam_feedback(exam) is None

@@ -46,3 +46,31 @@ def clarify_close(student: StudentProfile, topics: list[str]) -> str:
     language = student.text_language
     recap = CLARIFY_RECAP[language].format(topics=", ".join(topics)) if topics else ""
     return CLARIFY_CLOSE[language].format(who=_who(student), recap=recap)
+
+
+# After a session ends the frontend hides the input, so these only answer a stray message;
+# they are written here (no model call, nothing stored) so a finished session costs nothing.
+EXAM_ALREADY_COMPLETE = {
+    "en": "The exam is already complete. Check your results!",
+    "hi": "परीक्षा पूरी हो चुकी है। अपने नतीजे देखो!",
+    "hinglish": "Exam already complete ho chuka hai. Apne results check karo!",
+}
+SESSION_FINISHED = {
+    "en": (
+        "This session is complete{who}. Start a new session to keep learning, or take an "
+        "exam to test yourself."
+    ),
+    "hi": "यह सत्र पूरा हो गया है{who}। आगे सीखने के लिए नया सत्र शुरू करो, या परीक्षा दो।",
+    "hinglish": (
+        "Yeh session complete ho gaya hai{who}. Aage seekhne ke liye naya session shuru karo, "
+        "ya exam dekar khud ko test karo."
+    ),
+}
+
+
+def exam_already_complete(student: StudentProfile) -> str:
+    return EXAM_ALREADY_COMPLETE[student.text_language]
+
+
+def session_finished(student: StudentProfile) -> str:
+    return SESSION_FINISHED[student.text_language].format(who=_who(student))

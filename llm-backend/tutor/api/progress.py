@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from shared.api.params import Limit, ListPageNumber
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
-from shared.auth.dependencies import CurrentUser, DbSession
+from shared.auth.dependencies import CurrentUser, DbSession, OwnerOnlySession
 from tutor.api.progress_schemas import (
     ExamReviewRead,
     GuidelineSessionsRead,
@@ -83,7 +83,7 @@ def guideline_sessions(
     return {"sessions": sessions}
 
 
-# 400: not an exam; 403: another's (or an anonymous) session, or the exam is not finished.
+# 400: not an exam; 403: an anonymous session (nobody owns it), or the exam is not finished.
 @router.get("/{session_id}/exam-review", response_model=ExamReviewRead, responses=errors(400, 403))
-def exam_review(session_id: str, user: CurrentUser, db: DbSession) -> dict:
-    return history_service.exam_review(db=db, user=user, session_id=session_id)
+def exam_review(session: OwnerOnlySession) -> dict:
+    return history_service.exam_review(row=session)

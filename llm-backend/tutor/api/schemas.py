@@ -3,114 +3,141 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from shared.api.params import StrictGrade
-from tutor.models.state import ExamResult, Mode, StateRead
+from tutor.models.state import Mode
+from tutor.models.turn_view import ExamFeedbackRead, TurnRead
 
-StudentMessage = Annotated[
+StudentReply = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
 ]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class StudentPrefs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    style: Literal["simple", "standard", "challenge"] | None = None
+    lang: Literal["en", "hi"] | None = None
+
+
+class StudentIn(BaseModel):
+    """Stored as sent; the tutor personalises from the signed-in user's profile, and uses
+    `grade` only for an anonymous session."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Id
+    grade: StrictGrade
+    prefs: StudentPrefs | None = None
+
+
+class GoalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    topic: ShortText
+    syllabus: ShortText
+    learning_objectives: Annotated[list[ShortText], Field(max_length=50)]
+    guideline_id: Id = Field(description="The APPROVED teaching guideline to learn")
 
 
 class SessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    guideline_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    student: StudentIn
+    goal: GoalIn
     mode: Mode = "teach_me"
 
 
 class StepCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message: StudentMessage
+    student_reply: StudentReply
+
+
+class PastDiscussionRead(BaseModel):
+    session_date: datetime
+    concepts_discussed: list[str]
 
 
 class SessionCreated(BaseModel):
     session_id: str
+    first_turn: TurnRead
     mode: Mode
-    message: str
-    state: StateRead
-    # A paused teach_me session on the same subtopic the student may prefer to resume.
+    past_discussions: list[PastDiscussionRead] | None = Field(
+        description="clarify_doubts only: the caller's recent clarify sessions on this guideline "
+        "that discussed something; null otherwise"
+    )
+    # Added by this backend: a paused teach_me session on the same subtopic to offer instead.
     paused_session_id: str | None = None
 
 
+class GradingRead(BaseModel):
+    score: float = Field(description="0-1")
+    rationale: str
+    labels: list[str]
+    confidence: float | None
+
+
 class StepRead(BaseModel):
-    message: str
-    state: StateRead
-
-
-class MessageRead(BaseModel):
-    role: str
-    text: str
-    at: str
-
-
-class ResumeRead(BaseModel):
-    messages: list[MessageRead]
-    state: StateRead
-
-
-class EndExamRead(BaseModel):
-    message: str | None
-    result: ExamResult
-    state: StateRead
-
-
-class SessionRead(BaseModel):
-    id: str
-    mode: Mode
-    subject: str | None
-    guideline_id: str | None
-    topic: str
-    subtopic: str
-    created_at: datetime
-    updated_at: datetime
-    state: StateRead
-
-
-class SessionPage(BaseModel):
-    items: list[SessionRead]
-    total: int
-    limit: int
-    offset: int
-
-
-class ResumableRead(BaseModel):
-    session: SessionRead | None
-
-
-class EventRead(BaseModel):
-    node: str
-    step_idx: int
-    payload: dict
-    created_at: datetime
-
-
-class ReplayRead(BaseModel):
-    session_id: str
-    mode: Mode
-    messages: list[MessageRead]
-    events: list[EventRead]
+    next_turn: TurnRead
+    routing: Literal["Advance", "Continue"] = Field(
+        description="Advance when the turn moved the session on (a step, a question, the end)"
+    )
+    last_grading: GradingRead | None = Field(
+        description="teach_me's judgement of this answer; null in exams (marks stay hidden "
+        "until the end) and clarify sessions"
+    )
 
 
 class SummaryRead(BaseModel):
+    steps_completed: int = Field(description="current_step - 1")
+    mastery_score: float = Field(description="0-1, 2 decimals")
+    misconceptions_seen: list[str]
+    suggestions: list[str]
+    coverage: float = Field(description="0-100, 1 decimal (added by this backend)")
+
+
+class ResumableRead(BaseModel):
     session_id: str
-    mode: Mode
-    subject: str
-    topic: str
-    subtopic: str
-    turns: int
-    is_complete: bool
-    coverage: float
-    mastery: dict[str, float]
+    coverage: float = Field(description="0-100, 1 decimal")
+    current_step: int
+    total_steps: int
     concepts_covered: list[str]
+
+
+class PauseRead(BaseModel):
+    coverage: float = Field(description="0-100, 1 decimal")
+    concepts_covered: list[str]
+    message: str
+
+
+class ChatMessageRead(BaseModel):
+    role: Literal["teacher", "student"]
+    content: str
+
+
+class ResumeRead(BaseModel):
+    session_id: str
+    message: str
+    current_step: int
+    conversation_history: list[ChatMessageRead] = Field(description="The whole conversation")
+
+
+class EndClarifyRead(BaseModel):
     concepts_discussed: list[str]
-    misconceptions: dict[str, int]
-    exam_result: ExamResult | None
-    state: StateRead
+    message: str
+
+
+class EndExamRead(BaseModel):
+    score: float = Field(description="Sum of the questions' marks, 1 decimal")
+    total: int
+    percentage: float = Field(description="0-100, 1 decimal")
+    feedback: ExamFeedbackRead | None
 
 
 Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -1,152 +1,169 @@
-"""Tutoring session routes. Each parses, authorizes through a dependency, calls the service."""
+"""Learner session routes (contract §2.4.2-2.4.6, 2.4.15). Each parses, authorizes through a
+dependency, calls the service and answers a schema."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query
 
 from config import get_settings
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
-from shared.auth.dependencies import CurrentUser, DbSession, OwnedSession, SessionOwner
-from shared.models.entities import Session as TutorSession
+from shared.auth.dependencies import (
+    CurrentUser,
+    DbSession,
+    OwnedSession,
+    OwnerOnlySession,
+    SessionOwner,
+    SignedInSession,
+)
+from shared.errors import NotFoundError
 from tutor.api.schemas import (
+    ChatMessageRead,
+    EndClarifyRead,
     EndExamRead,
-    EventRead,
-    MessageRead,
-    ReplayRead,
+    GradingRead,
+    PastDiscussionRead,
+    PauseRead,
     ResumableRead,
     ResumeRead,
     SessionCreate,
     SessionCreated,
-    SessionRead,
     StepCreate,
     StepRead,
     SummaryRead,
 )
-from tutor.models.state import SessionState, state_read
-from tutor.services import session_service
+from tutor.models.state import SessionState
+from tutor.models.state_view import SessionStateView
+from tutor.models.turn_view import current_step, exam_feedback, turn
+from tutor.services import session_reads, session_service
 
 router = APIRouter(prefix="/sessions", tags=["sessions"], route_class=ApiRoute)
-STATE_CONFLICT = errors(409)  # a lost compare-and-swap, or a paused/finished/other-mode session
+STATE_CONFLICT = errors(409)  # a lost compare-and-swap, or a paused/finished session
+WRONG_STATE = errors(400, 409)  # the wrong mode or state for this action; a lost race
 
 
-def _read(row: TutorSession, state: SessionState | None = None) -> SessionRead:
-    state = state or session_service.load_state(row)
-    return SessionRead(
-        id=row.id,
-        mode=state.mode,
-        subject=row.subject,
-        guideline_id=row.guideline_id,
-        topic=state.topic,
-        subtopic=state.subtopic,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        state=state_read(state),
-    )
-
-
-def _messages(state: SessionState) -> list[MessageRead]:
-    return [MessageRead(role=t.role, text=t.text, at=t.at) for t in state.conversation]
+def _coverage_message(coverage: float) -> str:
+    return f"You've covered {coverage:g}% so far. Resume any time to pick up where you left off."
 
 
 @router.post(
     "",
-    status_code=status.HTTP_201_CREATED,
     response_model=SessionCreated,
-    responses=errors(404),  # no such (approved) guideline
+    # 404: no such (approved) guideline; 409: an unfinished, answered exam on it exists.
+    responses=errors(404, 409),
 )
 def create_session(body: SessionCreate, owner: SessionOwner, db: DbSession) -> SessionCreated:
-    row, result, paused_id = session_service.create_session(
+    created = session_service.create_session(
         db=db,
         owner=owner,
-        guideline_id=body.guideline_id,
+        guideline_id=body.goal.guideline_id,
         mode=body.mode,
         exam_questions=get_settings().tutor_exam_questions,
+        student=body.student.model_dump(),
+        goal=body.goal.model_dump(),
     )
+    past = created.past_discussions
     return SessionCreated(
-        session_id=row.id,
+        session_id=created.row.id,
+        first_turn=turn(created.result.state, created.result.reply, first=True),
         mode=body.mode,
-        message=result.reply,
-        state=state_read(result.state),
-        paused_session_id=paused_id,
+        past_discussions=[PastDiscussionRead(**vars(p)) for p in past] if past else None,
+        paused_session_id=created.paused_session_id,
     )
 
 
 # Fixed paths come before /{session_id} so they are not read as session ids.
-@router.get("/resumable", response_model=ResumableRead)
+@router.get("/resumable", response_model=ResumableRead, responses=errors(404))  # 404 = none
 def resumable(
-    user: CurrentUser, db: DbSession, guideline_id: Annotated[str, Query(min_length=1)]
+    user: CurrentUser,
+    db: DbSession,
+    guideline_id: Annotated[str, Query(min_length=1, max_length=100)],
 ) -> ResumableRead:
     row = session_service.resumable(db=db, owner=user, guideline_id=guideline_id)
-    return ResumableRead(session=_read(row) if row else None)
+    if row is None:
+        raise NotFoundError("No resumable session found", code="no_resumable_session")
+    state = session_reads.load_state(row)
+    return ResumableRead(
+        session_id=row.id,
+        coverage=session_reads.coverage_percent(state),
+        current_step=current_step(state),
+        total_steps=len(state.plan),
+        concepts_covered=state.concepts_reached,
+    )
 
 
-@router.get("/{session_id}", response_model=SessionRead)
-def get_session(session: OwnedSession) -> SessionRead:
-    return _read(session)
+@router.get("/{session_id}", response_model=SessionStateView)
+def get_session(session: OwnedSession, db: DbSession) -> SessionStateView:
+    return session_reads.view(db=db, row=session)
 
 
 @router.post("/{session_id}/step", response_model=StepRead, responses=STATE_CONFLICT)
 def step(body: StepCreate, session: OwnedSession, db: DbSession) -> StepRead:
-    result = session_service.step(db=db, row=session, message=body.message)
-    return StepRead(message=result.reply, state=state_read(result.state))
-
-
-@router.post("/{session_id}/pause", response_model=StepRead, responses=STATE_CONFLICT)
-def pause(session: OwnedSession, db: DbSession) -> StepRead:
-    state = session_service.set_paused(db=db, row=session, paused=True)
-    return StepRead(message="Session paused. Resume any time.", state=state_read(state))
-
-
-@router.post("/{session_id}/resume", response_model=ResumeRead, responses=STATE_CONFLICT)
-def resume(session: OwnedSession, db: DbSession) -> ResumeRead:
-    state = session_service.set_paused(db=db, row=session, paused=False)
-    return ResumeRead(messages=_messages(state), state=state_read(state))
-
-
-@router.post("/{session_id}/end-exam", response_model=EndExamRead, responses=STATE_CONFLICT)
-def end_exam(session: OwnedSession, db: DbSession) -> EndExamRead:
-    state = session_service.end_exam(db=db, row=session)
-    last = state.conversation[-1].text if state.conversation else None
-    return EndExamRead(message=last, result=state.exam_result, state=state_read(state))
-
-
-@router.post("/{session_id}/end-clarify", response_model=StepRead, responses=STATE_CONFLICT)
-def end_clarify(session: OwnedSession, db: DbSession) -> StepRead:
-    result = session_service.end_clarify(db=db, row=session)
-    return StepRead(message=result.reply, state=state_read(result.state))
-
-
-@router.get("/{session_id}/replay", response_model=ReplayRead)
-def replay(session: OwnedSession, db: DbSession) -> ReplayRead:
-    state = session_service.load_state(session)
-    events = session_service.replay_events(db=db, row=session, state=state)
-    return ReplayRead(
-        session_id=session.id,
-        mode=state.mode,
-        messages=_messages(state),
-        events=[EventRead(**e) for e in events],
+    out = session_service.step(db=db, row=session, message=body.student_reply)
+    return StepRead(
+        next_turn=turn(out.state, out.reply),
+        routing=out.routing,
+        last_grading=GradingRead(**vars(out.grading)) if out.grading else None,
     )
+
+
+@router.post("/{session_id}/pause", response_model=PauseRead, responses=WRONG_STATE)
+def pause(session: SignedInSession, db: DbSession) -> PauseRead:
+    state = session_service.set_paused(db=db, row=session, paused=True)
+    coverage = session_reads.coverage_percent(state)
+    return PauseRead(
+        coverage=coverage,
+        concepts_covered=state.concepts_reached,
+        message=_coverage_message(coverage),
+    )
+
+
+@router.post("/{session_id}/resume", response_model=ResumeRead, responses=WRONG_STATE)
+def resume(session: SignedInSession, db: DbSession) -> ResumeRead:
+    state = session_service.set_paused(db=db, row=session, paused=False)
+    return ResumeRead(
+        session_id=session.id,
+        message="Session resumed",
+        current_step=current_step(state),
+        conversation_history=_history(state),
+    )
+
+
+def _history(state: SessionState) -> list[ChatMessageRead]:
+    return [
+        ChatMessageRead(role="student" if t.role == "student" else "teacher", content=t.text)
+        for t in state.conversation
+    ]
+
+
+@router.post("/{session_id}/end-exam", response_model=EndExamRead, responses=WRONG_STATE)
+def end_exam(session: SignedInSession, db: DbSession) -> EndExamRead:
+    state = session_service.end_exam(db=db, row=session)
+    result = state.exam_result
+    return EndExamRead(
+        score=result.score,
+        total=result.total,
+        percentage=result.percentage,
+        feedback=exam_feedback(state),
+    )
+
+
+@router.post("/{session_id}/end-clarify", response_model=EndClarifyRead, responses=WRONG_STATE)
+def end_clarify(session: SignedInSession, db: DbSession) -> EndClarifyRead:
+    result = session_service.end_clarify(db=db, row=session)
+    return EndClarifyRead(
+        concepts_discussed=result.state.concepts_discussed,
+        message="Doubts session ended successfully.",
+    )
+
+
+@router.get("/{session_id}/replay", response_model=SessionStateView)
+def replay(session: OwnerOnlySession, db: DbSession) -> SessionStateView:
+    return session_reads.view(db=db, row=session)
 
 
 @router.get("/{session_id}/summary", response_model=SummaryRead)
 def summary(session: OwnedSession) -> SummaryRead:
-    state = session_service.load_state(session)
-    return SummaryRead(
-        session_id=session.id,
-        mode=state.mode,
-        subject=state.subject,
-        topic=state.topic,
-        subtopic=state.subtopic,
-        turns=state.turns,
-        is_complete=state.is_complete,
-        coverage=state.coverage,
-        mastery=state.mastery,
-        concepts_covered=state.concepts_reached,
-        concepts_discussed=state.concepts_discussed,
-        misconceptions=state.misconceptions,
-        exam_result=state.exam_result,
-        state=state_read(state),
-    )
+    return SummaryRead(**vars(session_reads.summary(session_reads.load_state(session))))

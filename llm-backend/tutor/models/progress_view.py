@@ -17,17 +17,6 @@ def coverage_percent(state: SessionState) -> float | None:
     return percent(len(set(state.concepts_reached) & set(concepts)), len(concepts))
 
 
-def step_number(state: SessionState) -> int:
-    """The study-plan step the session is on, from 1; the plan's length + 1 once a teach_me
-    session is complete (during a strong student's extra turns it stays on the last step).
-    exam and clarify_doubts have no plan and stay at 1. The same rule as the turn's step_idx."""
-    if state.mode != "teach_me":
-        return 1
-    if state.is_complete or state.step_idx < len(state.plan):
-        return state.step_idx + 1
-    return max(len(state.plan), 1)
-
-
 def mastery(state: SessionState) -> float:
     """0-1: teach_me, the mean of the concepts' mastery; exam, the finished exam's fraction of
     marks (0 until it is finished); clarify_doubts, 0 (nothing is assessed)."""

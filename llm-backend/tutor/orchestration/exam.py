@@ -12,12 +12,24 @@ from tutor.orchestration.common import EventDraft, TurnResult, log
 
 
 def _ask(state: SessionState) -> str:
+    # The frontend's exam flow (contract §2.4.16): the question alone, in this exact form.
     q = state.questions[state.exam_current]
-    return f"Question {q.number} of {len(state.questions)}: {q.question}"
+    return f"**Question {q.number}:** {q.question}"
+
+
+# A paper the model could not write in a usable shape is asked for again, shorter (upstream's
+# 7 -> 3): long structured answers are what small or overloaded models get wrong. Provider
+# outages and the request budget are not retried here; the LLM layer already did.
+FALLBACK_QUESTIONS = 3
 
 
 def opening(*, state: SessionState, ctx: TutorContext, count: int) -> TurnResult:
-    state.questions = exam_agent.generate(state=state, ctx=ctx, count=count)
+    try:
+        state.questions = exam_agent.generate(state=state, ctx=ctx, count=count)
+    except LLMOutputError:
+        if count <= FALLBACK_QUESTIONS:
+            raise
+        state.questions = exam_agent.generate(state=state, ctx=ctx, count=FALLBACK_QUESTIONS)
     if not state.questions:
         raise LLMOutputError("The tutor model returned an exam without questions; try again.")
     name = f", {state.student.addressed_as}" if state.student.addressed_as else ""
@@ -48,9 +60,9 @@ def apply(*, state: SessionState, mark: AnswerMark, answer: str) -> TurnResult:
     state.exam_current += 1
     if state.exam_current >= len(state.questions):
         result = finish(state=state, events=events)
-        reply = f"That was the last question. {_result_line(result)}"
+        reply = report(state, result)
     else:
-        reply = "Thanks, your answer is noted.\n\n" + _ask(state)
+        reply = _ask(state)
         events.append(EventDraft("Present", state.exam_current, {"question": q.number + 1}))
     return TurnResult(state, reply, events)
 
@@ -58,13 +70,24 @@ def apply(*, state: SessionState, mark: AnswerMark, answer: str) -> TurnResult:
 def end_early(*, state: SessionState) -> TurnResult:
     events: list[EventDraft] = []
     result = finish(state=state, events=events, ended_early=True)
-    reply = f"Exam ended. {_result_line(result)}"
+    reply = report(state, result)
     log(state, "tutor", reply)
     return TurnResult(state, reply, events)
 
 
-def _result_line(result: ExamResult) -> str:
-    return f"You scored {result.score:g} out of {result.total} ({result.percentage:g}%)."
+def report(state: SessionState, result: ExamResult) -> str:
+    """The plain-text score report of the last answer (the frontend renders the structured
+    feedback instead; this is what the transcript keeps)."""
+    lines = [
+        "Exam complete!",
+        f"Final score: {result.score:.1f}/{result.total} ({result.percentage:.1f}%)",
+        "",
+    ]
+    for q in state.questions:
+        mark = f"{q.score:.2f}/1" if q.score is not None else "not answered"
+        why = f" - {q.rationale}" if q.rationale else ""
+        lines.append(f"Q{q.number}: {mark}{why}")
+    return "\n".join(lines)
 
 
 def finish(

@@ -25,8 +25,10 @@ from sqlalchemy.orm import Session
 
 from shared.models.entities import Event, LLMCall
 from shared.models.entities import Session as TutorSession
-from tutor.services.session_service import EXAM_SECRETS
 
+# The marks an exam's Check events carry; hidden until the exam ends, so the student never
+# learns mid-exam how an answer was scored.
+EXAM_SECRETS = ("verdict", "score")
 ORCHESTRATOR = "orchestrator"
 SAFETY = "safety"
 LLM_CALL = "llm_call"

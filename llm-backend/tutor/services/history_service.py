@@ -7,13 +7,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.errors import BadRequestError, NotFoundError, PermissionDeniedError
+from shared.errors import BadRequestError, PermissionDeniedError
 from shared.models.entities import Session as TutorSession
 from shared.models.entities import User
 from shared.models.paging import page
 from tutor.models import progress_view as view
 from tutor.models.exam_view import exam_feedback, exam_review_questions
 from tutor.models.state import SessionState
+from tutor.models.turn_view import current_step
 
 NEWEST = (TutorSession.created_at.desc(), TutorSession.id.desc())
 LIST_CAP = 20
@@ -39,7 +40,7 @@ def entry(row: TutorSession) -> dict:
         topic_name=view.topic_name(state),
         subject=row.subject or state.subject,
         mastery=view.mastery(state),
-        step_idx=view.step_number(state),
+        step_idx=current_step(state),
     )
     if state.mode == "teach_me":
         base["coverage"] = view.coverage_percent(state) or 0.0
@@ -127,14 +128,8 @@ def guideline_sessions(
     return items
 
 
-def exam_review(*, db: Session, user: User, session_id: str) -> dict:
-    """A finished exam, answers and marks included, for its owner only: an anonymous session
-    has no owner, so nobody may review it."""
-    row = db.get(TutorSession, session_id)
-    if row is None:
-        raise NotFoundError("Session not found.", code="session_not_found")
-    if row.user_id != user.id:
-        raise PermissionDeniedError("Not your session", code="not_session_owner")
+def exam_review(*, row: TutorSession) -> dict:
+    """A finished exam, answers and marks included (the route lets only its owner in)."""
     state = _state(row)
     if state is None or state.mode != "exam":
         raise BadRequestError("Not an exam session", code="not_exam_session")

@@ -9,35 +9,34 @@ the row only if nobody else wrote it meanwhile and inserts the turn's events. A 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.errors import ConflictError
+from shared.errors import BadRequestError, ConflictError
 from shared.models.base import new_id, utcnow
 from shared.models.entities import Event, TeachingGuideline, User
 from shared.models.entities import Session as TutorSession
-from shared.models.paging import page
+from tutor.agents import student_texts
 from tutor.agents.context import TutorContext
-from tutor.models.state import Mode, SessionState, StudentProfile
+from tutor.models.state import MASTERY_BY_VERDICT, Mode, SessionState, StudentProfile
 from tutor.orchestration import clarify, exam, pipeline, teach
 from tutor.orchestration.common import EventDraft, TurnResult
-from tutor.services import contents_service, curriculum_service
+from tutor.services import contents_service, curriculum_service, session_reads
+from tutor.services.session_reads import PastDiscussion, load_state
 
 RELOAD = "This session was changed by another request; reload it and try again."
 
 
-def load_state(row: TutorSession) -> SessionState:
-    return SessionState.model_validate_json(row.state_json)
-
-
-def student_profile(owner: User | None) -> StudentProfile:
-    """The signed-in student's profile as the tutor uses it; an anonymous student is unknown
-    and taught in English."""
+def student_profile(owner: User | None, grade: int | None = None) -> StudentProfile:
+    """The signed-in student's profile as the tutor uses it; an anonymous student is known
+    only by the grade the request gave, and taught in English."""
     if owner is None:
-        return StudentProfile()
+        return StudentProfile(grade=grade)
     return StudentProfile(
         name=owner.name,
         preferred_name=owner.preferred_name,
@@ -92,18 +91,47 @@ def _events(session_id: str, state: SessionState, drafts: list[EventDraft]) -> l
     ]
 
 
+@dataclass
+class Created:
+    row: TutorSession
+    result: TurnResult
+    paused_session_id: str | None
+    past_discussions: list[PastDiscussion] | None
+
+
+EXAM_EXISTS = "An incomplete exam already exists for this topic"
+
+
 def create_session(
-    *, db: Session, owner: User | None, guideline_id: str, mode: Mode, exam_questions: int
-) -> tuple[TutorSession, TurnResult, str | None]:
+    *,
+    db: Session,
+    owner: User | None,
+    guideline_id: str,
+    mode: Mode,
+    exam_questions: int,
+    student: dict,
+    goal: dict,
+) -> Created:
+    """`student` and `goal` are the request's objects, stored as sent (`student_json`,
+    `goal_json`); the tutor personalises from the signed-in user's profile."""
     guideline = curriculum_service.get_approved_guideline(db=db, guideline_id=guideline_id)
-    plan = curriculum_service.plan_for(db=db, guideline=guideline) if mode == "teach_me" else []
+    if mode == "exam" and owner is not None:
+        existing = session_reads.unfinished_exam(db=db, owner=owner, guideline_id=guideline.id)
+        if existing:
+            raise ConflictError(
+                EXAM_EXISTS,
+                code="exam_in_progress",
+                detail_fields={"existing_session_id": existing},
+            )
+    # Every mode keeps the plan: the frontend's completion rule compares the step with it.
+    plan = curriculum_service.plan_for(db=db, guideline=guideline)
     state = SessionState(
         mode=mode,
         guideline_id=guideline.id,
         subject=guideline.subject,
         topic=curriculum_service.topic_of(guideline),
         subtopic=curriculum_service.subtopic_of(guideline),
-        student=student_profile(owner),
+        student=student_profile(owner, grade=student.get("grade")),
         plan=plan,
     )
     row = TutorSession(
@@ -122,13 +150,18 @@ def create_session(
         result = clarify.opening(state=state, ctx=ctx)
     for key, value in _columns(result.state).items():
         setattr(row, key, value)
-    row.student_json = result.state.student.model_dump_json()
-    row.goal_json = json.dumps({"guideline_id": guideline.id, "mode": mode})
+    row.student_json = json.dumps(student)
+    row.goal_json = json.dumps({**goal, "guideline_id": guideline.id, "mode": mode})
     db.add(row)
     db.flush()
     db.add_all(_events(row.id, result.state, result.events))
     db.commit()
-    return row, result, paused_id
+    past = (
+        session_reads.past_discussions(db=db, owner=owner, guideline_id=guideline.id)
+        if mode == "clarify_doubts" and owner is not None
+        else None
+    )
+    return Created(row, result, paused_id, past)
 
 
 def _write(
@@ -167,9 +200,59 @@ def _guard_open(state: SessionState) -> None:
         raise ConflictError("This session is finished; start a new one.", code="session_complete")
 
 
-def step(*, db: Session, row: TutorSession, message: str) -> TurnResult:
+Routing = Literal["Advance", "Continue"]
+
+
+@dataclass
+class Grading:
+    score: float
+    rationale: str
+    labels: list[str]
+    confidence: float | None
+
+
+@dataclass
+class StepOutcome:
+    state: SessionState
+    reply: str
+    routing: Routing
+    grading: Grading | None
+
+
+def _position(state: SessionState) -> tuple:
+    return (state.step_idx, state.exam_current, state.is_complete)
+
+
+def _grading(result: TurnResult) -> Grading | None:
+    """teach_me's judgement of the answer. Exams never report a grade before the end, and
+    clarify turns are not graded."""
+    if result.state.mode != "teach_me":
+        return None
+    check = next((e.payload for e in result.events if e.node == "Check"), None)
+    if check is None:
+        return None
+    labels = [check["verdict"]]
+    labels += [e.payload["misconception"] for e in result.events if e.node == "Diagnose"]
+    return Grading(
+        score=MASTERY_BY_VERDICT[check["verdict"]],
+        rationale=f"The answer on {check['concept']} was judged {check['verdict']}.",
+        labels=labels,
+        confidence=None,
+    )
+
+
+def step(*, db: Session, row: TutorSession, message: str) -> StepOutcome:
     state, seen = load_state(row), row.state_version
-    _guard_open(state)
+    if state.is_complete:
+        # A finished session answers without a model call and without a write: an exam
+        # repeats its results, other modes say the session is over.
+        reply = (
+            student_texts.exam_already_complete(state.student)
+            if state.mode == "exam"
+            else student_texts.session_finished(state.student)
+        )
+        db.commit()
+        return StepOutcome(state, reply, "Continue", None)
     if state.is_paused:
         raise ConflictError("This session is paused; resume it first.", code="session_paused")
     guideline = db.get(TeachingGuideline, state.guideline_id)
@@ -181,14 +264,19 @@ def step(*, db: Session, row: TutorSession, message: str) -> TurnResult:
     db.commit()  # release the connection while the models think
     result = pipeline.run_turn(state=state, ctx=ctx, message=message)
     _write(db=db, row=row, seen=seen, state=result.state, drafts=result.events)
-    return result
+    routing: Routing = "Advance" if _position(result.state) != _position(state) else "Continue"
+    return StepOutcome(result.state, result.reply, routing, _grading(result))
 
 
 def set_paused(*, db: Session, row: TutorSession, paused: bool) -> SessionState:
     state, seen = load_state(row), row.state_version
+    if paused and state.mode != "teach_me":
+        raise BadRequestError("Only Teach Me sessions can be paused", code="wrong_mode")
+    if not paused and not state.is_paused:
+        raise BadRequestError("Session is not paused", code="session_not_paused")
     _guard_open(state)
     if state.is_paused == paused:
-        return state  # pausing a paused session (or resuming a running one) changes nothing
+        return state  # pausing a paused session changes nothing
     state.is_paused = paused
     node = {"action": "pause" if paused else "resume", "coverage": state.coverage}
     _write(
@@ -200,9 +288,9 @@ def set_paused(*, db: Session, row: TutorSession, paused: bool) -> SessionState:
 def end_exam(*, db: Session, row: TutorSession) -> SessionState:
     state, seen = load_state(row), row.state_version
     if state.mode != "exam":
-        raise ConflictError("Only exam sessions can end an exam.", code="wrong_mode")
+        raise BadRequestError("Not an exam session", code="wrong_mode")
     if state.is_complete:
-        return state  # already ended: the stored result is the answer
+        raise BadRequestError("Exam already finished", code="exam_already_finished")
     # A finished session is never left paused: it would hold the (user, guideline) paused slot
     # and be offered by `resumable` although it can no longer be resumed.
     state.is_paused = False
@@ -214,8 +302,9 @@ def end_exam(*, db: Session, row: TutorSession) -> SessionState:
 def end_clarify(*, db: Session, row: TutorSession) -> TurnResult:
     state, seen = load_state(row), row.state_version
     if state.mode != "clarify_doubts":
-        raise ConflictError("Only clarify_doubts sessions can end this way.", code="wrong_mode")
-    _guard_open(state)
+        raise BadRequestError("Not a Clarify Doubts session", code="wrong_mode")
+    if state.is_complete:
+        raise BadRequestError("Session already ended", code="session_already_ended")
     state.is_paused = False  # as in end_exam: a finished session is never left paused
     result = clarify.close(state=state)
     _write(db=db, row=row, seen=seen, state=result.state, drafts=result.events)
@@ -223,54 +312,15 @@ def end_clarify(*, db: Session, row: TutorSession) -> TurnResult:
 
 
 def resumable(*, db: Session, owner: User, guideline_id: str) -> TutorSession | None:
-    return db.scalar(
-        select(TutorSession).where(
+    """The user's paused teach_me session on this guideline (at most one: a partial unique
+    index), the newest by update should an older database hold more."""
+    return db.scalars(
+        select(TutorSession)
+        .where(
             TutorSession.user_id == owner.id,
             TutorSession.guideline_id == guideline_id,
+            TutorSession.mode == "teach_me",
             TutorSession.is_paused.is_(True),
         )
-    )
-
-
-def list_sessions(
-    *, db: Session, owner: User, subject: str | None, mode: str | None, limit: int, offset: int
-) -> tuple[list[TutorSession], int]:
-    clauses = [TutorSession.user_id == owner.id]
-    if subject:
-        clauses.append(TutorSession.subject == subject)
-    if mode:
-        clauses.append(TutorSession.mode == mode)
-    return page(
-        db,
-        TutorSession,
-        where=clauses,
-        order_by=(TutorSession.updated_at.desc(), TutorSession.id),
-        limit=limit,
-        offset=offset,
-    )
-
-
-# Marks written while an exam runs; a replay hides them until the exam ends, so the student
-# never learns mid-exam how an answer was scored.
-EXAM_SECRETS = ("verdict", "score")
-
-
-def replay_events(*, db: Session, row: TutorSession, state: SessionState) -> list[dict]:
-    hide = state.mode == "exam" and not state.is_complete
-    items = []
-    for e in events_of(db=db, session_id=row.id):
-        payload = json.loads(e.payload_json or "{}")
-        if hide:
-            payload = {k: v for k, v in payload.items() if k not in EXAM_SECRETS}
-        items.append(
-            {"node": e.node, "step_idx": e.step_idx, "payload": payload, "created_at": e.created_at}
-        )
-    return items
-
-
-def events_of(*, db: Session, session_id: str) -> list[Event]:
-    return list(
-        db.scalars(
-            select(Event).where(Event.session_id == session_id).order_by(Event.created_at, Event.id)
-        ).all()
-    )
+        .order_by(TutorSession.updated_at.desc())
+    ).first()

@@ -1,0 +1,132 @@
+"""Read-only questions about sessions: the state view, the summary, a user's earlier sessions
+on a guideline (past discussions, the unfinished exam that blocks a second one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.models.entities import Event, TeachingGuideline, User
+from shared.models.entities import Session as TutorSession
+from tutor.models import state_view
+from tutor.models.state import SessionState
+from tutor.models.turn_view import current_step, mastery_score
+from tutor.services import curriculum_service
+
+# Summary suggestions by mastery band (contract §2.4.4).
+EXCELLENT, GOOD = 0.85, 0.7
+SUGGESTIONS = {
+    "excellent": "Excellent work! You have a strong grasp of this topic; try an exam or move on.",
+    "good": "Good progress! Review the steps you found tricky, then practise a few more.",
+    "keep": "Keep practising: go through this topic again, one step at a time.",
+}
+PAST_DISCUSSIONS = 5  # clarify sessions looked at for `past_discussions`
+
+
+def load_state(row: TutorSession) -> SessionState:
+    return SessionState.model_validate_json(row.state_json)
+
+
+def events_of(*, db: Session, session_id: str) -> list[Event]:
+    return list(
+        db.scalars(
+            select(Event).where(Event.session_id == session_id).order_by(Event.created_at, Event.id)
+        ).all()
+    )
+
+
+def view(*, db: Session, row: TutorSession) -> state_view.SessionStateView:
+    state = load_state(row)
+    guideline = db.get(TeachingGuideline, state.guideline_id)
+    plan = state.plan
+    if not plan and guideline is not None:
+        # Exam and clarify sessions stored before every mode kept a plan: without one the
+        # frontend's completion rule (current_step > steps) would call them finished.
+        plan = curriculum_service.plan_for(db=db, guideline=guideline)
+    return state_view.build(
+        session_id=row.id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        state=state,
+        guideline=guideline,
+        events=events_of(db=db, session_id=row.id),
+        plan=plan,
+    )
+
+
+@dataclass
+class Summary:
+    steps_completed: int
+    mastery_score: float
+    misconceptions_seen: list[str]
+    suggestions: list[str]
+    coverage: float
+
+
+def summary(state: SessionState) -> Summary:
+    mastery = round(mastery_score(state), 2)
+    band = "excellent" if mastery >= EXCELLENT else "good" if mastery >= GOOD else "keep"
+    suggestions = [SUGGESTIONS[band]]
+    if state.misconceptions:
+        names = ", ".join(state.misconceptions)
+        suggestions.append(f"Look again at the ideas that tripped you up: {names}.")
+    return Summary(
+        steps_completed=current_step(state) - 1,
+        mastery_score=mastery,
+        misconceptions_seen=list(state.misconceptions),
+        suggestions=suggestions,
+        coverage=coverage_percent(state),
+    )
+
+
+def coverage_percent(state: SessionState) -> float:
+    """Plan concepts reached, 0-100 with one decimal (the state keeps a 0-1 fraction)."""
+    return round(state.coverage * 100, 1)
+
+
+def _user_sessions(*, db: Session, owner: User, guideline_id: str, mode: str):
+    return select(TutorSession).where(
+        TutorSession.user_id == owner.id,
+        TutorSession.guideline_id == guideline_id,
+        TutorSession.mode == mode,
+    )
+
+
+def unfinished_exam(*, db: Session, owner: User, guideline_id: str) -> str | None:
+    """The newest of the user's exams on this guideline that is unfinished and has at least
+    one answer; exams nobody answered (abandoned right after creation) do not count."""
+    rows = db.scalars(
+        _user_sessions(db=db, owner=owner, guideline_id=guideline_id, mode="exam").order_by(
+            TutorSession.created_at.desc()
+        )
+    )
+    for row in rows:
+        state = load_state(row)
+        if not state.is_complete and any(q.answer is not None for q in state.questions):
+            return row.id
+    return None
+
+
+@dataclass
+class PastDiscussion:
+    session_date: datetime
+    concepts_discussed: list[str]
+
+
+def past_discussions(*, db: Session, owner: User, guideline_id: str) -> list[PastDiscussion] | None:
+    """The user's latest clarify sessions on this guideline (the new one included) that
+    discussed something; None when there are none."""
+    rows = db.scalars(
+        _user_sessions(db=db, owner=owner, guideline_id=guideline_id, mode="clarify_doubts")
+        .order_by(TutorSession.created_at.desc())
+        .limit(PAST_DISCUSSIONS)
+    ).all()
+    found = [
+        PastDiscussion(session_date=row.created_at, concepts_discussed=state.concepts_discussed)
+        for row in rows
+        if (state := load_state(row)).concepts_discussed
+    ]
+    return found or None
