@@ -348,6 +348,13 @@ def test_guidelines_list_one_finalize_approve_and_delete(auth_client, local_stor
     assert sorted(g["subtopic"] for g in review) == ["Equivalent fractions", "What is a fraction"]
     book = auth_client.get(f"/admin/books/{book_id}", headers=ADMIN).json()
     assert (book["guideline_count"], book["approved_guideline_count"]) == (2, 0)
+    # Approving again after a review changes nothing: unchanged guidelines keep their review.
+    gid = review[0]["id"]
+    auth_client.post(f"/admin/guidelines/{gid}/approve", json={"approved": True}, headers=ADMIN)
+    again = auth_client.put(f"/admin/books/{book_id}/guidelines/approve", headers=ADMIN)
+    assert again.json()["synced_count"] == 2
+    review = auth_client.get("/admin/guidelines/review?status=APPROVED", headers=ADMIN).json()
+    assert [g["id"] for g in review] == [gid]
 
     # "Reject": the guidelines are really gone, synced rows included.
     delete = auth_client.delete(f"/admin/books/{book_id}/guidelines", headers=ADMIN)
