@@ -8,8 +8,7 @@ from playwright.sync_api import expect
 from database import session_scope
 from shared.models.base import utcnow
 from shared.models.entities import LLMCall, LLMConfig
-from tests.api.conftest import build_test_app
-from tests.support.auth import KEY, claims, sign
+from tests.support.auth import KEY, build_test_app, claims, sign
 from tests.support.live_server import LiveServer
 
 ADMIN_TOKEN = sign(claims(sub="admin-page", groups=["admin"], email="page@example.com"), KEY)

@@ -514,3 +514,26 @@ def test_study_plan_generated_in_a_job_and_read(auth_client, local_storage, fake
         "is_generic": True,
         "creative_theme": "pizza party",
     }
+
+
+def test_finalize_with_auto_sync_writes_the_teaching_guidelines(
+    auth_client, local_storage, fake_llm
+):
+    fake_llm.responder = AdminBookModel()
+    book_id = make_book(pages=5)
+    _generate(auth_client, book_id, {"start_page": 1, "end_page": 5})
+    wait_jobs_idle()
+
+    finalize = auth_client.post(
+        f"/admin/books/{book_id}/finalize", json={"auto_sync_to_db": True}, headers=ADMIN
+    )
+
+    assert finalize.status_code == 202, finalize.text
+    wait_jobs_idle()
+    job = _job(auth_client, book_id, finalize.json()["job_id"])
+    assert (job["status"], json.loads(job["progress_detail"])["synced_count"]) == ("completed", 2)
+    review = auth_client.get("/admin/guidelines/review", headers=ADMIN).json()
+    assert [(g["subtopic"], g["review_status"]) for g in review] == [
+        ("Equivalent fractions", "TO_BE_REVIEWED"),
+        ("What is a fraction", "TO_BE_REVIEWED"),
+    ]
