@@ -32,7 +32,7 @@ from book_ingestion.services import (
     sync_service,
 )
 from database import session_scope
-from shared.api.params import Grade
+from shared.api.params import Grade, Offset, limit_up_to
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
@@ -41,6 +41,7 @@ from study_plans import service as study_plan_service
 book_router = APIRouter(prefix="/admin/books/{book_id}", tags=["guidelines"], route_class=ApiRoute)
 router = APIRouter(prefix="/admin/guidelines", tags=["guidelines"], route_class=ApiRoute)
 ReviewStatus = Annotated[str | None, Query(pattern="^(TO_BE_REVIEWED|APPROVED)$")]
+ReviewLimit = limit_up_to(1000)
 
 
 @book_router.post(
@@ -113,11 +114,21 @@ def review_queue(
     grade: Grade | None = None,
     subject: str | None = None,
     status: ReviewStatus = None,
+    limit: ReviewLimit | None = None,
+    offset: Offset = 0,
 ) -> list[GuidelineRead]:
-    """Every matching guideline: those to review first, then by subject, topic, subtopic."""
+    """Every matching guideline (the frontend sends no `limit`): those to review first, then
+    by subject, topic, subtopic. `limit`/`offset` page through a long list."""
     with session_scope() as session:
         return guideline_review_service.list_for_review(
-            session, country=country, board=board, grade=grade, subject=subject, status=status
+            session,
+            country=country,
+            board=board,
+            grade=grade,
+            subject=subject,
+            status=status,
+            limit=limit,
+            offset=offset,
         )
 
 

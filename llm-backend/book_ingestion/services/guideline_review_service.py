@@ -38,6 +38,8 @@ def list_for_review(
     grade: int | None,
     subject: str | None,
     status: str | None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[GuidelineRead]:
     """The whole matching list (the frontend pages nothing): TO_BE_REVIEWED first, then by
     subject, topic, subtopic."""
@@ -53,6 +55,8 @@ def list_for_review(
         select(TG)
         .where(*where)
         .order_by(to_review_first, TG.subject, TG.topic, TG.subtopic, TG.source_page_start, TG.id)
+        .limit(limit)
+        .offset(offset)
     )
     return [GuidelineRead.model_validate(r) for r in rows]
 

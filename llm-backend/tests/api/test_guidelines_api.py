@@ -102,6 +102,8 @@ def test_review_filters_counts_approve_reject_and_delete(auth_client):
     # Those to review first, then by subject, topic, subtopic.
     everything = auth_client.get("/admin/guidelines/review", headers=ADMIN).json()
     assert [g["id"] for g in everything] == [a, c, b]
+    paged = auth_client.get("/admin/guidelines/review?limit=2&offset=1", headers=ADMIN).json()
+    assert [g["id"] for g in paged] == [c, b]
     sixth = auth_client.get("/admin/guidelines/review?grade=6", headers=ADMIN).json()
     assert [g["id"] for g in sixth] == [c]
 
