@@ -68,7 +68,7 @@ def _run(args, fake) -> int:
             data=BookCreate(**{**BOOK, "edition_year": 2000 + level}), created_by="bench"
         ).id
         started = time.perf_counter()
-        job_id = page_service.bulk_upload(book_id=book_id, uploads=uploads)
+        job_id = page_service.bulk_upload(book_id=book_id, uploads=uploads).job_id
         get_dispatcher().wait_idle(timeout=3600)
         wall = time.perf_counter() - started
         with session_scope() as session:

@@ -3,17 +3,84 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.api.params import PageNumber
+from study_plans.plan_format import StudyPlanMetadata, StudyPlanStep
 
 
 class ExtractionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start_page: PageNumber
-    end_page: PageNumber
+    start_page: PageNumber = Field(1, description="1 starts again (the book's files go)")
+    end_page: PageNumber | None = Field(None, description="Default: the book's last page")
+    auto_sync_to_db: bool = Field(
+        False,
+        description="Accepted for the frontend and ignored: approving a book's "
+        "guidelines (`PUT …/guidelines/approve`) is what syncs them",
+    )
+    resume: bool = Field(
+        False, description="Continue after the last extracted page (start_page is then ignored)"
+    )
+
+
+class ExtractionStarted(BaseModel):
+    job_id: str | None = Field(description="The `extraction` job; null when nothing was left")
+    status: Literal["started", "already_complete"]
+    start_page: int
+    end_page: int
+    total_pages: int = Field(description="Pages the job processes")
+    message: str
+
+
+class FinalizationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    auto_sync_to_db: bool = Field(
+        False, description="Also sync the finalized guidelines into `teaching_guidelines`"
+    )
+
+
+class JobStartedMessage(BaseModel):
+    job_id: str
+    status: Literal["started"] = "started"
+    message: str
+
+
+class BookGuidelineRead(BaseModel):
+    """One subtopic's guideline shard of a book."""
+
+    topic_key: str
+    topic_title: str
+    subtopic_key: str
+    subtopic_title: str
+    status: Literal["open", "stable", "final", "needs_review"]
+    source_page_start: int
+    source_page_end: int
+    version: int = Field(description="The sync that last wrote it to the database (1 before any)")
+    guidelines: str
+    topic_summary: str
+    subtopic_summary: str
+
+
+class BookGuidelines(BaseModel):
+    book_id: str
+    total_subtopics: int
+    guidelines: list[BookGuidelineRead]
+    processed_pages: list[int] = Field(
+        description="Pages extraction has gone through (1..the last one; failed pages included, "
+        "their errors are in the extraction job)"
+    )
+
+
+class BookGuidelinesApproved(BaseModel):
+    book_id: str
+    status: Literal["approved"] = "approved"
+    approved_count: int = Field(description="Subtopics marked final")
+    synced_count: int = Field(description="`teaching_guidelines` rows written")
+    message: str
 
 
 class GuidelineRead(BaseModel):
@@ -25,6 +92,8 @@ class GuidelineRead(BaseModel):
     board: str
     grade: int
     subject: str
+    topic: str | None
+    subtopic: str | None
     topic_key: str | None
     subtopic_key: str | None
     topic_title: str | None
@@ -44,11 +113,9 @@ class GuidelineRead(BaseModel):
     updated_at: datetime
 
 
-class GuidelineList(BaseModel):
-    items: list[GuidelineRead]
-    total: int
-    limit: int
-    offset: int
+class GuidelineDeleted(BaseModel):
+    message: Literal["Guideline deleted successfully"] = "Guideline deleted successfully"
+    id: str
 
 
 class ReviewCounts(BaseModel):
@@ -84,14 +151,20 @@ class StudyPlanJobStarted(BaseModel):
     it at /admin/books/{book_id}/jobs/{job_id}, then read /admin/guidelines/{id}/study-plan."""
 
     job_id: str
+    status: Literal["started"] = "started"
     book_id: str
     guideline_id: str
+    message: str
 
 
 class StudyPlanRead(BaseModel):
+    """The plan in the frontend's shape (`todo_list`, `metadata`), and how it was made."""
+
+    todo_list: list[StudyPlanStep]
+    metadata: StudyPlanMetadata
+    review: dict | None = Field(description="The reviewer's `{rating, approved}`, if it answered")
     id: str
     guideline_id: str
-    plan: dict
     generator_model: str | None
     reviewer_model: str | None
     generation_reasoning: str | None

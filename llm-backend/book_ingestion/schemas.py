@@ -37,6 +37,7 @@ class BookRead(BaseModel):
     subject: str
     s3_prefix: str
     metadata_s3_key: str | None
+    cover_image_s3_key: str | None = None
     created_at: datetime
     updated_at: datetime
     created_by: str
@@ -62,25 +63,35 @@ PAGE_ETAG = (
 )
 
 
+PageStage = Literal["queued", "pending_review", "ocr_failed", "approved"]
 OcrStatus = Literal["pending", "completed", "failed"]
 _OCR_STATUS: dict[str, OcrStatus] = {"queued": "pending", "ocr_failed": "failed"}
 
 
 class ContractPageFields(BaseModel):
-    """The names the learnlikemagic frontend reads, derived from this API's own fields."""
+    """A page's number and stage, and the names and values the learnlikemagic frontend reads
+    (derived here, in one place)."""
 
     number: int
-    status: str
+    stage: PageStage = Field(
+        description="Where the page stands in this API: `queued` (waiting for its OCR job), "
+        "`pending_review`, `ocr_failed` (OCR gave up; retry it) or `approved`"
+    )
 
     @computed_field(description="`number` under the frontend's name")
     @property
     def page_num(self) -> int:
         return self.number
 
+    @computed_field(description="The review status the frontend reads: approved or not yet")
+    @property
+    def status(self) -> Literal["pending_review", "approved"]:
+        return "approved" if self.stage == "approved" else "pending_review"
+
     @computed_field(description="Where the page's OCR stands: queued, failed or done")
     @property
     def ocr_status(self) -> OcrStatus:
-        return _OCR_STATUS.get(self.status, "completed")
+        return _OCR_STATUS.get(self.stage, "completed")
 
 
 class PageSummary(ContractPageFields):
@@ -124,6 +135,7 @@ class PageRead(ContractPageFields):
     id: str = Field(description=PAGE_ID)
     etag: str = Field(description=PAGE_ETAG)
     image_url: str | None
+    text_url: str | None = Field(description="Where the page's OCR text can be fetched")
     text: str | None
     ocr_error: str | None
     original_filename: str | None
@@ -137,6 +149,16 @@ class PageRead(ContractPageFields):
 
 class JobStarted(BaseModel):
     job_id: str
+
+
+class BulkUploadStarted(BaseModel):
+    """The pages are stored (queued); their OCR runs in the `ocr_batch` job `job_id`."""
+
+    job_id: str
+    pages_uploaded: list[int] = Field(description="The new pages' numbers, in upload order")
+    total_pages: int = Field(description="The book's page count, these pages included")
+    status: Literal["processing"] = "processing"
+    message: str
 
 
 class PageJobStarted(PageRead):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from shared.llm import complete
 from shared.models.entities import TeachingGuideline
 from shared.prompts import load_prompt
+from study_plans import plan_format
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
 COMPONENT = "study_plan_generator"
@@ -38,13 +39,14 @@ class GeneratedPlan(BaseModel):
     metadata: PlanMetadata
 
     def plan(self) -> dict:
-        """What `plan_json` stores. Each step also carries `concept` (its first concept, or
-        its title), the field the tutor's plan reader keys mastery on."""
-        steps = [
-            {**s.model_dump(), "concept": (s.concepts[0] if s.concepts else s.title)}
-            for s in self.steps
-        ]
-        return {"steps": steps, "metadata": self.metadata.model_dump()}
+        """What `plan_json` stores (plan_format); `plan_version` is set when it is saved."""
+        m = self.metadata
+        return {
+            "todo_list": [plan_format.step(i, s.model_dump()) for i, s in enumerate(self.steps, 1)],
+            "metadata": plan_format.metadata(
+                version=1, minutes=m.estimated_minutes, difficulty=m.difficulty, theme=m.theme
+            ),
+        }
 
 
 def guideline_vars(g: TeachingGuideline) -> dict:

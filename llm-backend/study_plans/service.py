@@ -38,16 +38,16 @@ from shared.jobs.messages import JobMessage
 from shared.jobs.registry import register
 from shared.llm import config_store
 from shared.models.entities import StudyPlan, TeachingGuideline
-from study_plans import generator, reviewer
+from study_plans import generator, plan_format, reviewer
 
 STUDY_PLAN_BULK = "study_plan_bulk"
 
 
 def plan_read(row: StudyPlan) -> StudyPlanRead:
     return StudyPlanRead(
+        **plan_format.to_contract(json.loads(row.plan_json), version=row.version),
         id=row.id,
         guideline_id=row.guideline_id,
-        plan=json.loads(row.plan_json),
         generator_model=row.generator_model,
         reviewer_model=row.reviewer_model,
         generation_reasoning=row.generation_reasoning,
@@ -69,9 +69,7 @@ def get_study_plan(*, guideline_id: str) -> StudyPlanRead:
         get_row(session, guideline_id=guideline_id)
         row = _existing(session, guideline_id)
         if row is None:
-            raise NotFoundError(
-                f"Guideline {guideline_id} has no study plan yet.", code="study_plan_not_found"
-            )
+            raise NotFoundError("Study plan not found", code="study_plan_not_found")
         return plan_read(row)
 
 
@@ -90,7 +88,13 @@ def request_study_plan(
     if not has_book:
         return generate_study_plan(guideline_id=guideline_id, force_regenerate=force_regenerate)[0]
     job_id = start_bulk(guideline_ids=[guideline_id], force_regenerate=force_regenerate)
-    return StudyPlanJobStarted(job_id=job_id, book_id=book_id, guideline_id=guideline_id)
+    return StudyPlanJobStarted(
+        job_id=job_id,
+        book_id=book_id,
+        guideline_id=guideline_id,
+        message=f"Generating the study plan in job {job_id}; read it from "
+        f"/admin/guidelines/{guideline_id}/study-plan once the job is completed.",
+    )
 
 
 def generate_study_plan(
@@ -146,11 +150,12 @@ def _save(guideline_id: str, plan: dict, reasoning: str, feedback: str, revised:
         if row is None:
             row = StudyPlan(guideline_id=guideline_id, version=0)
             session.add(row)
+        row.version = (row.version or 0) + 1
+        plan["metadata"]["plan_version"] = row.version
         row.plan_json = json.dumps(plan)
         row.generation_reasoning, row.reviewer_feedback = reasoning, feedback
         row.was_revised, row.status = int(revised), "generated"
         row.generator_model, row.reviewer_model = models.values()
-        row.version = (row.version or 0) + 1
         session.flush()
         session.refresh(row)
         return plan_read(row)

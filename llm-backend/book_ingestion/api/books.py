@@ -27,7 +27,7 @@ def list_books(
     board: str | None = None,
     grade: Grade | None = None,
     subject: str | None = None,
-    limit: Limit = 20,
+    limit: Limit = 100,
     offset: Offset = 0,
 ) -> BookList:
     with session_scope() as session:

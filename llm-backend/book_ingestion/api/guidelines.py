@@ -9,23 +9,30 @@ from fastapi import APIRouter, Query, Response
 
 from book_ingestion.guideline_schemas import (
     ApprovalUpdate,
+    BookGuidelineRead,
+    BookGuidelines,
+    BookGuidelinesApproved,
     BulkStudyPlanCreate,
     ExtractionCreate,
-    GuidelineList,
+    ExtractionStarted,
+    FinalizationCreate,
+    GuidelineDeleted,
     GuidelineRead,
+    JobStartedMessage,
     ReviewFilters,
     StudyPlanJobStarted,
     StudyPlanRead,
 )
 from book_ingestion.schemas import JobStarted
 from book_ingestion.services import (
+    book_guidelines_service,
     extraction_service,
     finalization_service,
     guideline_review_service,
     sync_service,
 )
 from database import session_scope
-from shared.api.params import Grade, Limit, Offset
+from shared.api.params import Grade, Offset, limit_up_to
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
@@ -34,24 +41,68 @@ from study_plans import service as study_plan_service
 book_router = APIRouter(prefix="/admin/books/{book_id}", tags=["guidelines"], route_class=ApiRoute)
 router = APIRouter(prefix="/admin/guidelines", tags=["guidelines"], route_class=ApiRoute)
 ReviewStatus = Annotated[str | None, Query(pattern="^(TO_BE_REVIEWED|APPROVED)$")]
+ReviewLimit = limit_up_to(1000)
 
 
-@book_router.post("/generate-guidelines", status_code=202, responses=errors(400, 409))
-def generate_guidelines(book_id: str, body: ExtractionCreate, admin: AdminUser) -> JobStarted:
-    job_id = extraction_service.start_extraction(
-        book_id=book_id, start_page=body.start_page, end_page=body.end_page
+@book_router.post(
+    "/generate-guidelines",
+    status_code=202,
+    responses={
+        **errors(400, 409),
+        200: {"model": ExtractionStarted, "description": "`resume` found nothing left to do"},
+    },
+)
+def generate_guidelines(
+    book_id: str, body: ExtractionCreate, admin: AdminUser, response: Response
+) -> ExtractionStarted:
+    """202 with the started `extraction` job; 200 `already_complete` (no job) when `resume`
+    finds every page extracted."""
+    started = extraction_service.start_extraction(
+        book_id=book_id, start_page=body.start_page, end_page=body.end_page, resume=body.resume
     )
-    return JobStarted(job_id=job_id)
+    if started.job_id is None:
+        response.status_code = 200
+    return started
 
 
 @book_router.post("/finalize", status_code=202, responses=errors(409))
-def finalize(book_id: str, admin: AdminUser) -> JobStarted:
-    return JobStarted(job_id=finalization_service.start_finalization(book_id=book_id))
+def finalize(
+    book_id: str, admin: AdminUser, body: FinalizationCreate | None = None
+) -> JobStartedMessage:
+    job_id = finalization_service.start_finalization(
+        book_id=book_id, auto_sync_to_db=body is not None and body.auto_sync_to_db
+    )
+    return JobStartedMessage(job_id=job_id, message=f"Finalizing guidelines in job {job_id}.")
 
 
 @book_router.post("/sync", status_code=202, responses=errors(409))
 def sync(book_id: str, admin: AdminUser) -> JobStarted:
     return JobStarted(job_id=sync_service.start_sync(book_id=book_id))
+
+
+@book_router.get("/guidelines")
+def book_guidelines(book_id: str, admin: AdminUser) -> BookGuidelines:
+    return book_guidelines_service.list_guidelines(book_id=book_id)
+
+
+@book_router.put("/guidelines/approve", responses=errors(409))
+def approve_book_guidelines(book_id: str, admin: AdminUser) -> BookGuidelinesApproved:
+    return book_guidelines_service.approve_guidelines(book_id=book_id)
+
+
+@book_router.get("/guidelines/{topic_key}/{subtopic_key}")
+def book_guideline(
+    book_id: str, topic_key: str, subtopic_key: str, admin: AdminUser
+) -> BookGuidelineRead:
+    return book_guidelines_service.get_guideline(
+        book_id=book_id, topic_key=topic_key, subtopic_key=subtopic_key
+    )
+
+
+@book_router.delete("/guidelines", status_code=204, responses=errors(409))
+def delete_book_guidelines(book_id: str, admin: AdminUser) -> Response:
+    book_guidelines_service.delete_guidelines(book_id=book_id)
+    return Response(status_code=204)
 
 
 # Fixed paths before `/{guideline_id}` so they are not read as ids.
@@ -62,10 +113,12 @@ def review_queue(
     board: str | None = None,
     grade: Grade | None = None,
     subject: str | None = None,
-    review_status: ReviewStatus = None,
-    limit: Limit = 20,
+    status: ReviewStatus = None,
+    limit: ReviewLimit | None = None,
     offset: Offset = 0,
-) -> GuidelineList:
+) -> list[GuidelineRead]:
+    """Every matching guideline (the frontend sends no `limit`): those to review first, then
+    by subject, topic, subtopic. `limit`/`offset` page through a long list."""
     with session_scope() as session:
         return guideline_review_service.list_for_review(
             session,
@@ -73,7 +126,7 @@ def review_queue(
             board=board,
             grade=grade,
             subject=subject,
-            review_status=review_status,
+            status=status,
             limit=limit,
             offset=offset,
         )
@@ -111,11 +164,12 @@ def approve(guideline_id: str, body: ApprovalUpdate, admin: AdminUser) -> Guidel
         )
 
 
-@router.delete("/{guideline_id}", status_code=204)
-def delete_guideline(guideline_id: str, admin: AdminUser) -> Response:
+@router.delete("/{guideline_id}")
+def delete_guideline(guideline_id: str, admin: AdminUser) -> GuidelineDeleted:
+    """200 with a message (the frontend's contract), not 204; its study plan goes with it."""
     with session_scope() as session:
         guideline_review_service.delete_guideline(session, guideline_id=guideline_id)
-    return Response(status_code=204)
+    return GuidelineDeleted(id=guideline_id)
 
 
 @router.post(
@@ -125,8 +179,9 @@ def delete_guideline(guideline_id: str, admin: AdminUser) -> Response:
 def generate_study_plan(
     guideline_id: str, admin: AdminUser, response: Response, force_regenerate: bool = False
 ) -> StudyPlanRead | StudyPlanJobStarted:
-    """200 with the existing plan, or (new plan, force_regenerate) 202 with the book job that
-    generates it; a guideline of no book gets its plan at once (200)."""
+    """200 with the existing plan unless `force_regenerate`; otherwise 202 with the book job
+    that generates it (read the plan once the job completes). A guideline of no book gets its
+    plan at once (200)."""
     result = study_plan_service.request_study_plan(
         guideline_id=guideline_id, force_regenerate=force_regenerate
     )

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Header, Path, Response, UploadFile
 
 from book_ingestion.api.upload_limit import UploadLimitRoute
-from book_ingestion.schemas import JobStarted, PageJobStarted, PageRead
+from book_ingestion.schemas import BulkUploadStarted, PageJobStarted, PageRead
 from book_ingestion.services import page_service
 from config import get_settings
 from shared.api.params import PageNumber
@@ -46,14 +46,14 @@ def upload_page(
 @router.post("/bulk", status_code=202, responses=errors(400, 409, 415))
 def bulk_upload(
     book_id: str, admin: AdminUser, images: Annotated[list[UploadFile], File()]
-) -> JobStarted:
+) -> BulkUploadStarted:
     limit = get_settings().max_bulk_files
     if len(images) > limit:
         raise BadRequestError(
             f"{len(images)} files sent; at most {limit} per bulk upload.", code="too_many_files"
         )
     uploads = [page_service.read_upload(name=f.filename, stream=f.file, keep=False) for f in images]
-    return JobStarted(job_id=page_service.bulk_upload(book_id=book_id, uploads=uploads))
+    return page_service.bulk_upload(book_id=book_id, uploads=uploads)
 
 
 @router.get("/{number}")

@@ -261,7 +261,7 @@ def book_detail(*, book_id: str) -> BookDetail:
                     id=p.id,
                     etag=page_etag(p.id),
                     number=p.page_number,
-                    status=p.status,
+                    stage=p.status,
                     ocr_error=p.ocr_error,
                 )
                 for p in pages

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from book_ingestion.guideline_schemas import ExtractionStarted
 from book_ingestion.models.database import Book, BookPage
 from book_ingestion.services import book_service, guideline_llm, job_lock_service
 from book_ingestion.services.guideline_store import (
@@ -42,11 +43,15 @@ RECENT_SUMMARIES = 5
 STABLE_AFTER_PAGES = 5  # a subtopic untouched for this many pages leaves the context pack
 
 
-def start_extraction(*, book_id: str, start_page: int, end_page: int) -> str:
+def start_extraction(
+    *, book_id: str, start_page: int = 1, end_page: int | None = None, resume: bool = False
+) -> ExtractionStarted:
     """A fresh run from page 1 clears the book's guideline files; any other start must continue
-    right after the last extracted page, so the saved state always covers pages 1..last."""
+    right after the last extracted page, so the saved state always covers pages 1..last.
+    `resume` continues from there (to `end_page`, default the last page); with nothing left it
+    starts no job and answers `already_complete`."""
 
-    def work(session: Session) -> str:
+    def work(session: Session) -> ExtractionStarted:
         book_service.get_book(session, book_id=book_id, lock=True)
         job_lock_service.ensure_no_active_job(session, book_id=book_id)
         pages = list(
@@ -54,20 +59,36 @@ def start_extraction(*, book_id: str, start_page: int, end_page: int) -> str:
                 select(BookPage).where(BookPage.book_id == book_id).order_by(BookPage.page_number)
             )
         )
-        if not 1 <= start_page <= end_page <= len(pages):
+        if not any(p.status == "approved" for p in pages):
             raise BadRequestError(
-                f"Pages {start_page}-{end_page} are not within the book's {len(pages)} pages.",
+                f"Book {book_id} has no approved pages; approve page text first.",
+                code="no_approved_pages",
+            )
+        last = load_state(book_id).last_page
+        start = last + 1 if resume else start_page
+        end = end_page if end_page is not None else len(pages)
+        if resume and start > end:
+            return ExtractionStarted(
+                job_id=None,
+                status="already_complete",
+                start_page=0,
+                end_page=0,
+                total_pages=0,
+                message=f"Pages 1-{last} are extracted already; nothing to resume.",
+            )
+        if not 1 <= start <= end <= len(pages):
+            raise BadRequestError(
+                f"Pages {start}-{end} are not within the book's {len(pages)} pages.",
                 code="invalid_page_range",
             )
-        chosen = pages[start_page - 1 : end_page]
+        chosen = pages[start - 1 : end]
         unreviewed = [p.page_number for p in chosen if p.status != "approved"]
         if unreviewed:
             raise BadRequestError(
                 f"Pages {unreviewed} are not approved; review their text first.",
                 code="pages_not_approved",
             )
-        last = load_state(book_id).last_page
-        if start_page != 1 and start_page != last + 1:
+        if start != 1 and start != last + 1:
             raise BadRequestError(
                 f"Extraction can continue from page {last + 1}, or start again from page 1.",
                 code="invalid_start_page",
@@ -77,15 +98,23 @@ def start_extraction(*, book_id: str, start_page: int, end_page: int) -> str:
             book_id=book_id,
             job_type=EXTRACTION,
             total_items=len(chosen),
-            detail={"errors": [], "page_ids": [p.id for p in chosen], "start_page": start_page},
+            detail={"errors": [], "page_ids": [p.id for p in chosen], "start_page": start},
         )
-        if start_page == 1:
+        if start == 1:
             get_blob_store().delete_prefix(guidelines_prefix(book_id))
-        return job.id
+        return ExtractionStarted(
+            job_id=job.id,
+            status="started",
+            start_page=start,
+            end_page=end,
+            total_pages=len(chosen),
+            message=f"Extracting guidelines from pages {start}-{end} in job {job.id}.",
+        )
 
-    job_id = run_transaction(work)
-    job_lock_service.start(JobMessage(job_id=job_id, job_type=EXTRACTION))
-    return job_id
+    started = run_transaction(work)
+    if started.job_id is not None:
+        job_lock_service.start(JobMessage(job_id=started.job_id, job_type=EXTRACTION))
+    return started
 
 
 def _subtopic_block(sub: Subtopic) -> str:
@@ -221,6 +250,9 @@ class ExtractionJob(ItemJob):
                 state, book=ctx.extra["book"], page_number=number, text=text, job_id=ctx.job_id
             )
             outcome = ItemOutcome(note=note)
+            # What the frontend shows of a running extraction.
+            stats = ctx.detail.setdefault("stats", {"subtopics_created": 0, "subtopics_merged": 0})
+            stats["subtopics_created" if note["action"] == "new" else "subtopics_merged"] += 1
         except Exception as exc:
             new = state.model_copy(deep=True)
             new.last_page = number

@@ -17,17 +17,26 @@ from book_ingestion.services.guideline_store import (
     Subtopic,
     load_state,
     save,
+    shards,
     slug,
 )
 from book_ingestion.services.item_job import ItemJob, ItemOutcome, JobContext, under_lease
+from book_ingestion.services.sync_service import replace_rows
 from database import session_scope
 from shared.jobs.registry import register
 
 FINALIZATION = "finalization"
 
 
-def start_finalization(*, book_id: str) -> str:
-    return start_on_extracted_guidelines(book_id=book_id, job_type=FINALIZATION, action="finalize")
+def start_finalization(*, book_id: str, auto_sync_to_db: bool = False) -> str:
+    """`auto_sync_to_db` also replaces the book's `teaching_guidelines` rows with the result,
+    in the job's checkpoint (as `PUT …/guidelines/approve` does, without approving)."""
+    return start_on_extracted_guidelines(
+        book_id=book_id,
+        job_type=FINALIZATION,
+        action="finalize",
+        detail={"auto_sync_to_db": auto_sync_to_db},
+    )
 
 
 def _describe(subs: list[Subtopic]) -> str:
@@ -144,7 +153,22 @@ class FinalizationJob(ItemJob):
         new, note = finalize(load_state(ctx.book_id), book=info, job_id=ctx.job_id)
         with under_lease(ctx):
             save(ctx.book_id, new)
-        return ItemOutcome(note=note)
+        # The finalize result, as the frontend reads it from progress_detail.
+        ctx.detail.update(
+            status="finalized",
+            subtopics_finalized=len(new.subtopics),
+            subtopics_renamed=len(note["renamed"]),
+            duplicates_merged=len(note["merged"]),
+            total_topics=len(new.topics),
+        )
+        if not ctx.detail.get("auto_sync_to_db"):
+            return ItemOutcome(note=note)
+        synced = shards(ctx.book_id, new)
+        ctx.detail["synced_count"] = len(synced)
+        return ItemOutcome(
+            note=note,
+            commit=lambda session: replace_rows(session, book_id=ctx.book_id, shards=synced),
+        )
 
 
 run_finalization = FinalizationJob()

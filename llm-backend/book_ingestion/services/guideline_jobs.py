@@ -11,7 +11,9 @@ from shared.errors import ConflictError
 from shared.jobs.messages import JobMessage
 
 
-def start_on_extracted_guidelines(*, book_id: str, job_type: str, action: str) -> str:
+def start_on_extracted_guidelines(
+    *, book_id: str, job_type: str, action: str, detail: dict | None = None
+) -> str:
     """Takes the book's job lock for a one-item `job_type` job and dispatches it; 409 when the
     book has nothing extracted to `action` (or already has an active job)."""
 
@@ -24,7 +26,11 @@ def start_on_extracted_guidelines(*, book_id: str, job_type: str, action: str) -
                 f"Book {book_id} has no extracted guidelines to {action}.", code="no_guidelines"
             )
         job = job_lock_service.acquire(
-            session, book_id=book_id, job_type=job_type, total_items=1, detail={"errors": []}
+            session,
+            book_id=book_id,
+            job_type=job_type,
+            total_items=1,
+            detail={"errors": [], **(detail or {})},
         )
         return job.id
 

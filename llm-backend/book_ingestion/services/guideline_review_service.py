@@ -3,11 +3,10 @@ approve / reject (back to TO_BE_REVIEWED), delete. Only APPROVED rows reach the 
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from book_ingestion.guideline_schemas import (
-    GuidelineList,
     GuidelineRead,
     ReviewCounts,
     ReviewFilters,
@@ -17,7 +16,7 @@ from book_ingestion.services.guideline_store import shard_key
 from shared.errors import NotFoundError
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
-from shared.models.paging import equal_to, page
+from shared.models.paging import equal_to
 
 APPROVED, TO_BE_REVIEWED = "APPROVED", "TO_BE_REVIEWED"
 REVIEW_STATUSES = (TO_BE_REVIEWED, APPROVED)
@@ -38,26 +37,28 @@ def list_for_review(
     board: str | None,
     grade: int | None,
     subject: str | None,
-    review_status: str | None,
-    limit: int,
-    offset: int,
-) -> GuidelineList:
-    rows, total = page(
-        session,
-        TG,
-        where=equal_to(
-            (TG.country, country),
-            (TG.board, board),
-            (TG.grade, grade),
-            (TG.subject, subject),
-            (TG.review_status, review_status),
-        ),
-        order_by=(TG.book_id, TG.source_page_start, TG.topic_key, TG.subtopic_key, TG.id),
-        limit=limit,
-        offset=offset,
+    status: str | None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[GuidelineRead]:
+    """The whole matching list (the frontend pages nothing): TO_BE_REVIEWED first, then by
+    subject, topic, subtopic."""
+    where = equal_to(
+        (TG.country, country),
+        (TG.board, board),
+        (TG.grade, grade),
+        (TG.subject, subject),
+        (TG.review_status, status),
     )
-    items = [GuidelineRead.model_validate(r) for r in rows]
-    return GuidelineList(items=items, total=total, limit=limit, offset=offset)
+    to_review_first = case((TG.review_status == TO_BE_REVIEWED, 0), else_=1)
+    rows = session.scalars(
+        select(TG)
+        .where(*where)
+        .order_by(to_review_first, TG.subject, TG.topic, TG.subtopic, TG.source_page_start, TG.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [GuidelineRead.model_validate(r) for r in rows]
 
 
 def filters(session: Session) -> ReviewFilters:

@@ -142,12 +142,12 @@ def save(book_id: str, state: ExtractionState, *, shards: list[str] | None = Non
     _put(prefix + "state.json", state.model_dump(mode="json"))
 
 
+def shards(book_id: str, state: ExtractionState) -> list[dict]:
+    """The shards `state` describes, in index order: what sync snapshots and the book's
+    guideline list shows. The shard files hold exactly these (`save` writes them from the
+    state), so one read of state.json stands for every file."""
+    return [shard(book_id, state, s) for t in state.topics for s in state.subtopics_of(t.topic_key)]
+
+
 def read_shards(book_id: str) -> list[dict]:
-    """The current shards, in index order (what sync snapshots)."""
-    state = load_state(book_id)
-    store = get_blob_store()
-    return [
-        json.loads(store.get(shard_key(book_id, s.topic_key, s.subtopic_key)))
-        for t in state.topics
-        for s in state.subtopics_of(t.topic_key)
-    ]
+    return shards(book_id, load_state(book_id))

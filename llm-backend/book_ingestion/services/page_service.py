@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from book_ingestion.models.database import BookPage
-from book_ingestion.schemas import PageJobStarted, PageRead
+from book_ingestion.schemas import BulkUploadStarted, PageJobStarted, PageRead
 from book_ingestion.services import book_service, images, job_lock_service, keys
 from book_ingestion.services.page_etag import if_match_allows, page_etag
 from config import get_settings
@@ -93,8 +93,9 @@ def page_read(page: BookPage) -> PageRead:
         id=page.id,
         etag=page_etag(page.id),
         number=page.page_number,
-        status=page.status,
+        stage=page.status,
         image_url=store.url(image) if image else None,
+        text_url=store.url(page.text_s3_key) if page.text_s3_key else None,
         text=text,
         ocr_error=page.ocr_error,
         original_filename=page.original_filename,
@@ -109,13 +110,21 @@ def upload_page(*, book_id: str, upload: Upload) -> PageJobStarted:
     return PageJobStarted(**page.model_dump(), job_id=job_id)
 
 
-def bulk_upload(*, book_id: str, uploads: list[Upload]) -> str:
+def bulk_upload(*, book_id: str, uploads: list[Upload]) -> BulkUploadStarted:
     """Stores the originals as queued pages (sorted by file name) and starts an ocr_batch job."""
-    return _queue_pages(book_id=book_id, uploads=uploads)[0]
+    job_id, first = _queue_pages(book_id=book_id, uploads=uploads)
+    numbers = list(range(first.number, first.number + len(uploads)))
+    return BulkUploadStarted(
+        job_id=job_id,
+        pages_uploaded=numbers,
+        total_pages=numbers[-1],
+        message=f"{len(numbers)} page(s) uploaded; OCR runs in job {job_id}.",
+    )
 
 
 def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]:
-    """The started job's id and the first page as committed (before the job can change it)."""
+    """The started job's id and the first page as committed (before the job can change it).
+    The new pages are numbered from the book's last page on, so they are the last ones."""
     limit = get_settings().max_bulk_files
     if not uploads:
         raise BadRequestError("No files: send images in the `images` field.", code="no_files")

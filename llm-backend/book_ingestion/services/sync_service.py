@@ -1,10 +1,13 @@
-"""Snapshot sync (job type `sync`): the book's `teaching_guidelines` rows are replaced by its
-current shards, and its `book_guidelines` rows by a record of what was synced.
+"""Snapshot sync (job type `sync`, and `PUT …/guidelines/approve`): the book's
+`teaching_guidelines` rows become its current shards, and its `book_guidelines` rows a record of
+what was synced.
 
-Shards are read from storage first; the delete and every insert then run in the job's checkpoint
-transaction, so a failure anywhere leaves the previous rows (and the job failed). Replacing
-rows also deletes their study plans (FK CASCADE) and review decisions: a synced snapshot is new
-content that must be reviewed again.
+Shards are read from storage first; the deletes and inserts then run in one transaction (the
+job's checkpoint, or the request's), so a failure anywhere leaves the previous rows. A row whose
+shard is unchanged (same keys, titles, summaries, pages and text) is kept as it is, with its
+review decision and study plan, so syncing twice changes nothing. Any other row is replaced,
+which deletes its study plan (FK CASCADE) and review decision: changed content must be reviewed
+again.
 """
 
 from __future__ import annotations
@@ -52,8 +55,20 @@ def guideline_row(book: Book, shard: dict, *, now) -> TeachingGuideline:
     )
 
 
+CONTENT = (
+    "country", "board", "grade", "subject", "topic", "subtopic", "topic_key", "subtopic_key",
+    "topic_title", "subtopic_title", "topic_summary", "subtopic_summary", "guideline",
+    "source_page_start", "source_page_end",
+)  # fmt: skip
+
+
+def _content(row: TeachingGuideline) -> tuple:
+    return tuple(getattr(row, name) for name in CONTENT)
+
+
 def replace_rows(session: Session, *, book_id: str, shards: list[dict]) -> int:
-    """In the caller's transaction: the book's rows out, one row per shard in."""
+    """In the caller's transaction: the book's rows become one per shard (unchanged ones kept,
+    the rest deleted and inserted anew); the number of shards synced."""
     book = session.get(Book, book_id)
     now = utcnow()
     version = (
@@ -62,16 +77,33 @@ def replace_rows(session: Session, *, book_id: str, shards: list[dict]) -> int:
         )
         or 0
     ) + 1
-    session.execute(delete(TeachingGuideline).where(TeachingGuideline.book_id == book_id))
+    current = {
+        _content(row): row
+        for row in session.scalars(
+            select(TeachingGuideline).where(TeachingGuideline.book_id == book_id)
+        )
+    }
+    rows = [guideline_row(book, shard, now=now) for shard in shards]
+    kept = [current.get(_content(row)) for row in rows]
+    kept_ids = [row.id for row in kept if row is not None]
+    session.execute(
+        delete(TeachingGuideline).where(
+            TeachingGuideline.book_id == book_id, TeachingGuideline.id.not_in(kept_ids)
+        )
+    )
     session.execute(delete(BookGuideline).where(BookGuideline.book_id == book_id))
-    for shard in shards:
-        session.add(guideline_row(book, shard, now=now))
+    for shard, new, old in zip(shards, rows, kept, strict=True):
+        row = old if old is not None else new
+        if old is None:
+            session.add(new)
         session.add(
             BookGuideline(
                 book_id=book_id,
                 guideline_s3_key=shard_key(book_id, shard["topic_key"], shard["subtopic_key"]),
-                status="pending_review",
-                review_status=TO_BE_REVIEWED,
+                status=row.status,
+                review_status=row.review_status,
+                reviewed_at=row.reviewed_at,
+                reviewed_by=row.reviewed_by,
                 generated_at=now,
                 version=version,
             )

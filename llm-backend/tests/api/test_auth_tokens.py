@@ -1,7 +1,8 @@
 """The token matrix: every kind of good and bad token against a user route and an admin route.
 
-The app is configured for a Cognito pool (tests/api/conftest.py) whose JWKS is served by a real
-HTTP server on 127.0.0.1; tokens are signed with that pool's key unless a case says otherwise.
+The app is configured for a Cognito pool (tests/support/api_fixtures.py) whose JWKS is served
+by a real HTTP server on 127.0.0.1; tokens are signed with that pool's key unless a case says
+otherwise.
 """
 
 from __future__ import annotations

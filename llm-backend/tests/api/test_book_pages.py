@@ -81,7 +81,8 @@ def test_each_accepted_type_is_converted_and_ocrd(auth_client, storage, fake_llm
     # 202: the page as stored, queued for the OCR job that the route started.
     assert response.status_code == 202, response.text
     queued = response.json()
-    assert (queued["number"], queued["status"], queued["text"]) == (1, "queued", None)
+    assert (queued["number"], queued["stage"], queued["text"]) == (1, "queued", None)
+    assert (queued["status"], queued["ocr_status"]) == ("pending_review", "pending")
     assert queued["original_filename"] == "scan.gif"
     job = auth_client.get(f"/admin/books/{book_id}/jobs/{queued['job_id']}", headers=ADMIN)
     assert (job.json()["job_type"], job.json()["status"]) == ("ocr_batch", "completed")
@@ -110,10 +111,11 @@ def test_each_accepted_type_is_converted_and_ocrd(auth_client, storage, fake_llm
                 "id": page_id,
                 "etag": f'"{page_id}"',
                 "number": 1,
-                "status": "pending_review",
+                "stage": "pending_review",
                 "ocr_error": None,
-                # The contract's names for the same page (the frontend reads these).
+                # The contract's names and values (the frontend reads these).
                 "page_num": 1,
+                "status": "pending_review",
                 "ocr_status": "completed",
             }
         ],
@@ -296,7 +298,8 @@ def test_single_upload_and_page_changes_are_409_while_bulk_runs(
     detail = auth_client.get(f"/admin/books/{book_id}", headers=ADMIN).json()
     assert detail["status"] == "processing"
     assert detail["active_job"]["id"] == job_id
-    assert [p["status"] for p in detail["pages"]] == ["pending_review", "queued"]
+    assert [p["stage"] for p in detail["pages"]] == ["pending_review", "queued"]
+    assert [p["status"] for p in detail["pages"]] == ["pending_review"] * 2
     assert [p["ocr_status"] for p in detail["pages"]] == ["completed", "pending"]
 
 
@@ -336,12 +339,12 @@ def test_approve_and_retry_ocr(auth_client, storage, fake_llm):
     retried = auth_client.post(f"/admin/books/{book_id}/pages/1/retry-ocr", headers=ADMIN)
     # 202: queued, still showing the previous text, until the job writes the new one.
     assert retried.status_code == 202, retried.text
-    assert (retried.json()["status"], retried.json()["text"]) == ("queued", "first try\n")
+    assert (retried.json()["stage"], retried.json()["text"]) == ("queued", "first try\n")
     wait_jobs_idle()
     job = auth_client.get(f"/admin/books/{book_id}/jobs/{retried.json()['job_id']}", headers=ADMIN)
     assert (job.json()["status"], job.json()["completed_items"]) == ("completed", 1)
     page = auth_client.get(f"/admin/books/{book_id}/pages/1", headers=ADMIN).json()
-    assert (page["status"], page["text"]) == ("pending_review", "second try\n")
+    assert (page["stage"], page["text"]) == ("pending_review", "second try\n")
     approved = auth_client.put(f"/admin/books/{book_id}/pages/1/approve", headers=ADMIN)
     again = auth_client.post(f"/admin/books/{book_id}/pages/1/retry-ocr", headers=ADMIN)
 

@@ -4,53 +4,19 @@ finalize → sync → approve → study plan → a teach_me session that teaches
 from __future__ import annotations
 
 import json
-import threading
 
 from config import reset_settings
 from tests.fakes.llm_server import Reply, request_schema_name
+from tests.support.admin_model import PLAN_STEPS, AdminBookModel
 from tests.support.books import ADMIN, BOOK, image_bytes, wait_jobs_idle
-from tests.support.guidelines import BookModel
 from tests.support.tutor import STUDENT_A, reply, session_body
 
-STEPS = [
-    ("Equal parts", "explain", "equal parts"),
-    ("Spot the half", "check", "halves"),
-    ("Fold a third", "practice", "thirds"),
-]
 
-
-class EndToEndModel(BookModel):
-    """OCR answers `PAGE-n` in request order (one page at a time); the study plan and the
-    tutor get fixed answers; everything else is the synthetic book model."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.ocr_calls = 0
-        self.lock = threading.Lock()
+class EndToEndModel(AdminBookModel):
+    """The admin flow's model, and fixed tutor answers."""
 
     def __call__(self, path: str, body: dict):
         schema = request_schema_name(path, body)
-        raw = json.dumps(body)
-        if schema is None and ("input_image" in raw or "image_url" in raw):
-            with self.lock:
-                self.ocr_calls += 1
-                return Reply(f"PAGE-{self.ocr_calls} fractions text.")
-        if schema == "GeneratedPlan":
-            steps = [
-                {
-                    "title": title,
-                    "description": f"{title}: goal",
-                    "teaching_approach": "paper folding",
-                    "success_criteria": "explains it",
-                    "type": kind,
-                    "concepts": [concept],
-                }
-                for title, kind, concept in STEPS
-            ]
-            meta = {"estimated_minutes": 15, "difficulty": "easy", "theme": None}
-            return Reply({"reasoning": "why", "steps": steps, "metadata": meta})
-        if schema == "PlanReview":
-            return Reply({"rating": 5, "approved": True, "feedback": "good"})
         if schema == "TutorMessage":
             return Reply({"message": "Welcome! What are equal parts?"})
         if schema == "TeachTurn":
@@ -63,8 +29,7 @@ class EndToEndModel(BookModel):
 def test_pages_to_a_teach_me_session(auth_client, local_storage, fake_llm, monkeypatch):
     monkeypatch.setenv("OCR_CONCURRENCY", "1")
     reset_settings()
-    model = EndToEndModel()
-    fake_llm.responder = model
+    fake_llm.responder = EndToEndModel()
 
     book_id = auth_client.post("/admin/books", json=BOOK, headers=ADMIN).json()["id"]
     files = [
@@ -79,8 +44,7 @@ def test_pages_to_a_teach_me_session(auth_client, local_storage, fake_llm, monke
 
     for path, body in (
         ("generate-guidelines", {"start_page": 1, "end_page": 3}),
-        ("finalize", None),
-        ("sync", None),
+        ("finalize", {"auto_sync_to_db": False}),
     ):
         started = auth_client.post(f"/admin/books/{book_id}/{path}", json=body, headers=ADMIN)
         assert started.status_code == 202, started.json()
@@ -88,13 +52,13 @@ def test_pages_to_a_teach_me_session(auth_client, local_storage, fake_llm, monke
         job_id = started.json()["job_id"]
         job = auth_client.get(f"/admin/books/{book_id}/jobs/{job_id}", headers=ADMIN).json()
         assert job["status"] == "completed", job
+    approved = auth_client.put(f"/admin/books/{book_id}/guidelines/approve", headers=ADMIN)
+    assert approved.json()["synced_count"] == 1, approved.json()
 
-    queue = auth_client.get(
-        "/admin/guidelines/review?review_status=TO_BE_REVIEWED", headers=ADMIN
-    ).json()
+    queue = auth_client.get("/admin/guidelines/review?status=TO_BE_REVIEWED", headers=ADMIN).json()
     assert [(g["subtopic_key"], g["guideline"], g["source_page_start"], g["source_page_end"])
-            for g in queue["items"]] == [("what-is-a-fraction", "g1 + g2 + g3", 1, 3)]  # fmt: skip
-    gid = queue["items"][0]["id"]
+            for g in queue] == [("what-is-a-fraction", "g1 + g2 + g3", 1, 3)]  # fmt: skip
+    gid = queue[0]["id"]
     # Not approved yet: a student cannot start a session on it.
     early = auth_client.post("/sessions", json=session_body(gid, "teach_me"), headers=STUDENT_A)
     assert early.status_code == 404
@@ -112,7 +76,7 @@ def test_pages_to_a_teach_me_session(auth_client, local_storage, fake_llm, monke
     job_url = f"/admin/books/{book_id}/jobs/{started.json()['job_id']}"
     assert auth_client.get(job_url, headers=ADMIN).json()["status"] == "completed"
     plan = auth_client.get(f"/admin/guidelines/{gid}/study-plan", headers=ADMIN).json()
-    assert [s["title"] for s in plan["plan"]["steps"]] == [t for t, _, _ in STEPS]
+    assert [s["title"] for s in plan["todo_list"]] == [t for t, _, _ in PLAN_STEPS]
 
     session = auth_client.post("/sessions", json=session_body(gid, "teach_me"), headers=STUDENT_A)
     assert session.status_code == 200, session.json()

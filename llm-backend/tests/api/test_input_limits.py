@@ -161,7 +161,7 @@ def test_the_largest_offset_is_still_answered(auth_client):
         "items": [],
         "books": [],
         "total": 0,
-        "limit": 20,
+        "limit": 100,
         "offset": 1000000,
     }
 

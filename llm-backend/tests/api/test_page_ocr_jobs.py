@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from book_ingestion.models.database import BookJob
 from database import session_scope
-from shared.jobs.dispatch import LocalDispatcher, set_dispatcher
+from shared.jobs.dispatch import set_dispatcher
 from tests.fakes.llm_server import Fail, Reply
-from tests.support.books import ADMIN, BOOK, image_bytes, wait_jobs_idle
+from tests.support.books import ADMIN, BOOK, DeferredDispatcher, image_bytes, wait_jobs_idle
 
 
 def _book_with_a_page(client, fake_llm) -> str:
@@ -25,23 +25,6 @@ def _book_with_a_page(client, fake_llm) -> str:
     )
     wait_jobs_idle()
     return book_id
-
-
-class DeferredDispatcher:
-    """Keeps started jobs until `release()`, then runs them in this process: the one job
-    cannot finish (nor even start) while the concurrent requests are still being answered."""
-
-    def __init__(self) -> None:
-        self.messages = []
-        self.local = LocalDispatcher()
-
-    def dispatch(self, message) -> None:
-        self.messages.append(message)
-
-    def release(self) -> None:
-        for message in self.messages:
-            self.local.dispatch(message)
-        assert self.local.wait_idle(60)
 
 
 def test_twenty_parallel_retries_of_a_page_are_one_job_and_one_model_call(
@@ -64,7 +47,11 @@ def test_twenty_parallel_retries_of_a_page_are_one_job_and_one_model_call(
 
     assert sorted(r.status_code for r in responses) == [202] + [409] * 19
     [started] = [r.json() for r in responses if r.status_code == 202]
-    assert (started["number"], started["status"]) == (1, "queued")
+    assert (started["number"], started["stage"], started["status"]) == (
+        1,
+        "queued",
+        "pending_review",
+    )
     assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"job_running"}
     assert [m.job_id for m in deferred.messages] == [started["job_id"]]
     assert len(fake_llm.requests) == calls_before + 1
@@ -74,7 +61,7 @@ def test_twenty_parallel_retries_of_a_page_are_one_job_and_one_model_call(
             ("ocr_batch", "completed", 1), ("ocr_batch", "completed", 1),
         ]  # fmt: skip
     page = auth_client.get(f"/admin/books/{book_id}/pages/1", headers=ADMIN).json()
-    assert (page["status"], page["text"]) == ("pending_review", "second reading\n")
+    assert (page["stage"], page["text"]) == ("pending_review", "second reading\n")
 
 
 def test_a_retry_whose_ocr_fails_marks_the_page_failed_in_its_job(
@@ -90,7 +77,9 @@ def test_a_retry_whose_ocr_fails_marks_the_page_failed_in_its_job(
     job = auth_client.get(f"/admin/books/{book_id}/jobs/{retried.json()['job_id']}", headers=ADMIN)
     assert (job.json()["status"], job.json()["failed_items"]) == ("completed", 1)
     page = auth_client.get(f"/admin/books/{book_id}/pages/1", headers=ADMIN).json()
-    assert (page["status"], page["ocr_status"]) == ("ocr_failed", "failed")
+    assert (page["stage"], page["status"], page["ocr_status"]) == (
+        "ocr_failed", "pending_review", "failed",
+    )  # fmt: skip
     assert "refused the request" in page["ocr_error"]
     assert retried.json()["ocr_status"] == "pending"  # as stored when the job was started
     detail = auth_client.get(f"/admin/books/{book_id}", headers=ADMIN).json()

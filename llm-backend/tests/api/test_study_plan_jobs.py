@@ -43,7 +43,7 @@ def test_a_book_guideline_plan_is_generated_in_a_job(auth_client, local_storage,
         (gid, "generated")
     ]
     plan = auth_client.get(f"/admin/guidelines/{gid}/study-plan", headers=ADMIN).json()
-    assert [s["title"] for s in plan["plan"]["steps"]] == ["first one", "first two", "first three"]
+    assert [s["title"] for s in plan["todo_list"]] == ["first one", "first two", "first three"]
     assert (plan["reviewer_feedback"], plan["version"]) == ("clear", 1)
     assert len(fake_llm.requests) == 2
 

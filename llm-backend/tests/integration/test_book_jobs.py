@@ -52,7 +52,7 @@ def _bulk(book_id: str, count: int) -> str:
         page_service.Upload(name=f"p{n}.png", data=image_bytes(color=(n, 0, 0)), fmt="PNG")
         for n in range(1, count + 1)
     ]
-    return page_service.bulk_upload(book_id=book_id, uploads=uploads)
+    return page_service.bulk_upload(book_id=book_id, uploads=uploads).job_id
 
 
 def _job(job_id: str) -> BookJob:

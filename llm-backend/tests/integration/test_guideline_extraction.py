@@ -67,7 +67,9 @@ def test_twelve_pages_build_index_page_index_and_shards(storage, db, fake_llm):
     fake_llm.responder = BookModel(fail_merge_pages=(5,))
     book_id = make_book()
 
-    job_id = extraction_service.start_extraction(book_id=book_id, start_page=1, end_page=PAGES)
+    job_id = extraction_service.start_extraction(
+        book_id=book_id, start_page=1, end_page=PAGES
+    ).job_id
     wait_jobs_idle()
 
     job = _job(job_id)
@@ -157,7 +159,9 @@ def test_context_pack_has_recent_summaries_and_open_subtopics_only(local_storage
 def test_a_failing_page_is_recorded_and_the_job_moves_on(local_storage, db, fake_llm):
     fake_llm.responder = BookModel(fail_decision_pages=(7,))
     book_id = make_book()
-    job_id = extraction_service.start_extraction(book_id=book_id, start_page=1, end_page=PAGES)
+    job_id = extraction_service.start_extraction(
+        book_id=book_id, start_page=1, end_page=PAGES
+    ).job_id
     wait_jobs_idle()
 
     job = _job(job_id)
@@ -203,7 +207,9 @@ def test_kill_mid_extraction_then_resume_gives_identical_shards(
     fake_llm.responder = BookModel(fail_merge_pages=(5,), delay=0.3)
     set_dispatcher(HeldDispatcher())
     book_id = make_book()
-    job_id = extraction_service.start_extraction(book_id=book_id, start_page=1, end_page=PAGES)
+    job_id = extraction_service.start_extraction(
+        book_id=book_id, start_page=1, end_page=PAGES
+    ).job_id
     worker = subprocess.Popen(
         [sys.executable, "-m", "tests.support.run_job", job_id, "extraction"],
         cwd=BACKEND_DIR,
@@ -254,7 +260,7 @@ def test_a_crash_between_saving_a_page_and_its_checkpoint_redoes_nothing_twice(
         return real_checkpoint(session, **progress)
 
     monkeypatch.setattr(job_lock_service, "checkpoint", crash_on_page_4)
-    job_id = extraction_service.start_extraction(book_id=book_id, start_page=1, end_page=6)
+    job_id = extraction_service.start_extraction(book_id=book_id, start_page=1, end_page=6).job_id
     wait_jobs_idle()
     monkeypatch.setattr(job_lock_service, "checkpoint", real_checkpoint)
     failed = _job(job_id)
@@ -281,9 +287,13 @@ def test_two_books_extracting_at_once_keep_their_own_state(local_storage, db, fa
     books = [make_book(grade=g) for g in (6, 7)]
 
     # The second run starts while the first is mid-book, so their states differ.
-    first = extraction_service.start_extraction(book_id=books[0], start_page=1, end_page=PAGES)
+    first = extraction_service.start_extraction(
+        book_id=books[0], start_page=1, end_page=PAGES
+    ).job_id
     wait_for(lambda: _job(first).completed_items >= 3, timeout=60)
-    second = extraction_service.start_extraction(book_id=books[1], start_page=1, end_page=PAGES)
+    second = extraction_service.start_extraction(
+        book_id=books[1], start_page=1, end_page=PAGES
+    ).job_id
     jobs = [first, second]
     wait_jobs_idle()
 
@@ -297,7 +307,9 @@ def test_a_worker_swept_mid_page_writes_no_guideline_files(local_storage, db, fa
 
     set_dispatcher(HeldDispatcher())
     book_id = make_book()
-    job_id = extraction_service.start_extraction(book_id=book_id, start_page=1, end_page=PAGES)
+    job_id = extraction_service.start_extraction(
+        book_id=book_id, start_page=1, end_page=PAGES
+    ).job_id
     lease = job_lock_service.claim(job_id=job_id, handoff=None)
     ctx = JobContext(job_id, book_id, "extraction", {}, PAGES, 1, lease=lease)
     with under_lease(ctx):

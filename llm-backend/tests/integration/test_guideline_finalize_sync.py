@@ -236,3 +236,46 @@ def test_a_failure_mid_sync_leaves_the_previous_rows(local_storage, db, fake_llm
     assert _rows(book_id) == before
     with session_scope() as session:
         assert session.scalar(select(StudyPlan.guideline_id)) == gid
+
+
+def test_a_resync_keeps_unchanged_rows_with_their_review_and_plan(local_storage, db, fake_llm):
+    book_id = _extracted(fake_llm)
+    sync_service.start_sync(book_id=book_id)
+    wait_jobs_idle()
+    with session_scope() as session:
+        rows = session.scalars(
+            select(TeachingGuideline)
+            .where(TeachingGuideline.book_id == book_id)
+            .order_by(TeachingGuideline.source_page_start)
+        ).all()
+        ids = [r.id for r in rows]
+        rows[0].review_status, rows[1].review_status = "APPROVED", "APPROVED"
+        session.add(StudyPlan(guideline_id=ids[0], plan_json="{}"))
+        session.add(StudyPlan(guideline_id=ids[1], plan_json="{}"))
+    state = load_state(book_id)
+    state.subtopics[1].guidelines = "rewritten"  # equivalent-fractions changes
+    save(book_id, state)
+
+    sync_service.start_sync(book_id=book_id)
+    wait_jobs_idle()
+
+    with session_scope() as session:
+        after = session.scalars(
+            select(TeachingGuideline)
+            .where(TeachingGuideline.book_id == book_id)
+            .order_by(TeachingGuideline.source_page_start)
+        ).all()
+        assert [r.id == old for r, old in zip(after, ids, strict=True)] == [
+            True, False, True, True,
+        ]  # fmt: skip
+        assert [r.review_status for r in after] == [
+            "APPROVED", "TO_BE_REVIEWED", "TO_BE_REVIEWED", "TO_BE_REVIEWED",
+        ]  # fmt: skip
+        assert (after[1].guideline, after[1].subtopic_key) == ("rewritten", "equivalent-fractions")
+        assert list(session.scalars(select(StudyPlan.guideline_id))) == [ids[0]]
+        records = session.scalars(
+            select(BookGuideline).where(BookGuideline.book_id == book_id)
+        ).all()
+        assert sorted((r.version, r.review_status) for r in records) == [
+            (2, "APPROVED"), *[(2, "TO_BE_REVIEWED")] * 3,
+        ]  # fmt: skip

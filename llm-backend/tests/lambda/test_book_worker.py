@@ -104,7 +104,7 @@ def test_chunk_continuation_and_duplicate(aws, fake_llm):
         page_service.Upload(name=f"{n}.png", data=image_bytes(color=(n, n, n)), fmt="PNG")
         for n in range(1, PAGES + 1)
     ]
-    job_id = page_service.bulk_upload(book_id=book_id, uploads=uploads)
+    job_id = page_service.bulk_upload(book_id=book_id, uploads=uploads).job_id
     [first] = _receive(sqs, queue_url)
     assert json.loads(first["Body"]) == {"job_id": job_id, "job_type": "ocr_batch"}
 

@@ -49,6 +49,24 @@ def wait_for(check: Callable[[], object], *, timeout: float = 30.0, every: float
         time.sleep(every)
 
 
+class DeferredDispatcher:
+    """Keeps started jobs until `release()`, then runs them in this process: a started job
+    cannot finish (nor even start) while the test's concurrent requests are answered. Install
+    it with `shared.jobs.dispatch.set_dispatcher`."""
+
+    def __init__(self) -> None:
+        self.messages = []
+        self.local = LocalDispatcher()
+
+    def dispatch(self, message) -> None:
+        self.messages.append(message)
+
+    def release(self) -> None:
+        for message in self.messages:
+            self.local.dispatch(message)
+        assert self.local.wait_idle(60)
+
+
 def wait_jobs_idle() -> None:
     dispatcher = get_dispatcher()
     if isinstance(dispatcher, LocalDispatcher):

@@ -48,7 +48,8 @@ def plan_for(*, db: Session, guideline: TeachingGuideline) -> list[PlanStep]:
 
 
 def parse_plan(plan_json: str) -> list[PlanStep]:
-    """Reads the study plan generator's JSON leniently: a list of steps or {"steps": [...]},
+    """Reads a stored study plan leniently: a list of steps, {"todo_list": [...]} (the admin
+    plan's shape) or {"steps": [...]} (older plans),
     each with a kind (`type`/`kind`/`step_type`) and a concept (`concept`/`title`/`topic`).
     Steps of unknown kinds are read as `explain`; an unreadable plan gives [] (default plan)."""
     try:
@@ -56,7 +57,7 @@ def parse_plan(plan_json: str) -> list[PlanStep]:
     except (TypeError, ValueError):
         return []
     if isinstance(data, dict):
-        data = data.get("steps") or data.get("plan") or []
+        data = data.get("todo_list") or data.get("steps") or data.get("plan") or []
     steps = []
     for raw in data if isinstance(data, list) else []:
         if not isinstance(raw, dict):

@@ -1,0 +1,84 @@
+"""The stored study plan (`study_plans.plan_json`) in the learnlikemagic frontend's shape:
+`{"todo_list": [step, ...], "metadata": {...}, "review": {...}}`.
+
+Each step carries the frontend's fields (`step_id`, `title`, `description`, `teaching_approach`,
+`success_criteria`, `status`) and the tutor's (`type` explain/check/practice, `concepts`,
+`concept`, which the tutor's plan reader keys mastery on). Plans stored before this shape
+(`{"steps": [...]}`, e.g. the demo curriculum's) are read through `to_contract`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+STEP_STATUSES = ("pending", "completed", "skipped")
+
+
+class StudyPlanStep(BaseModel):
+    step_id: str = Field(description="`step_1`, `step_2`, … in order")
+    title: str
+    description: str
+    teaching_approach: str
+    success_criteria: str
+    status: Literal["pending", "completed", "skipped"]
+    type: Literal["explain", "check", "practice"] = "explain"
+    concepts: list[str] = Field(default_factory=list)
+    concept: str = Field(description="What the tutor keys mastery on (the first concept)")
+
+
+class StudyPlanMetadata(BaseModel):
+    plan_version: int
+    estimated_duration_minutes: int
+    difficulty_level: str
+    is_generic: bool = Field(description="Written for the guideline, not for one student")
+    creative_theme: str | None = None
+
+
+def step(index: int, raw: dict) -> dict:
+    """One step in the stored shape, from the generator's output or an older stored step."""
+    title = str(raw.get("title") or raw.get("concept") or f"Step {index}")
+    concepts = [str(c) for c in raw.get("concepts") or []] or [str(raw.get("concept") or title)]
+    kind = raw.get("type") or raw.get("kind")
+    status = raw.get("status")
+    return {
+        "step_id": str(raw.get("step_id") or f"step_{index}"),
+        "title": title,
+        "description": str(raw.get("description") or raw.get("goal") or ""),
+        "teaching_approach": str(raw.get("teaching_approach") or ""),
+        "success_criteria": str(raw.get("success_criteria") or ""),
+        "status": status if status in STEP_STATUSES else "pending",
+        "type": kind if kind in ("explain", "check", "practice") else "explain",
+        "concepts": concepts,
+        "concept": str(raw.get("concept") or concepts[0]),
+    }
+
+
+def metadata(*, version: int, minutes: int, difficulty: str, theme: str | None) -> dict:
+    meta = {
+        "plan_version": version,
+        "estimated_duration_minutes": minutes,
+        "difficulty_level": difficulty,
+        "is_generic": True,
+    }
+    if theme:
+        meta["creative_theme"] = theme
+    return meta
+
+
+def to_contract(plan: dict, *, version: int) -> dict:
+    """`plan` (either stored shape) as `{todo_list, metadata, review}`."""
+    raw_steps = plan.get("todo_list") or plan.get("steps") or []
+    meta = plan.get("metadata") or {}
+    if "plan_version" not in meta:
+        meta = metadata(
+            version=version,
+            minutes=int(meta.get("estimated_minutes") or 0),
+            difficulty=str(meta.get("difficulty") or "medium"),
+            theme=meta.get("theme"),
+        )
+    return {
+        "todo_list": [step(i, s) for i, s in enumerate(raw_steps, 1) if isinstance(s, dict)],
+        "metadata": meta,
+        "review": plan.get("review"),
+    }
