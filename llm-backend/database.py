@@ -4,7 +4,9 @@ retry on deadlock or serialization failure, health check."""
 from __future__ import annotations
 
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -191,7 +193,11 @@ def run_transaction(work: Callable[[Session], T], *, attempts: int | None = None
     again in a fresh one, up to DB_RETRY_ATTEMPTS runs in all; then the error propagates (503
     database_busy at the API). `work` may therefore run more than once: it does database
     work and idempotent writes only, never a model call or anything else it cannot repeat.
-    Any other error propagates at once."""
+    Any other error propagates at once.
+
+    Before a retry it waits a few random milliseconds: the transaction that won the deadlock
+    has to wake up and take the lock it was waiting for, and a retry that starts at once can
+    take that lock first and deadlock with it again."""
     attempts = attempts or get_settings().db_retry_attempts
     for attempt in range(1, attempts + 1):
         try:
@@ -203,6 +209,7 @@ def run_transaction(work: Callable[[Session], T], *, attempts: int | None = None
             logger.warning(
                 "transaction retried (%d of %d): %s", attempt, attempts - 1, log_text(exc)
             )
+            time.sleep(random.uniform(0.005, 0.02 * attempt))
     raise AssertionError("unreachable")
 
 

@@ -96,6 +96,9 @@ def _database_logs(caplog) -> list[str]:
     ]
 
 
+RETRIED = "transaction retried ({} of 2): sqlstate=40P01 table=book_jobs error=DeadlockDetected"
+
+
 def test_a_deadlocked_start_is_retried_and_its_job_runs(auth_client, book_id, partner, caplog):
     with caplog.at_level(logging.WARNING):
         response = _deadlocked_bulk(auth_client, book_id, partner)
@@ -105,9 +108,13 @@ def test_a_deadlocked_start_is_retried_and_its_job_runs(auth_client, book_id, pa
     with session_scope() as session:
         jobs = session.execute(select(BookJob.id, BookJob.status)).all()
     assert jobs == [(response.json()["job_id"], "completed")]
-    assert _database_logs(caplog) == [
-        "transaction retried (1 of 2): sqlstate=40P01 table=book_jobs error=DeadlockDetected"
-    ]
+    # One retry; on a loaded machine the retry can take the book's row before the partner
+    # wakes up and deadlock once more (see database.run_transaction), still within the bound.
+    logs = _database_logs(caplog)
+    assert logs in (
+        [RETRIED.format(1)],
+        [RETRIED.format(1), RETRIED.format(2)],
+    )
 
 
 def test_a_deadlock_past_its_retries_is_503_database_busy(

@@ -100,11 +100,18 @@ def test_a_real_deadlock_is_retried_and_both_units_of_work_succeed(held, caplog)
             thread.join()
 
     assert results == {a: a, b: b}
-    assert sorted(runs.count(x) for x in (a, b)) == [1, 2]  # one of them ran again
-    assert deadlocks() == before + 1
+    # The loser ran again. On a loaded machine its retry can still take its first lock before
+    # the winner wakes up and deadlock once more (the retry's jitter makes that rare); either
+    # way both finish within DB_RETRY_ATTEMPTS, each deadlock was a real one, and each was
+    # retried and logged.
+    counts = sorted(runs.count(x) for x in (a, b))
+    assert counts in ([1, 2], [1, 3])
+    retries = counts[1] - 1
+    assert deadlocks() == before + retries
     retried = [r.getMessage() for r in caplog.records if "retried" in r.getMessage()]
     assert retried == [
-        "transaction retried (1 of 2): sqlstate=40P01 table=books error=DeadlockDetected"
+        f"transaction retried ({n} of 2): sqlstate=40P01 table=books error=DeadlockDetected"
+        for n in range(1, retries + 1)
     ]
     with session_scope() as session:
         assert [session.get(Book, x).title.count("+") for x in (a, b)] == [1, 1]
