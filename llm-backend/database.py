@@ -17,6 +17,7 @@ from sqlalchemy.pool import QueuePool
 from config import DATA_DIR, Settings, get_settings
 from shared.api.responses import answers
 from shared.db_errors import is_retryable, log_text
+from shared.secrets import get_secret_json
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -132,8 +133,6 @@ def _credentials_from_secret(settings: Settings):
     database secret is rotated."""
 
     def refresh(_dialect, _record, _cargs, cparams: dict) -> None:
-        from shared.secrets import get_secret_json
-
         secret = get_secret_json(settings.database_secret_arn, settings=settings)
         if secret.get("username") and secret.get("password"):
             cparams["user"] = str(secret["username"])

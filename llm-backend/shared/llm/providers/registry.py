@@ -15,6 +15,7 @@ from shared.llm.types import (
     TranscriptionRequest,
     TranscriptionResponse,
 )
+from shared.secrets import provider_api_key
 
 PROVIDERS = ("openai", "anthropic", "google", "local")
 # Providers with speech-to-text and text-to-speech endpoints. Anthropic has none; Gemini's
@@ -41,9 +42,7 @@ _lock = threading.Lock()
 
 
 def _api_key(provider: str) -> str:
-    from shared.secrets import provider_api_key
-
-    key = provider_api_key(provider)
+    key = provider_api_key(provider, settings=get_settings())
     if not key:
         raise LLMRequestError(
             f"No API key for provider '{provider}': set {provider.upper()}_API_KEY (or the "
