@@ -7,8 +7,9 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
+from fastapi import Depends
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -168,6 +169,10 @@ def get_db() -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+# A route parameter `db: DbSession` gets the request's session from get_db.
+DbSession = Annotated[Session, Depends(get_db)]
 
 
 @contextmanager
