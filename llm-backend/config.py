@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.secrets import database_url_from_secret
+
 BACKEND_DIR = Path(__file__).resolve().parent
 DATA_DIR = BACKEND_DIR / "data"
 
@@ -193,9 +195,7 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalize_database_url(self.database_url)
         if self.database_secret_arn:
-            # Imported here: the secret is fetched on first use, never at import time.
-            from shared.secrets import database_url_from_secret
-
+            # Read here, on first use, never at import time.
             return database_url_from_secret(self)
         return f"sqlite:///{DATA_DIR / 'tutor.db'}"
 

@@ -9,8 +9,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
+from fastapi import Depends
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +20,7 @@ from sqlalchemy.pool import QueuePool
 from config import DATA_DIR, Settings, get_settings
 from shared.api.responses import answers
 from shared.db_errors import is_retryable, log_text
+from shared.secrets import get_secret_json
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -134,8 +136,6 @@ def _credentials_from_secret(settings: Settings):
     database secret is rotated."""
 
     def refresh(_dialect, _record, _cargs, cparams: dict) -> None:
-        from shared.secrets import get_secret_json
-
         secret = get_secret_json(settings.database_secret_arn, settings=settings)
         if secret.get("username") and secret.get("password"):
             cparams["user"] = str(secret["username"])
@@ -171,6 +171,10 @@ def get_db() -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+# A route parameter `db: DbSession` gets the request's session from get_db.
+DbSession = Annotated[Session, Depends(get_db)]
 
 
 @contextmanager

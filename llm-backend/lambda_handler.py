@@ -4,8 +4,9 @@
 - `worker_handler`: SQS job messages -> the job registry, with partial batch failures.
 - `migrate_handler`: runs `db.py`'s migration inside the VPC for the deploy pipeline.
 
-The app and Mangum adapter are built on the first invocation and reused while the container
-lives; nothing here connects to anything at import time.
+The app (main.get_app(), the one the process serves) and its Mangum adapter are built on the
+first invocation and reused while the container lives; nothing here connects to anything at
+import time.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ _job_batch_processor = BatchProcessor(event_type=EventType.SQS)
 def _adapter() -> Mangum:
     global _asgi_adapter
     if _asgi_adapter is None:
-        from main import create_app
+        # Imported here: the worker and migrate functions never build the app.
+        from main import get_app
 
-        _asgi_adapter = Mangum(create_app(), lifespan="off")
+        _asgi_adapter = Mangum(get_app(), lifespan="off")
     return _asgi_adapter
 
 

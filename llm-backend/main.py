@@ -1,6 +1,14 @@
-"""FastAPI application factory: routers, error handlers, middleware."""
+"""FastAPI application factory: routers, error handlers, middleware.
+
+A process serves one app: `get_app()` builds it on first use and every entry point takes it
+from there (uvicorn's `main:app`, Lambda's adapter in lambda_handler.py). `create_app()` builds
+a fresh one, for tests that need an app of their own.
+"""
 
 from __future__ import annotations
+
+from functools import cache
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -49,4 +57,15 @@ def create_app() -> FastAPI:
     return app
 
 
-app = create_app()
+@cache
+def get_app() -> FastAPI:
+    """The process's app, built on the first call."""
+    return create_app()
+
+
+def __getattr__(name: str) -> Any:
+    # `main:app` (uvicorn) resolves through here, so importing main for create_app() or
+    # get_app() builds nothing, and uvicorn and Lambda share one app.
+    if name == "app":
+        return get_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

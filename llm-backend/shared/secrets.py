@@ -5,18 +5,23 @@ their ARNs reach the functions as settings, so no secret is ever in a plain envi
 variable. Values are cached for `SECRETS_CACHE_SECONDS` (Powertools' provider cache), so a
 warm container does not call Secrets Manager on every request but still sees a rotated value
 within that time. Nothing here runs at import time. Values are never logged.
+
+This module never imports `config` (config imports it, for the database URL): callers pass
+their settings in.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 from sqlalchemy.engine import URL
 
-from config import Settings, get_settings
 from shared.errors import AppError, ServiceUnavailableError
+
+if TYPE_CHECKING:
+    from config import Settings
 
 # The keys of the LLM keys secret, and the setting that wins over each (local runs, tests).
 PROVIDER_KEY_SETTINGS = {
@@ -69,14 +74,13 @@ def reset_secrets_cache() -> None:
         _provider = None
 
 
-def get_secret_json(secret_id: str, *, settings: Settings | None = None) -> dict[str, Any]:
+def get_secret_json(secret_id: str, *, settings: Settings) -> dict[str, Any]:
     """The secret's JSON object, cached for `secrets_cache_seconds`."""
     from aws_lambda_powertools.utilities.parameters.exceptions import (
         GetParameterError,
         TransformParameterError,
     )
 
-    settings = settings or get_settings()
     provider = _secrets_provider(settings.aws_region)
     try:
         value = provider.get(secret_id, transform="json", max_age=settings.secrets_cache_seconds)
@@ -113,14 +117,13 @@ def database_url_from_secret(settings: Settings) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def provider_api_key(name: str, *, settings: Settings | None = None) -> str | None:
+def provider_api_key(name: str, *, settings: Settings) -> str | None:
     """The API key for an LLM provider (`openai`, `anthropic`, `google`): the `*_API_KEY`
     setting when set, else the key in the `LLM_API_KEYS_SECRET_ARN` secret, else None."""
     if name not in PROVIDER_KEY_SETTINGS:
         raise ValueError(
             f"unknown LLM provider {name!r}; expected one of {sorted(PROVIDER_KEY_SETTINGS)}"
         )
-    settings = settings or get_settings()
     direct = getattr(settings, PROVIDER_KEY_SETTINGS[name])
     if direct is not None and direct.get_secret_value():
         return direct.get_secret_value()

@@ -22,8 +22,8 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
 pytest_plugins = ["tests.fakes.fixtures", "tests.support.browser", "tests.support.books"]
 
-from config import reset_settings  # noqa: E402
 from database import get_db_manager, reset_db_manager  # noqa: E402
+from tests.support.app_database import empty_all_tables, use_database  # noqa: E402
 from tests.support.pg import create_database, drop_database  # noqa: E402
 
 NO_POSTGRES_MESSAGE = """
@@ -61,16 +61,6 @@ def pg_server_url(request) -> str:
     return f"postgresql://{proc.user}@{proc.host}:{proc.port}/postgres"
 
 
-def use_database(url: str | None) -> None:
-    """Point settings and the DatabaseManager at `url` (None = embedded SQLite)."""
-    if url is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = url
-    reset_settings()
-    reset_db_manager()
-
-
 @pytest.fixture(scope="session")
 def app_database_url(pg_server_url) -> Iterator[str]:
     """One migrated database for the run; each test leaves it clean (see `db`)."""
@@ -86,18 +76,6 @@ def app_database_url(pg_server_url) -> Iterator[str]:
     use_database(previous)
 
 
-def _empty_all_tables(engine: Engine) -> None:
-    """Delete every row (children first) and reseed llm_config; on tables this small DELETE is
-    much cheaper than TRUNCATE, which rewrites files and takes exclusive locks."""
-    from db import TABLES, default_llm_config_rows
-    from shared.models.registry import all_metadata
-
-    with engine.begin() as conn:
-        for table in reversed(all_metadata().sorted_tables):
-            conn.execute(table.delete())
-        conn.execute(TABLES["llm_config"].insert(), default_llm_config_rows())
-
-
 @pytest.fixture
 def db(app_database_url) -> Iterator[Engine]:
     """The migrated test database's engine; every table is emptied (and reseeded) afterwards."""
@@ -105,7 +83,7 @@ def db(app_database_url) -> Iterator[Engine]:
     engine = get_db_manager().engine
     yield engine
     use_database(app_database_url)  # a test may have pointed the app elsewhere
-    _empty_all_tables(get_db_manager().engine)
+    empty_all_tables(get_db_manager().engine)
     reset_db_manager()
 
 

@@ -6,12 +6,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, StringConstraints
-from sqlalchemy.orm import Session
 
-from database import get_db
+from database import DbSession
 from shared.api.params import Hours, limit_up_to
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
@@ -21,7 +20,6 @@ PAGE = Path(__file__).resolve().parent / "static" / "llm_config.html"
 
 router = APIRouter(prefix="/api/admin", tags=["admin: llm config"], route_class=ApiRoute)
 page_router = APIRouter(tags=["admin: pages"], route_class=ApiRoute)
-DbSession = Annotated[Session, Depends(get_db)]
 CallsLimit = limit_up_to(500)
 
 

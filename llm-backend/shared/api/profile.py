@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
+from database import DbSession
 from shared.api.params import StrictAge, StrictGrade
 from shared.api.route import ApiRoute
-from shared.auth.dependencies import CurrentUser, DbSession, Identity
+from shared.auth.dependencies import CurrentUser, Identity
 from shared.services import user_service
 
 router = APIRouter(tags=["profile"], route_class=ApiRoute)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from database import DbSession
 from shared.api.route import ApiRoute
-from shared.auth.dependencies import DbSession
 from shared.llm import admin_service
 
 router = APIRouter(prefix="/config", tags=["config"], route_class=ApiRoute)

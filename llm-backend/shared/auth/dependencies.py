@@ -17,7 +17,7 @@ from fastapi.security import HTTPBearer
 from sqlalchemy.orm import Session
 
 from config import get_settings
-from database import get_db
+from database import DbSession  # defined there, next to get_db; tutor routes import it from here
 from shared.api.responses import answers
 from shared.auth.errors import token_error
 from shared.auth.identity import VerifiedIdentity
@@ -73,7 +73,6 @@ def get_identity(
 
 
 Identity = Annotated[VerifiedIdentity, Depends(get_identity)]
-DbSession = Annotated[Session, Depends(get_db)]
 
 
 def _user_for(identity: VerifiedIdentity, db: Session) -> User:

@@ -12,6 +12,7 @@ import sys
 
 from sqlalchemy import select
 
+from config import get_settings
 from database import session_scope
 from shared.llm.components import AUDIO_COMPONENTS
 from shared.llm.providers.local_provider import (
@@ -28,7 +29,7 @@ SEEDED_BY = "migration"
 
 def point_fresh_config_at_local_model() -> str:
     """Returns what it did, as a sentence for the console."""
-    if provider_api_key("openai"):
+    if provider_api_key("openai", settings=get_settings()):
         return "OPENAI_API_KEY is set: keeping the configured models."
     if not local_extra_installed() or default_model_path() is None:
         return (

@@ -34,8 +34,8 @@ from shared.jobs.dispatch import reset_dispatcher
 from shared.llm import config_store
 from shared.llm.providers.registry import reset_providers
 from shared.storage import reset_blob_store
-from tests.conftest import _empty_all_tables, use_database
 from tests.fakes.fixtures import fake_llm_env
+from tests.support.app_database import empty_all_tables, use_database
 from tests.support.auth import CLIENT_ID, KEY, POOL_ID, REGION, JwksServer, jwks
 from tests.support.books import ADMIN, BOOK, image_bytes, wait_jobs_idle
 from tests.support.cognito import unreachable_endpoint
@@ -115,7 +115,7 @@ def seeded(app_database_url, fake_llm_server, tmp_path_factory) -> Iterator[dict
             ids = _seed(client)
         yield ids
         wait_jobs_idle()
-        _empty_all_tables(get_db_manager().engine)
+        empty_all_tables(get_db_manager().engine)
     jwks_server.stop()
     _reset_all()
 

@@ -12,8 +12,9 @@ from pydantic import BaseModel
 from database import health_check
 from main import create_app
 from shared.errors import ConflictError
-from tests.conftest import use_database
+from tests.support.app_database import use_database
 from tests.support.errors import error_json
+from tests.support.pg import unreachable_database_url
 
 
 @pytest.fixture
@@ -43,14 +44,6 @@ def silent_server():
     sock.close()
 
 
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 def test_health_is_ok_without_a_database():
     with TestClient(create_app()) as client:
         response = client.get("/health")
@@ -75,7 +68,7 @@ def test_unsafe_client_request_id_is_replaced():
 
 
 def test_stopped_database_gives_503_not_a_hang(monkeypatch):
-    use_database(f"postgresql://postgres@127.0.0.1:{_closed_port()}/tutor")
+    use_database(unreachable_database_url())
     try:
         assert health_check() is False
         with TestClient(create_app()) as client:

@@ -12,25 +12,10 @@ from sqlalchemy import text
 from shared.jobs.dispatch import set_dispatcher
 from shared.storage import get_blob_store
 from tests.fakes.llm_server import Reply
-from tests.support.books import ADMIN, BOOK, image_bytes, stored_keys, wait_jobs_idle
+from tests.support.book_jobs import HeldDispatcher
+from tests.support.books import ADMIN, BOOK, image_bytes, post_book, stored_keys, wait_jobs_idle
 
 BOOK_ID = "r_s_aggarwal_mathematics_5_2023"
-
-
-class HeldDispatcher:
-    """Keeps every job pending (the lock stays held) and records the messages."""
-
-    def __init__(self) -> None:
-        self.messages = []
-
-    def dispatch(self, message) -> None:
-        self.messages.append(message)
-
-
-def _book(client) -> str:
-    response = client.post("/admin/books", json=BOOK, headers=ADMIN)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 def _upload(client, book_id, data, name="page.png"):
@@ -72,7 +57,7 @@ def test_create_book_rejects_bad_fields(auth_client, storage):
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "TIFF", "WEBP"])
 def test_each_accepted_type_is_converted_and_ocrd(auth_client, storage, fake_llm, fmt):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     fake_llm.push(Reply("Chapter 1. Numbers"))
 
     # The name lies about the type: only the content counts.
@@ -149,7 +134,7 @@ def _truncated_png() -> bytes:
 def test_rejected_uploads_store_nothing(
     auth_client, storage, fake_llm, monkeypatch, data, status, code, message
 ):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     if code == "file_too_large":
         monkeypatch.setenv("MAX_UPLOAD_BYTES", "2048")
         from config import reset_settings
@@ -171,7 +156,7 @@ def test_rejected_uploads_store_nothing(
 
 
 def test_page_numbers_out_of_range(auth_client, storage, fake_llm):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     _upload(auth_client, book_id, image_bytes())
 
     missing = auth_client.get(f"/admin/books/{book_id}/pages/3", headers=ADMIN)
@@ -190,7 +175,7 @@ def test_page_numbers_out_of_range(auth_client, storage, fake_llm):
 
 
 def test_delete_page_renumbers_and_keeps_text_with_image(auth_client, storage, fake_llm):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     colors = {"one": (255, 0, 0), "two": (0, 255, 0), "three": (0, 0, 255)}
     ids = []
     for word, color in colors.items():
@@ -219,7 +204,7 @@ def test_delete_page_renumbers_and_keeps_text_with_image(auth_client, storage, f
 
 
 def test_bulk_upload_orders_by_file_name_and_ocrs_in_a_job(auth_client, storage, fake_llm):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     names = {"p10.jpg": (0, 0, 255), "p2.png": (0, 255, 0), "p1.webp": (255, 0, 0)}
     formats = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
     files = [
@@ -254,7 +239,7 @@ def test_bulk_upload_orders_by_file_name_and_ocrs_in_a_job(auth_client, storage,
 
 
 def test_bulk_rejects_a_bad_file_and_stores_nothing(auth_client, storage, fake_llm):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     files = [
         ("images", ("a.png", image_bytes(), "image/png")),
         ("images", ("b.png", b"junk", "image/png")),
@@ -273,7 +258,7 @@ def test_bulk_rejects_a_bad_file_and_stores_nothing(auth_client, storage, fake_l
 def test_single_upload_and_page_changes_are_409_while_bulk_runs(
     auth_client, local_storage, fake_llm
 ):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     assert _upload(auth_client, book_id, image_bytes()).status_code == 202
     set_dispatcher(HeldDispatcher())
     bulk = auth_client.post(
@@ -304,7 +289,7 @@ def test_single_upload_and_page_changes_are_409_while_bulk_runs(
 
 
 def test_twenty_concurrent_job_requests_start_exactly_one(auth_client, local_storage, fake_llm):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     held = HeldDispatcher()
     set_dispatcher(held)
     data = image_bytes()
@@ -332,7 +317,7 @@ def test_twenty_concurrent_job_requests_start_exactly_one(auth_client, local_sto
 
 
 def test_approve_and_retry_ocr(auth_client, storage, fake_llm):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     fake_llm.push(Reply("first try"), Reply("second try"))
     _upload(auth_client, book_id, image_bytes())
 
@@ -355,7 +340,7 @@ def test_approve_and_retry_ocr(auth_client, storage, fake_llm):
 
 
 def test_page_image_url(auth_client, storage, fake_llm):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     page_id = _upload(auth_client, book_id, image_bytes()).json()["id"]
 
     url = auth_client.get(f"/admin/books/{book_id}/pages/1", headers=ADMIN).json()["image_url"]
@@ -375,7 +360,7 @@ def test_page_image_url(auth_client, storage, fake_llm):
 
 
 def test_delete_book_removes_every_object_and_row(auth_client, storage, fake_llm, db):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     _upload(auth_client, book_id, image_bytes())
     auth_client.post(
         f"/admin/books/{book_id}/pages/bulk",

@@ -21,10 +21,10 @@ from book_ingestion.models.database import BookJob
 from config import reset_settings
 from database import get_db_manager, reset_db_manager, session_scope
 from shared.models.base import utcnow
-from tests.api.test_app_basics import _closed_port
-from tests.conftest import use_database
+from tests.support.app_database import use_database
 from tests.support.books import ADMIN, BOOK, image_bytes, stored_keys, wait_jobs_idle
 from tests.support.errors import error_json
+from tests.support.pg import unreachable_database_url
 
 BUSY = error_json("database_busy", "The database is busy; try again in a moment.")
 
@@ -164,7 +164,7 @@ def test_a_lock_timeout_is_503_database_busy(auth_client, book_id, caplog, monke
 
 
 def test_an_unreachable_database_is_503_database_unavailable(db, cognito_env, caplog):
-    use_database(f"postgresql://postgres@127.0.0.1:{_closed_port()}/tutor")
+    use_database(unreachable_database_url())
     with TestClient(__import__("main").create_app()) as client, caplog.at_level(logging.WARNING):
         response = client.get("/admin/books", headers=ADMIN)
 

@@ -12,9 +12,9 @@ from pydantic import BaseModel
 
 from main import create_app
 from shared.errors import ConflictError, ValidationFailedError, field_error
-from tests.api.test_app_basics import _closed_port
-from tests.conftest import use_database
+from tests.support.app_database import use_database
 from tests.support.errors import error_json
+from tests.support.pg import unreachable_database_url
 from tests.support.tutor import STUDENT_A
 
 
@@ -137,7 +137,7 @@ def test_a_session_route_error_has_detail(auth_client):
 
 
 def test_database_unavailable_has_detail():
-    use_database(f"postgresql://postgres@127.0.0.1:{_closed_port()}/tutor")
+    use_database(unreachable_database_url())
     try:
         with TestClient(create_app()) as client:
             response = client.get("/health/db")

@@ -13,34 +13,12 @@ from book_ingestion.models.database import BookJob
 from book_ingestion.services import book_service
 from database import session_scope
 from shared.models.entities import StudyPlan, TeachingGuideline
-from tests.fakes.llm_server import Fail, Reply
+from tests.fakes.llm_server import Fail
+from tests.support.book_jobs import HeldDispatcher, age_heartbeat, sweep_stale_jobs
 from tests.support.books import ADMIN, wait_jobs_idle
 from tests.support.guidelines import BookModel, make_book
+from tests.support.study_plans import pending_guideline, plan_reply, review_reply
 from tests.support.tutor import STUDENT_A
-
-
-def _guideline(**kw) -> str:
-    values = {
-        "country": "India",
-        "board": "CBSE",
-        "grade": 5,
-        "subject": "Mathematics",
-        "topic_key": "fractions",
-        "topic_title": "Fractions",
-        "subtopic_key": "halves",
-        "subtopic_title": "Halves",
-        "subtopic_summary": "Halves of shapes.",
-        "guideline": "Teach halves with paper folding.",
-        "source_page_start": 1,
-        "source_page_end": 2,
-        "status": "pending_review",
-        **kw,
-    }
-    with session_scope() as session:
-        row = TeachingGuideline(**values)
-        session.add(row)
-        session.flush()
-        return row.id
 
 
 def test_generate_finalize_and_sync_routes_start_jobs(auth_client, local_storage, fake_llm):
@@ -82,9 +60,9 @@ def test_generate_finalize_and_sync_routes_start_jobs(auth_client, local_storage
 
 
 def test_review_filters_counts_approve_reject_and_delete(auth_client):
-    a = _guideline()
-    b = _guideline(subtopic_key="thirds", source_page_start=3, review_status="APPROVED")
-    c = _guideline(board="ICSE", grade=6, subject="Science", source_page_start=5)
+    a = pending_guideline()
+    b = pending_guideline(subtopic_key="thirds", source_page_start=3, review_status="APPROVED")
+    c = pending_guideline(board="ICSE", grade=6, subject="Science", source_page_start=5)
 
     filters = auth_client.get("/admin/guidelines/review/filters", headers=ADMIN).json()
     assert filters == {
@@ -132,7 +110,7 @@ def test_review_filters_counts_approve_reject_and_delete(auth_client):
 
 
 def test_review_routes_are_admin_only(auth_client):
-    gid = _guideline()
+    gid = pending_guideline()
     calls = [
         ("get", "/admin/guidelines/review", None),
         ("get", "/admin/guidelines/review/filters", None),
@@ -152,40 +130,13 @@ def test_review_routes_are_admin_only(auth_client):
         assert session.get(TeachingGuideline, gid).review_status == "TO_BE_REVIEWED"
 
 
-def _step(title: str, kind: str) -> dict:
-    return {
-        "title": title,
-        "description": f"{title} description",
-        "teaching_approach": "fold paper",
-        "success_criteria": "names the half",
-        "type": kind,
-        "concepts": [title.lower()],
-    }
-
-
-def plan_reply(tag: str) -> Reply:
-    steps = [_step(f"{tag} one", "explain"), _step(f"{tag} two", "check"),
-             _step(f"{tag} three", "practice")]  # fmt: skip
-    content = {
-        "reasoning": f"{tag} reasoning",
-        "steps": steps,
-        "metadata": {"estimated_minutes": 20, "difficulty": "easy", "theme": "pizza"},
-    }
-    return Reply(content, for_schema="GeneratedPlan")
-
-
-def review_reply(approved: bool, feedback: str = "fine", rating: int = 4) -> Reply:
-    content = {"rating": rating, "approved": approved, "feedback": feedback}
-    return Reply(content, for_schema="PlanReview")
-
-
 def _generate(auth_client, gid: str, force: bool = False):
     suffix = "?force_regenerate=true" if force else ""
     return auth_client.post(f"/admin/guidelines/{gid}/generate-study-plan{suffix}", headers=ADMIN)
 
 
 def test_study_plan_approved_first_time(auth_client, fake_llm):
-    gid = _guideline()
+    gid = pending_guideline()
     fake_llm.push(plan_reply("first"), review_reply(True, "clear and well paced", 5))
 
     plan = _generate(auth_client, gid).json()
@@ -215,7 +166,7 @@ def test_study_plan_approved_first_time(auth_client, fake_llm):
 
 
 def test_study_plan_revised_once_after_review(auth_client, fake_llm):
-    gid = _guideline()
+    gid = pending_guideline()
     fake_llm.push(
         plan_reply("first"), review_reply(False, "add a check step", 2), plan_reply("better")
     )
@@ -232,7 +183,7 @@ def test_study_plan_revised_once_after_review(auth_client, fake_llm):
 
 
 def test_improvement_failure_keeps_the_original(auth_client, fake_llm):
-    gid = _guideline()
+    gid = pending_guideline()
     fake_llm.push(
         plan_reply("first"),
         review_reply(False, "too long", 2),
@@ -248,7 +199,7 @@ def test_improvement_failure_keeps_the_original(auth_client, fake_llm):
 
 
 def test_force_regenerate_bumps_the_version(auth_client, fake_llm):
-    gid = _guideline()
+    gid = pending_guideline()
     fake_llm.push(plan_reply("first"), review_reply(True))
     first = _generate(auth_client, gid).json()
     fake_llm.push(plan_reply("second"), review_reply(True))
@@ -260,7 +211,7 @@ def test_force_regenerate_bumps_the_version(auth_client, fake_llm):
     assert second["metadata"]["plan_version"] == 2
     with session_scope() as session:
         assert session.scalar(select(StudyPlan.version)) == 2
-    none = auth_client.get(f"/admin/guidelines/{_guideline()}/study-plan", headers=ADMIN)
+    none = auth_client.get(f"/admin/guidelines/{pending_guideline()}/study-plan", headers=ADMIN)
     assert (none.status_code, none.json()["error"]["code"]) == (404, "study_plan_not_found")
 
 
@@ -268,7 +219,7 @@ def test_bulk_study_plans_run_as_a_job_with_per_guideline_results(
     auth_client, local_storage, fake_llm
 ):
     book_id = make_book(pages=1)
-    ids = [_guideline(book_id=book_id, subtopic_key=f"s{n}") for n in range(3)]
+    ids = [pending_guideline(book_id=book_id, subtopic_key=f"s{n}") for n in range(3)]
     fake_llm.push(plan_reply("done"), review_reply(True))
     assert _generate(auth_client, ids[0]).status_code == 202  # a job: the guideline has a book
     wait_jobs_idle()
@@ -291,7 +242,7 @@ def test_bulk_study_plans_run_as_a_job_with_per_guideline_results(
     ]  # fmt: skip
     mixed = auth_client.post(
         "/admin/guidelines/bulk-generate-study-plans",
-        json={"guideline_ids": [ids[0], _guideline()]},
+        json={"guideline_ids": [ids[0], pending_guideline()]},
         headers=ADMIN,
     )
     assert (mixed.status_code, mixed.json()["error"]["code"]) == (400, "mixed_books")
@@ -302,15 +253,14 @@ def test_a_swept_bulk_study_plan_job_saves_nothing_more(auth_client, local_stora
     from book_ingestion.services.item_job import JobContext, LeaseLostError
     from shared.jobs.dispatch import set_dispatcher
     from study_plans import service as study_plan_service
-    from tests.integration.test_book_jobs import HeldDispatcher, _age_heartbeat, _sweep
 
     set_dispatcher(HeldDispatcher())
     book_id = make_book(pages=1)
-    gid = _guideline(book_id=book_id)
+    gid = pending_guideline(book_id=book_id)
     job_id = study_plan_service.start_bulk(guideline_ids=[gid], force_regenerate=False)
     lease = job_lock_service.claim(job_id=job_id, handoff=None)
-    _age_heartbeat(job_id, 3600)
-    assert _sweep(book_id) == [job_id]
+    age_heartbeat(job_id, 3600)
+    assert sweep_stale_jobs(book_id) == [job_id]
     fake_llm.push(plan_reply("late"), review_reply(True))
     ctx = JobContext(job_id, book_id, "study_plan_bulk", {"guideline_ids": [gid]}, 1, 1)
     ctx.lease = lease

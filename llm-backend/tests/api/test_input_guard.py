@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 from book_ingestion.models.database import BookJob
 from database import session_scope
 from shared.models.entities import Content
-from tests.api.test_book_pages import _book
-from tests.support.books import ADMIN, BOOK, image_bytes, stored_keys
+from tests.support.books import ADMIN, BOOK, image_bytes, post_book, stored_keys
 from tests.support.errors import error_json
 from tests.support.tutor import STUDENT_A, add_guideline
 
@@ -143,7 +142,7 @@ def test_a_path_id(auth_client, local_storage, method, url, headers, field):
 
 
 def test_a_form_field(auth_client, storage):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     parts = [("note", None, b"hello\x00"), ("image", "page.png", image_bytes())]
     body, boundary = _multipart(parts)
     response = auth_client.post(
@@ -163,7 +162,7 @@ def test_a_form_field(auth_client, storage):
     ],
 )
 def test_an_uploaded_file_name(auth_client, storage, fake_llm, route, field, names, expected):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     body, boundary = _multipart([(field, name, image_bytes()) for name in names])
     response = auth_client.post(
         f"/admin/books/{book_id}/{route}",

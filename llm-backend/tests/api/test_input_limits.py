@@ -11,8 +11,7 @@ import pytest
 
 from book_ingestion.services import book_service
 from main import create_app
-from tests.api.test_book_pages import _book
-from tests.support.books import ADMIN, BOOK
+from tests.support.books import ADMIN, BOOK, post_book
 from tests.support.errors import error_json
 
 MB = 1024 * 1024
@@ -167,7 +166,7 @@ def test_the_largest_offset_is_still_answered(auth_client):
 
 
 def test_page_numbers_grades_and_years_have_bounds(auth_client, storage):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     for url in (
         f"/admin/books/{book_id}/pages/{HUGE}",
         f"/admin/books/{book_id}/pages/10001",

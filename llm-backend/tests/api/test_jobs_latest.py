@@ -12,14 +12,8 @@ from sqlalchemy import text
 from book_ingestion.services import job_lock_service
 from shared.models.base import utcnow
 from tests.fakes.llm_server import Reply
-from tests.support.books import ADMIN, BOOK, image_bytes, wait_jobs_idle
+from tests.support.books import ADMIN, image_bytes, post_book, wait_jobs_idle
 from tests.support.tutor import STUDENT_A
-
-
-def _book(client) -> str:
-    response = client.post("/admin/books", json=BOOK, headers=ADMIN)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 def _latest(client, book_id: str, query: str = ""):
@@ -27,7 +21,7 @@ def _latest(client, book_id: str, query: str = ""):
 
 
 def test_a_book_without_jobs_answers_json_null(auth_client, storage):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
 
     response = _latest(auth_client, book_id)
 
@@ -38,7 +32,7 @@ def test_a_book_without_jobs_answers_json_null(auth_client, storage):
 
 
 def test_the_newest_job_with_the_fields_the_frontend_reads(auth_client, storage, fake_llm):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     fake_llm.push(Reply("page one"))
     png = ("p1.png", image_bytes(), "image/png")
     first = auth_client.post(f"/admin/books/{book_id}/pages", files={"image": png}, headers=ADMIN)
@@ -62,7 +56,7 @@ def test_the_newest_job_with_the_fields_the_frontend_reads(auth_client, storage,
 
 
 def test_a_stale_job_is_swept_before_it_is_shown(auth_client, storage, db):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     with db.begin() as conn:
         conn.execute(
             text(
@@ -80,7 +74,7 @@ def test_a_stale_job_is_swept_before_it_is_shown(auth_client, storage, db):
 
 
 def test_bad_type_unknown_book_and_a_student(auth_client, storage):
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
 
     bad_type = _latest(auth_client, book_id, "?job_type=everything")
     assert bad_type.status_code == 422

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 
 from db import run_migrations
 from shared.models.registry import all_metadata
-from tests.conftest import use_database
+from tests.support.app_database import use_database
 from tests.support.auth import KEY, bearer, build_test_app, claims, sign
 from tests.support.legacy import USER_COLUMNS_ADDED_LATER
 

@@ -5,11 +5,10 @@ calling each guarded route without a token (401) and with a student token (403 o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi import FastAPI
-from fastapi import routing as fastapi_routing
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -24,6 +23,7 @@ from shared.auth.dependencies import (
     require_admin,
 )
 from tests.support.auth import KEY, bearer, claims, sign
+from tests.support.routes import app_routes, dependency_calls
 
 # Public on purpose. Adding to these lists is a security decision: say why in the review.
 PUBLIC_PATHS = {
@@ -51,22 +51,8 @@ ADMIN_PREFIXES = ("/admin", "/api/admin")
 USER_GUARDS: set[Callable] = {get_current_user, require_admin, get_session_owner}
 
 
-def _calls(dependant: Dependant) -> Iterator[Callable]:
-    for dep in dependant.dependencies:
-        if dep.call is not None:
-            yield dep.call
-        yield from _calls(dep)
-
-
 def is_admin_path(path: str) -> bool:
     return any(path == p or path.startswith(p + "/") for p in ADMIN_PREFIXES)
-
-
-def app_routes(app: FastAPI) -> list:
-    """Every route as served. FastAPI >= 0.120 keeps included routers as wrappers in
-    `app.routes`; `iter_route_contexts` flattens them, with router-level dependencies merged."""
-    iterate = getattr(fastapi_routing, "iter_route_contexts", None)
-    return list(iterate(app.routes)) if iterate else list(app.routes)
 
 
 def _takes_nothing(dependant: Dependant) -> bool:
@@ -81,7 +67,7 @@ def unguarded_routes(app: FastAPI) -> list[str]:
         kind = route.original_route if hasattr(route, "original_route") else route
         path, methods = route.path, sorted(getattr(route, "methods", None) or [])
         if isinstance(kind, APIRoute):
-            calls = set(_calls(route.dependant))
+            calls = set(dependency_calls(route.dependant))
             if path in ADMIN_PAGE_SHELLS:
                 if not _takes_nothing(route.dependant):
                     problems.append(f"{methods} {path}: a page shell must take no input")

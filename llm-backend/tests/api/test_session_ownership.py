@@ -11,6 +11,7 @@ from shared.models.entities import Session
 from shared.services import user_service
 from tests.support.auth import KEY, bearer, claims, sign
 from tests.support.errors import error_json
+from tests.support.routes import app_routes, dependency_calls
 
 NOT_FOUND = error_json("session_not_found", "Session not found.")
 
@@ -95,7 +96,6 @@ def _session_routes() -> list[tuple[str, str]]:
     """(method, path) of every app route that takes a `session_id`, from the route table, so a
     route the tutor adds later is covered without editing this file."""
     from main import create_app
-    from tests.api.test_route_protection import app_routes
 
     routes = []
     for route in app_routes(create_app()):
@@ -109,14 +109,13 @@ def test_every_session_route_loads_the_session_through_the_ownership_check():
 
     from main import create_app
     from shared.auth.dependencies import get_owned_session
-    from tests.api.test_route_protection import _calls, app_routes
 
     missing = [
         f"{sorted(route.methods)} {route.path}"
         for route in app_routes(create_app())
         if "{session_id}" in route.path
         and isinstance(getattr(route, "original_route", route), APIRoute)
-        and get_owned_session not in set(_calls(route.dependant))
+        and get_owned_session not in set(dependency_calls(route.dependant))
     ]
     assert missing == []
     assert len(_session_routes()) >= 8  # the check above did look at the tutor's routes

@@ -13,10 +13,10 @@ from config import reset_settings
 from database import session_scope
 from shared.llm import deadline
 from shared.models.entities import LLMCall, StudyPlan
-from tests.api.test_guidelines_api import _guideline, plan_reply, review_reply
 from tests.fakes.llm_server import Reply
 from tests.support.books import ADMIN, wait_jobs_idle
 from tests.support.guidelines import make_book
+from tests.support.study_plans import pending_guideline, plan_reply, review_reply
 
 
 def _generate(client, gid: str, force: bool = False):
@@ -26,7 +26,7 @@ def _generate(client, gid: str, force: bool = False):
 
 def test_a_book_guideline_plan_is_generated_in_a_job(auth_client, local_storage, fake_llm):
     book_id = make_book(pages=1)
-    gid = _guideline(book_id=book_id)
+    gid = pending_guideline(book_id=book_id)
     fake_llm.push(plan_reply("first"), review_reply(True, "clear", 5))
 
     started = _generate(auth_client, gid, force=True)
@@ -70,7 +70,7 @@ def test_a_guideline_of_no_book_gets_its_plan_within_the_request_budget(
     monkeypatch.setenv("LLM_MIN_ATTEMPT_SECONDS", "0.2")
     reset_settings()
     monkeypatch.setattr(deadline, "_clock", lambda: 1000.0)  # only the held call spends time
-    gid = _guideline()
+    gid = pending_guideline()
     gate = threading.Event()
     fake_llm.push(Reply(plan_reply("slow").content, for_schema="GeneratedPlan", gate=gate))
     try:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_book_pages import _book
-from tests.support.books import ADMIN, stored_keys
+from tests.support.books import ADMIN, post_book, stored_keys
 
 
 def _multipart(name: str, size: int, field: str = "image") -> tuple[bytes, str]:
@@ -26,7 +25,7 @@ def test_an_oversize_body_is_refused_while_it_streams_in(
     from book_ingestion.api import upload_limit
     from config import reset_settings
 
-    book_id = _book(auth_client)
+    book_id = post_book(auth_client)
     monkeypatch.setenv("MAX_UPLOAD_BYTES", str(1024 * 1024))
     monkeypatch.setenv("MAX_BULK_FILES", "2")
     reset_settings()

@@ -13,7 +13,7 @@ from shared.api.profile import ProfileRead
 from shared.auth.identity import VerifiedIdentity
 from shared.models.entities import User
 from shared.services import user_service
-from tests.conftest import use_database
+from tests.support.app_database import use_database
 from tests.support.auth import KEY, bearer, claims, sign
 
 

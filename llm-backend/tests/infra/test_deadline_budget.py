@@ -5,7 +5,11 @@ job item started with the worker's time margin left can use every attempt it is 
 from __future__ import annotations
 
 from config import Settings
-from tests.infra.test_template_wiring import SETTINGS_VARIABLES, _env, _function
+from tests.support.cfn_functions import (
+    SETTINGS_VARIABLES,
+    function_environment,
+    function_properties,
+)
 
 # API Gateway HTTP APIs wait at most 30 s for an integration; the function must end first.
 API_GATEWAY_LIMIT_SECONDS = 29
@@ -17,7 +21,7 @@ def _settings(cfn_template, name: str, monkeypatch) -> Settings:
     with monkeypatch.context() as mp:
         for key in SETTINGS_VARIABLES:
             mp.delenv(key, raising=False)
-        for key, value in _env(cfn_template, name).items():
+        for key, value in function_environment(cfn_template, name).items():
             if isinstance(value, str):
                 mp.setenv(key, value)
         mp.setenv("ENVIRONMENT", "development")
@@ -25,7 +29,7 @@ def _settings(cfn_template, name: str, monkeypatch) -> Settings:
 
 
 def test_api_model_calls_end_before_the_function_and_the_gateway(cfn_template, monkeypatch):
-    timeout = _function(cfn_template, "ApiFunction")["Timeout"]
+    timeout = function_properties(cfn_template, "ApiFunction")["Timeout"]
     api = _settings(cfn_template, "ApiFunction", monkeypatch)
 
     assert timeout <= API_GATEWAY_LIMIT_SECONDS
@@ -39,7 +43,7 @@ def test_api_model_calls_end_before_the_function_and_the_gateway(cfn_template, m
 
 
 def test_a_job_item_started_in_time_can_use_every_attempt(cfn_template, monkeypatch):
-    timeout = _function(cfn_template, "WorkerFunction")["Timeout"]
+    timeout = function_properties(cfn_template, "WorkerFunction")["Timeout"]
     worker = _settings(cfn_template, "WorkerFunction", monkeypatch)
 
     every_attempt = (

@@ -10,6 +10,11 @@ import pytest
 from config import Settings
 from shared.api import cors
 from tests.infra.conftest import resources_of_type
+from tests.support.cfn_functions import (
+    SETTINGS_VARIABLES,
+    function_environment,
+    function_properties,
+)
 
 FUNCTIONS = {
     "ApiFunction": "lambda_handler.handler",
@@ -23,7 +28,6 @@ PLATFORM_VARIABLES = {
     "POWERTOOLS_LOG_LEVEL",
     "POWERTOOLS_TRACE_DISABLED",
 }
-SETTINGS_VARIABLES = {name.upper() for name in Settings.model_fields}
 SHARED_VARIABLES = {
     "ENVIRONMENT": {"Ref": "Stage"},
     "LOG_LEVEL": {"Ref": "LogLevel"},
@@ -47,16 +51,6 @@ WILDCARD_RESOURCE_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"
 VPC_ACCESS_POLICY = {
     "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 }
-
-
-def _function(cfn_template, name):
-    resource = cfn_template["Resources"][name]
-    assert resource["Type"] == "AWS::Lambda::Function"
-    return resource["Properties"]
-
-
-def _env(cfn_template, name) -> dict:
-    return _function(cfn_template, name)["Environment"]["Variables"]
 
 
 def _statements(cfn_template, role_name) -> dict[str, dict]:
@@ -85,12 +79,14 @@ def test_each_function_handler_imports_and_is_callable(cfn_template):
 
 def test_every_environment_variable_is_a_known_setting(cfn_template):
     for name in FUNCTIONS:
-        unknown = set(_env(cfn_template, name)) - SETTINGS_VARIABLES - PLATFORM_VARIABLES
+        unknown = (
+            set(function_environment(cfn_template, name)) - SETTINGS_VARIABLES - PLATFORM_VARIABLES
+        )
         assert unknown == set(), name
 
 
 def test_functions_get_exactly_their_settings_and_no_secret_values(cfn_template):
-    api, worker, migrate = (_env(cfn_template, name) for name in FUNCTIONS)
+    api, worker, migrate = (function_environment(cfn_template, name) for name in FUNCTIONS)
 
     assert api == {
         **SHARED_VARIABLES,
@@ -148,7 +144,7 @@ def test_function_environment_parses_as_settings(cfn_template, monkeypatch):
     for name in FUNCTIONS:
         env = {
             key: value if isinstance(value, str) else placeholders[key]
-            for key, value in _env(cfn_template, name).items()
+            for key, value in function_environment(cfn_template, name).items()
         }
         with monkeypatch.context() as mp:
             # The test run's own settings are in the environment; Lambda has none of them.
@@ -180,14 +176,14 @@ def test_function_environment_parses_as_settings(cfn_template, monkeypatch):
     assert api.effective_auth_mode == "cognito"
     assert api.cognito_issuer == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123"
     # A worker stops taking items while enough of its invocation is left to finish them.
-    worker_timeout = _function(cfn_template, "WorkerFunction")["Timeout"]
+    worker_timeout = function_properties(cfn_template, "WorkerFunction")["Timeout"]
     assert 0 < loaded["WorkerFunction"].job_time_margin_seconds < worker_timeout / 2
 
 
 def test_job_queue_visibility_dead_letter_queue_and_worker_trigger(cfn_template):
     resources = cfn_template["Resources"]
     queue = resources["JobQueue"]["Properties"]
-    worker = _function(cfn_template, "WorkerFunction")
+    worker = function_properties(cfn_template, "WorkerFunction")
 
     assert worker["Timeout"] == 900
     assert queue["VisibilityTimeout"] == 5400 == 6 * worker["Timeout"]
@@ -245,7 +241,7 @@ def test_bucket_is_private_encrypted_versioned_and_tls_only(cfn_template):
 
 def test_api_function_reaches_the_database_through_the_proxy(cfn_template):
     resources = cfn_template["Resources"]
-    api = _function(cfn_template, "ApiFunction")
+    api = function_properties(cfn_template, "ApiFunction")
     proxy = resources["DatabaseProxy"]
 
     assert api["VpcConfig"] == {
@@ -404,7 +400,7 @@ def test_each_function_role_grants_only_what_it_uses(cfn_template):
         "ReadDatabaseSecret": (["secretsmanager:GetSecretValue"], {"Ref": "DatabaseSecret"}),
     }
     for name in FUNCTIONS:
-        role = _function(cfn_template, name)["Role"]
+        role = function_properties(cfn_template, name)["Role"]
         assert role == {"Fn::GetAtt": [f"{name}Role", "Arn"]}
 
 
@@ -445,7 +441,9 @@ def test_cors_allows_only_the_parameterised_origin(cfn_template):
     assert api["Body"]["x-amazon-apigateway-cors"]["allowOrigins"] == [{"Ref": "AllowedOrigin"}]
     # The app allows the same origin (it answers preflights off AWS, and behind API Gateway
     # its headers must not disagree with the gateway's).
-    assert _env(cfn_template, "ApiFunction")["CORS_ALLOWED_ORIGINS"] == {"Ref": "AllowedOrigin"}
+    assert function_environment(cfn_template, "ApiFunction")["CORS_ALLOWED_ORIGINS"] == {
+        "Ref": "AllowedOrigin"
+    }
     assert bucket["CorsConfiguration"]["CorsRules"][0]["AllowedOrigins"] == [
         {"Ref": "AllowedOrigin"}
     ]

@@ -14,63 +14,26 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from book_ingestion.models.database import BookJob, BookPage
-from book_ingestion.schemas import BookCreate
-from book_ingestion.services import book_service, job_lock_service, job_service, page_service
+from book_ingestion.models.database import BookPage
+from book_ingestion.services import book_service, job_lock_service, job_service
 from book_ingestion.services.job_runner import Heartbeat
-from config import reset_settings
 from database import session_scope
 from shared.errors import ConflictError
 from shared.jobs.dispatch import set_dispatcher
 from shared.models.base import utcnow
 from tests.fakes.llm_server import Fail, Reply
-from tests.support.books import BOOK, image_bytes, stored_keys, wait_for, wait_jobs_idle
+from tests.support.book_jobs import (
+    HeldDispatcher,
+    age_heartbeat,
+    load_job,
+    new_book,
+    sweep_stale_jobs,
+    upload_pages,
+)
+from tests.support.books import stored_keys, wait_for, wait_jobs_idle
+from tests.support.settings import use_settings
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
-
-
-class HeldDispatcher:
-    def __init__(self) -> None:
-        self.messages = []
-
-    def dispatch(self, message) -> None:
-        self.messages.append(message)
-
-
-def _set(monkeypatch, **values) -> None:
-    for key, value in values.items():
-        monkeypatch.setenv(key, str(value))
-    reset_settings()
-
-
-def _book() -> str:
-    return book_service.create_book(data=BookCreate(**BOOK), created_by="admin-1").id
-
-
-def _bulk(book_id: str, count: int) -> str:
-    uploads = [
-        page_service.Upload(name=f"p{n}.png", data=image_bytes(color=(n, 0, 0)), fmt="PNG")
-        for n in range(1, count + 1)
-    ]
-    return page_service.bulk_upload(book_id=book_id, uploads=uploads).job_id
-
-
-def _job(job_id: str) -> BookJob:
-    with session_scope() as session:
-        return session.get(BookJob, job_id)
-
-
-def _sweep(book_id: str | None = None) -> list[str]:
-    with session_scope() as session:
-        return job_lock_service.sweep_stale(session, book_id=book_id)
-
-
-def _age_heartbeat(job_id: str, seconds: float) -> None:
-    with session_scope() as session:
-        session.execute(
-            text("UPDATE book_jobs SET heartbeat_at = :at WHERE id = :id"),
-            {"at": utcnow() - timedelta(seconds=seconds), "id": job_id},
-        )
 
 
 def _page_statuses(book_id: str) -> list[str]:
@@ -87,8 +50,8 @@ def held(local_storage, db):
 
 
 def test_second_acquire_is_a_conflict_naming_the_active_job(held):
-    book_id = _book()
-    job_id = _bulk(book_id, 1)
+    book_id = new_book()
+    job_id = upload_pages(book_id, 1)
 
     with pytest.raises(ConflictError) as caught, session_scope() as session:
         job_lock_service.acquire(
@@ -102,25 +65,25 @@ def test_second_acquire_is_a_conflict_naming_the_active_job(held):
 
 
 def test_worker_finishes_then_sweeper_runs(held):
-    book_id = _book()
-    job_id = _bulk(book_id, 1)
+    book_id = new_book()
+    job_id = upload_pages(book_id, 1)
     lease = job_lock_service.claim(job_id=job_id, handoff=None)
 
     assert job_lock_service.complete(job_id=job_id, lease=lease) is True
-    _age_heartbeat(job_id, 10_000)
-    assert _sweep(book_id) == []
+    age_heartbeat(job_id, 10_000)
+    assert sweep_stale_jobs(book_id) == []
 
-    job = _job(job_id)
+    job = load_job(job_id)
     assert (job.status, job.error_message) == ("completed", None)
 
 
 def test_sweeper_runs_then_worker_tries_to_finish(held):
-    book_id = _book()
-    job_id = _bulk(book_id, 2)
+    book_id = new_book()
+    job_id = upload_pages(book_id, 2)
     lease = job_lock_service.claim(job_id=job_id, handoff=None)
-    _age_heartbeat(job_id, 10_000)
+    age_heartbeat(job_id, 10_000)
 
-    assert _sweep(book_id) == [job_id]
+    assert sweep_stale_jobs(book_id) == [job_id]
     # The swept worker's later writes all update nothing.
     assert job_lock_service.heartbeat(job_id=job_id, lease=lease) is False
     with session_scope() as session:
@@ -133,7 +96,7 @@ def test_sweeper_runs_then_worker_tries_to_finish(held):
     assert job_lock_service.complete(job_id=job_id, lease=lease) is False
     assert job_lock_service.fail(job_id=job_id, lease=lease, message="late") is False
 
-    job = _job(job_id)
+    job = load_job(job_id)
     assert (job.status, job.completed_items, job.last_completed_item) == ("failed", 0, None)
     assert job.error_message == job_lock_service.stale_message(180)
 
@@ -141,10 +104,10 @@ def test_sweeper_runs_then_worker_tries_to_finish(held):
 def test_sweeper_and_worker_racing_never_overwrite_each_other(held):
     """Both commit at once, many times: the job ends in exactly the winner's state."""
     for _ in range(10):
-        book_id = _book()
-        job_id = _bulk(book_id, 1)
+        book_id = new_book()
+        job_id = upload_pages(book_id, 1)
         lease = job_lock_service.claim(job_id=job_id, handoff=None)
-        _age_heartbeat(job_id, 10_000)
+        age_heartbeat(job_id, 10_000)
         barrier = threading.Barrier(2)
         outcome = {}
 
@@ -154,7 +117,7 @@ def test_sweeper_and_worker_racing_never_overwrite_each_other(held):
 
         def sweep(book_id=book_id, barrier=barrier, outcome=outcome):
             barrier.wait()
-            outcome["swept"] = _sweep(book_id) != []
+            outcome["swept"] = sweep_stale_jobs(book_id) != []
 
         threads = [threading.Thread(target=finish), threading.Thread(target=sweep)]
         for thread in threads:
@@ -163,25 +126,25 @@ def test_sweeper_and_worker_racing_never_overwrite_each_other(held):
             thread.join()
 
         assert outcome["completed"] != outcome["swept"]
-        assert _job(job_id).status == ("completed" if outcome["completed"] else "failed")
+        assert load_job(job_id).status == ("completed" if outcome["completed"] else "failed")
         book_service.delete_book(book_id=book_id)
 
 
 def test_heartbeat_thread_stops_the_worker_when_the_job_is_taken(held, monkeypatch):
-    book_id = _book()
-    job_id = _bulk(book_id, 1)
+    book_id = new_book()
+    job_id = upload_pages(book_id, 1)
     lease = job_lock_service.claim(job_id=job_id, handoff=None)
-    _age_heartbeat(job_id, 10_000)
-    _sweep(book_id)
+    age_heartbeat(job_id, 10_000)
+    sweep_stale_jobs(book_id)
 
     with Heartbeat(job_id=job_id, lease=lease, interval=0.05) as heartbeat:
         assert heartbeat.lost.wait(10)
 
-    assert _job(job_id).status == "failed"
+    assert load_job(job_id).status == "failed"
 
 
 def test_duplicate_claim_gets_nothing(held):
-    job_id = _bulk(_book(), 1)
+    job_id = upload_pages(new_book(), 1)
 
     assert job_lock_service.claim(job_id=job_id, handoff=None) is not None
     assert job_lock_service.claim(job_id=job_id, handoff=None) is None
@@ -191,33 +154,33 @@ def test_healthy_job_running_past_the_stale_limit_is_never_swept(
     local_storage, db, fake_llm, monkeypatch
 ):
     # Each page takes longer than the stale limit; only the heartbeat thread keeps it alive.
-    _set(monkeypatch, JOB_STALE_SECONDS=1, JOB_HEARTBEAT_SECONDS=0.1, OCR_CONCURRENCY=1)
+    use_settings(monkeypatch, JOB_STALE_SECONDS=1, JOB_HEARTBEAT_SECONDS=0.1, OCR_CONCURRENCY=1)
     fake_llm.push(Reply("slow page", delay=1.4), Reply("slow page", delay=1.4))
-    book_id = _book()
-    job_id = _bulk(book_id, 2)
+    book_id = new_book()
+    job_id = upload_pages(book_id, 2)
     swept: list[str] = []
 
     def finished():
-        swept.extend(_sweep())
-        return _job(job_id).status in ("completed", "failed")
+        swept.extend(sweep_stale_jobs())
+        return load_job(job_id).status in ("completed", "failed")
 
     wait_for(finished, timeout=30, every=0.1)
     wait_jobs_idle()
 
-    job = _job(job_id)
+    job = load_job(job_id)
     assert swept == []
     assert (job.status, job.completed_items, job.error_message) == ("completed", 2, None)
     assert _page_statuses(book_id) == ["pending_review", "pending_review"]
 
 
 def test_item_failures_are_recorded_and_the_job_goes_on(local_storage, db, fake_llm, monkeypatch):
-    _set(monkeypatch, OCR_CONCURRENCY=1)
+    use_settings(monkeypatch, OCR_CONCURRENCY=1)
     fake_llm.push(Reply("one"), Fail(400, message="bad image"), Reply("three"))
-    book_id = _book()
-    job_id = _bulk(book_id, 3)
+    book_id = new_book()
+    job_id = upload_pages(book_id, 3)
     wait_jobs_idle()
 
-    job = book_service.job_read(_job(job_id))
+    job = book_service.job_read(load_job(job_id))
     assert (job.status, job.completed_items, job.failed_items, job.last_completed_item) == (
         "completed", 2, 1, 3,
     )  # fmt: skip
@@ -226,12 +189,12 @@ def test_item_failures_are_recorded_and_the_job_goes_on(local_storage, db, fake_
 
 
 def test_kill_minus_9_then_stale_then_resume(local_storage, db, fake_llm, monkeypatch):
-    _set(monkeypatch, OCR_CONCURRENCY=1, JOB_HEARTBEAT_SECONDS=0.2)
+    use_settings(monkeypatch, OCR_CONCURRENCY=1, JOB_HEARTBEAT_SECONDS=0.2)
     pages = 6
     fake_llm.push(*[Reply("slow page", delay=0.4) for _ in range(pages)])
     set_dispatcher(HeldDispatcher())
-    book_id = _book()
-    job_id = _bulk(book_id, pages)
+    book_id = new_book()
+    job_id = upload_pages(book_id, pages)
     worker = subprocess.Popen(
         [sys.executable, "-m", "tests.support.run_job", job_id, "ocr_batch"],
         cwd=BACKEND_DIR,
@@ -240,20 +203,20 @@ def test_kill_minus_9_then_stale_then_resume(local_storage, db, fake_llm, monkey
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for(lambda: _job(job_id).completed_items >= 2, timeout=60)
+        wait_for(lambda: load_job(job_id).completed_items >= 2, timeout=60)
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(30)
 
-    killed = _job(job_id)
+    killed = load_job(job_id)
     done = killed.last_completed_item
     assert killed.status == "running"
     assert 2 <= done < pages
-    assert _sweep(book_id) == []  # the default stale limit (180 s) has not passed
+    assert sweep_stale_jobs(book_id) == []  # the default stale limit (180 s) has not passed
 
-    _set(monkeypatch, JOB_STALE_SECONDS=1)
-    assert wait_for(lambda: _sweep(book_id), timeout=30, every=0.2) == [job_id]
-    failed = _job(job_id)
+    use_settings(monkeypatch, JOB_STALE_SECONDS=1)
+    assert wait_for(lambda: sweep_stale_jobs(book_id), timeout=30, every=0.2) == [job_id]
+    failed = load_job(job_id)
     assert (failed.status, failed.error_message) == ("failed", job_lock_service.stale_message(1))
     requests_before = len(fake_llm.requests)
 
@@ -261,7 +224,7 @@ def test_kill_minus_9_then_stale_then_resume(local_storage, db, fake_llm, monkey
     new_id = job_service.resume_job(book_id=book_id, job_id=job_id)
     wait_jobs_idle()
 
-    resumed = book_service.job_read(_job(new_id))
+    resumed = book_service.job_read(load_job(new_id))
     assert (resumed.status, resumed.total_items, resumed.completed_items) == (
         "completed", pages - done, pages - done,
     )  # fmt: skip
@@ -278,11 +241,11 @@ def test_kill_minus_9_then_stale_then_resume(local_storage, db, fake_llm, monkey
 def test_a_worker_swept_mid_run_stops_and_writes_nothing_more(
     local_storage, db, fake_llm, monkeypatch
 ):
-    _set(monkeypatch, OCR_CONCURRENCY=1, JOB_HEARTBEAT_SECONDS=0.1)
+    use_settings(monkeypatch, OCR_CONCURRENCY=1, JOB_HEARTBEAT_SECONDS=0.1)
     fake_llm.push(*[Reply("page", delay=0.3) for _ in range(5)])
-    book_id = _book()
-    job_id = _bulk(book_id, 5)
-    wait_for(lambda: _job(job_id).completed_items >= 1)
+    book_id = new_book()
+    job_id = upload_pages(book_id, 5)
+    wait_for(lambda: load_job(job_id).completed_items >= 1)
 
     with session_scope() as session:  # age and sweep in one transaction: no heartbeat between
         session.execute(
@@ -290,10 +253,10 @@ def test_a_worker_swept_mid_run_stops_and_writes_nothing_more(
             {"at": utcnow() - timedelta(seconds=10_000), "id": job_id},
         )
         assert job_lock_service.sweep_stale(session, book_id=book_id) == [job_id]
-    swept = _job(job_id)
+    swept = load_job(job_id)
     wait_jobs_idle()
 
-    final = _job(job_id)
+    final = load_job(job_id)
     assert (final.status, final.error_message) == ("failed", job_lock_service.stale_message(180))
     assert (final.completed_items, final.last_completed_item) == (
         swept.completed_items,

@@ -90,7 +90,7 @@ def test_new_connections_use_the_rotated_database_secret(db, app_database_url, m
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    from tests.conftest import use_database
+    from tests.support.app_database import use_database
     from tests.support.aws import REGION, mocked_aws
 
     target = make_url(app_database_url)

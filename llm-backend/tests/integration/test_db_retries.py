@@ -15,7 +15,7 @@ from book_ingestion.services import job_lock_service
 from database import get_db_manager, run_transaction, session_scope
 from shared.db_errors import DEADLOCK, sqlstate
 from shared.jobs.dispatch import set_dispatcher
-from tests.integration.test_book_jobs import HeldDispatcher, _book, _bulk, _job
+from tests.support.book_jobs import HeldDispatcher, load_job, new_book, upload_pages
 from tests.support.races import deadlocks
 
 
@@ -42,7 +42,7 @@ def _job_statements(action) -> list[str]:
 
 
 def test_claim_is_one_update_that_keeps_the_first_start_time(held):
-    job_id = _bulk(_book(), 1)
+    job_id = upload_pages(new_book(), 1)
     leases = []
 
     sent = _job_statements(
@@ -51,7 +51,7 @@ def test_claim_is_one_update_that_keeps_the_first_start_time(held):
 
     assert len(sent) == 1 and sent[0].startswith("UPDATE book_jobs SET")
     assert "started_at=coalesce(book_jobs.started_at" in sent[0].replace(" ", "")
-    first = _job(job_id)
+    first = load_job(job_id)
     assert (first.status, first.lease_id, first.started_at is not None) == (
         "running", leases[0], True,
     )  # fmt: skip
@@ -61,7 +61,7 @@ def test_claim_is_one_update_that_keeps_the_first_start_time(held):
         lambda: leases.append(job_lock_service.claim(job_id=job_id, handoff=token))
     )
     assert len(again) == 1
-    assert (_job(job_id).status, _job(job_id).started_at) == ("running", first.started_at)
+    assert (load_job(job_id).status, load_job(job_id).started_at) == ("running", first.started_at)
 
 
 def _lock(session, book_id: str) -> None:
@@ -85,7 +85,7 @@ def _crossing(first: str, second: str, barrier: threading.Barrier, runs: list[st
 
 
 def test_a_real_deadlock_is_retried_and_both_units_of_work_succeed(held, caplog):
-    a, b = _book(), _book()
+    a, b = new_book(), new_book()
     barrier, runs, results = threading.Barrier(2), [], {}
     before = deadlocks()
 
@@ -118,7 +118,7 @@ def test_a_real_deadlock_is_retried_and_both_units_of_work_succeed(held, caplog)
 
 
 def test_retries_are_bounded_and_other_errors_are_not_retried(held):
-    a, b = _book(), _book()
+    a, b = new_book(), new_book()
     barrier, runs = threading.Barrier(2), []
     errors = []
 

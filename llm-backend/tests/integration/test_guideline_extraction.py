@@ -8,30 +8,21 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from book_ingestion.models.database import BookJob
-from book_ingestion.services import book_service, extraction_service, job_lock_service, job_service
-from database import session_scope
+from book_ingestion.services import extraction_service, job_lock_service, job_service
 from shared.jobs.dispatch import set_dispatcher
-from tests.integration.test_book_jobs import (
-    BACKEND_DIR,
-    HeldDispatcher,
-    _age_heartbeat,
-    _set,
-    _sweep,
-)
+from tests.support.book_jobs import HeldDispatcher, age_heartbeat, job_view, sweep_stale_jobs
 from tests.support.books import wait_for, wait_jobs_idle
 from tests.support.guidelines import PAGES, BookModel, guideline_files, make_book
+from tests.support.settings import use_settings
+
+BACKEND_DIR = Path(__file__).resolve().parents[2]
 
 FRACTIONS = ("fractions", "Fractions", "Fractions.")
 GEOMETRY = ("geometry", "Geometry", "Geometry.")
-
-
-def _job(job_id: str):
-    with session_scope() as session:
-        return book_service.job_read(session.get(BookJob, job_id))
 
 
 def _shard(topic, key, title, status, start, end, last, text, fallbacks=()):
@@ -72,7 +63,7 @@ def test_twelve_pages_build_index_page_index_and_shards(storage, db, fake_llm):
     ).job_id
     wait_jobs_idle()
 
-    job = _job(job_id)
+    job = job_view(job_id)
     assert (job.status, job.completed_items, job.failed_items, job.last_completed_item) == (
         "completed", 12, 0, 12,
     )  # fmt: skip
@@ -164,7 +155,7 @@ def test_a_failing_page_is_recorded_and_the_job_moves_on(local_storage, db, fake
     ).job_id
     wait_jobs_idle()
 
-    job = _job(job_id)
+    job = job_view(job_id)
     assert (job.status, job.completed_items, job.failed_items) == ("completed", 11, 1)
     assert [(e["item"], e["page"]) for e in job.errors] == [(7, 7)]
     files = guideline_files(book_id)
@@ -203,7 +194,7 @@ def test_kill_mid_extraction_then_resume_gives_identical_shards(
     wait_jobs_idle()
     expected = guideline_files(reference)
 
-    _set(monkeypatch, JOB_HEARTBEAT_SECONDS=0.2)
+    use_settings(monkeypatch, JOB_HEARTBEAT_SECONDS=0.2)
     fake_llm.responder = BookModel(fail_merge_pages=(5,), delay=0.3)
     set_dispatcher(HeldDispatcher())
     book_id = make_book()
@@ -218,23 +209,23 @@ def test_kill_mid_extraction_then_resume_gives_identical_shards(
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for(lambda: _job(job_id).completed_items >= 4, timeout=60)
+        wait_for(lambda: job_view(job_id).completed_items >= 4, timeout=60)
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(30)
-    killed = _job(job_id)
+    killed = job_view(job_id)
     done = killed.last_completed_item
     assert killed.status == "running" and 4 <= done < PAGES
     assert guideline_files(book_id) != expected
 
-    _set(monkeypatch, JOB_STALE_SECONDS=1)
-    assert wait_for(lambda: _sweep(book_id), timeout=30, every=0.2) == [job_id]
+    use_settings(monkeypatch, JOB_STALE_SECONDS=1)
+    assert wait_for(lambda: sweep_stale_jobs(book_id), timeout=30, every=0.2) == [job_id]
     fake_llm.responder = BookModel(fail_merge_pages=(5,))
     set_dispatcher(None)
     new_id = job_service.resume_job(book_id=book_id, job_id=job_id)
     wait_jobs_idle()
 
-    resumed = _job(new_id)
+    resumed = job_view(new_id)
     assert resumed.status == "completed"
     assert resumed.detail["resumed_from"] == {"job_id": job_id, "item": done + 1}
     assert guideline_files(book_id) == expected
@@ -263,14 +254,14 @@ def test_a_crash_between_saving_a_page_and_its_checkpoint_redoes_nothing_twice(
     job_id = extraction_service.start_extraction(book_id=book_id, start_page=1, end_page=6).job_id
     wait_jobs_idle()
     monkeypatch.setattr(job_lock_service, "checkpoint", real_checkpoint)
-    failed = _job(job_id)
+    failed = job_view(job_id)
     assert (failed.status, failed.last_completed_item) == ("failed", 3)
     assert guideline_files(book_id)["index.json"]["last_page"] == 4
     seen = len(fake_llm.requests)
 
     new_id = job_service.resume_job(book_id=book_id, job_id=job_id)
     wait_jobs_idle()
-    assert _job(new_id).status == "completed"
+    assert job_view(new_id).status == "completed"
     decisions = [r for r in fake_llm.requests[seen:] if "PageDecision" in json.dumps(r.body)]
     assert len(decisions) == 2  # pages 5 and 6 only
     assert guideline_files(book_id) == expected
@@ -290,14 +281,14 @@ def test_two_books_extracting_at_once_keep_their_own_state(local_storage, db, fa
     first = extraction_service.start_extraction(
         book_id=books[0], start_page=1, end_page=PAGES
     ).job_id
-    wait_for(lambda: _job(first).completed_items >= 3, timeout=60)
+    wait_for(lambda: job_view(first).completed_items >= 3, timeout=60)
     second = extraction_service.start_extraction(
         book_id=books[1], start_page=1, end_page=PAGES
     ).job_id
     jobs = [first, second]
     wait_jobs_idle()
 
-    assert [_job(j).status for j in jobs] == ["completed", "completed"]
+    assert [job_view(j).status for j in jobs] == ["completed", "completed"]
     assert [guideline_files(b) for b in books] == [expected, expected]
 
 
@@ -314,8 +305,8 @@ def test_a_worker_swept_mid_page_writes_no_guideline_files(local_storage, db, fa
     ctx = JobContext(job_id, book_id, "extraction", {}, PAGES, 1, lease=lease)
     with under_lease(ctx):
         get_blob_store().put(f"books/{book_id}/guidelines/a.json", b"1", content_type="x/y")
-    _age_heartbeat(job_id, 3600)
-    assert _sweep(book_id) == [job_id]
+    age_heartbeat(job_id, 3600)
+    assert sweep_stale_jobs(book_id) == [job_id]
 
     with pytest.raises(LeaseLostError), under_lease(ctx):
         get_blob_store().put(f"books/{book_id}/guidelines/b.json", b"2", content_type="x/y")

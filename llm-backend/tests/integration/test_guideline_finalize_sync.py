@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from book_ingestion.models.database import BookGuideline, BookJob
+from book_ingestion.models.database import BookGuideline
 from book_ingestion.services import (
-    book_service,
     extraction_service,
     finalization_service,
     sync_service,
@@ -16,6 +15,7 @@ from book_ingestion.services.guideline_store import load_state, save
 from database import session_scope
 from shared.models.entities import StudyPlan, TeachingGuideline
 from tests.fakes.llm_server import Fail
+from tests.support.book_jobs import job_view
 from tests.support.books import wait_jobs_idle
 from tests.support.guidelines import PAGES, BookModel, guideline_files, make_book
 
@@ -52,11 +52,6 @@ NAMES = {
 DUPLICATES = [{"keep": "geometry-shapes/angles", "merge": ["geometry-shapes/triangle-angles"]}]
 
 
-def _job(job_id: str):
-    with session_scope() as session:
-        return book_service.job_read(session.get(BookJob, job_id))
-
-
 def _extracted(fake_llm, **model) -> str:
     fake_llm.responder = BookModel(names=NAMES, duplicates=DUPLICATES, **model)
     book_id = make_book()
@@ -71,7 +66,7 @@ def test_finalization_renames_and_merges_consistently(storage, db, fake_llm):
     job_id = finalization_service.start_finalization(book_id=book_id)
     wait_jobs_idle()
 
-    job = _job(job_id)
+    job = job_view(job_id)
     assert job.status == "completed", job.error_message
     assert job.detail["results"] == [
         {
@@ -128,7 +123,7 @@ def test_failed_finalization_leaves_the_previous_files(local_storage, db, fake_l
     job_id = finalization_service.start_finalization(book_id=book_id)
     wait_jobs_idle()
 
-    assert _job(job_id).status == "failed"
+    assert job_view(job_id).status == "failed"
     assert guideline_files(book_id) == before
 
 
@@ -163,7 +158,7 @@ def test_sync_replaces_rows_and_records_what_was_synced(storage, db, fake_llm):
     book_id = _extracted(fake_llm)
     job_id = sync_service.start_sync(book_id=book_id)
     wait_jobs_idle()
-    assert _job(job_id).status == "completed"
+    assert job_view(job_id).status == "completed"
     first = _rows(book_id)
     common = ("TO_BE_REVIEWED", "India", "CBSE", 5, "Mathematics")
     assert first == [
@@ -230,7 +225,7 @@ def test_a_failure_mid_sync_leaves_the_previous_rows(local_storage, db, fake_llm
     job_id = sync_service.start_sync(book_id=book_id)
     wait_jobs_idle()
 
-    job = _job(job_id)
+    job = job_view(job_id)
     assert (job.status, job.error_message) == ("failed", "Job crashed: database went away")
     assert len(made) == 3  # two new rows were inserted before the failure, then rolled back
     assert _rows(book_id) == before

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, event, text
 import lambda_handler
 from db import main as db_main
 from db import run_migrations
-from tests.conftest import use_database
+from tests.support.app_database import use_database
 from tests.support.lambda_context import FakeLambdaContext
 
 DDL_PREFIXES = ("CREATE", "ALTER", "DROP")

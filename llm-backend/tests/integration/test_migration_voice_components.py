@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import create_engine, text
 
 from db import run_migrations
-from tests.conftest import use_database
+from tests.support.app_database import use_database
 
 
 def _config(engine) -> dict[str, tuple[str, str, str]]:

@@ -17,7 +17,7 @@ from db import run_migrations
 from shared.errors import MigrationError
 from shared.migration.lock import MIGRATION_LOCK_KEY
 from shared.models.registry import all_metadata
-from tests.conftest import use_database
+from tests.support.app_database import use_database
 from tests.support.legacy import build_original_shape
 from tests.support.pg import create_database, drop_database
 from tests.support.schema import comparable_live_view, live_snapshot, model_view

@@ -56,7 +56,7 @@ def test_expired_rows_are_pruned_when_a_window_starts(db):
 @pytest.mark.sqlite
 def test_the_counter_works_on_the_embedded_sqlite_default(tmp_path, db):
     from db import run_migrations
-    from tests.conftest import use_database
+    from tests.support.app_database import use_database
 
     use_database(f"sqlite:///{tmp_path / 'tutor.db'}")
     run_migrations()

@@ -16,7 +16,7 @@ from db import run_migrations
 from main import create_app
 from shared.models.base import utcnow
 from shared.models.entities import LLMConfig, Session, User
-from tests.conftest import use_database
+from tests.support.app_database import use_database
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from shared.jobs.dispatch import reset_dispatcher
 from shared.storage import reset_blob_store
 from tests.fakes.llm_server import Reply
 from tests.support.aws import REGION, mocked_aws
+from tests.support.book_jobs import load_job
 from tests.support.books import BOOK, BUCKET, image_bytes, stored_keys
 from tests.support.lambda_context import load_event
 
@@ -91,11 +92,6 @@ def _event(*messages: dict) -> dict:
     return {"Records": records}
 
 
-def _job(job_id: str) -> BookJob:
-    with session_scope() as session:
-        return session.get(BookJob, job_id)
-
-
 def test_chunk_continuation_and_duplicate(aws, fake_llm):
     sqs, queue_url = aws
     fake_llm.push(*[Reply(f"page text {n}", delay=0.3) for n in range(PAGES)])
@@ -112,7 +108,7 @@ def test_chunk_continuation_and_duplicate(aws, fake_llm):
     response = lambda_handler.worker_handler(_event(first), DeadlineContext(seconds=4.0))
 
     assert response == {"batchItemFailures": []}
-    partial = _job(job_id)
+    partial = load_job(job_id)
     assert partial.status == "pending"
     assert 1 <= partial.completed_items < PAGES
     assert partial.last_completed_item == partial.completed_items
@@ -129,7 +125,7 @@ def test_chunk_continuation_and_duplicate(aws, fake_llm):
     )
 
     assert response == {"batchItemFailures": []}
-    done = _job(job_id)
+    done = load_job(job_id)
     assert (done.status, done.completed_items, done.failed_items, done.last_completed_item) == (
         "completed", PAGES, 0, PAGES,
     )  # fmt: skip
@@ -138,7 +134,7 @@ def test_chunk_continuation_and_duplicate(aws, fake_llm):
 
     # A late redelivery of either message changes nothing.
     lambda_handler.worker_handler(_event(first, continuation), DeadlineContext(seconds=600))
-    assert _job(job_id).status == "completed"
+    assert load_job(job_id).status == "completed"
     assert len(fake_llm.requests) == PAGES
     assert _receive(sqs, queue_url) == []
     with session_scope() as session:

@@ -100,7 +100,7 @@ def test_migrate_handler_connects_with_credentials_from_secrets_manager(
     from sqlalchemy.engine import make_url
 
     from database import get_db_manager
-    from tests.conftest import use_database
+    from tests.support.app_database import use_database
     from tests.support.aws import REGION, mocked_aws
 
     target = make_url(app_database_url)

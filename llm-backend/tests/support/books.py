@@ -37,6 +37,13 @@ def image_bytes(fmt: str = "PNG", *, color=(200, 30, 30), size=(40, 30), mode="R
     return out.getvalue()
 
 
+def post_book(client) -> str:
+    """A book made through POST /admin/books as an admin; its id."""
+    response = client.post("/admin/books", json=BOOK, headers=ADMIN)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
 def wait_for(check: Callable[[], object], *, timeout: float = 30.0, every: float = 0.05):
     """Polls until `check()` is truthy (returned) or the deadline passes (AssertionError)."""
     deadline = time.monotonic() + timeout

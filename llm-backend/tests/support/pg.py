@@ -6,6 +6,7 @@ are created and dropped from a connection to it.
 
 from __future__ import annotations
 
+import socket
 import uuid
 
 from sqlalchemy import create_engine, text
@@ -17,6 +18,15 @@ from config import normalize_database_url
 def url_with_database(server_url: str, database: str) -> str:
     url = make_url(normalize_database_url(server_url)).set(database=database)
     return url.render_as_string(hide_password=False)
+
+
+def unreachable_database_url() -> str:
+    """A PostgreSQL URL on loopback where nothing listens: a port just bound and released."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"postgresql://postgres@127.0.0.1:{port}/tutor"
 
 
 def _run_autocommit(server_url: str, sql: str) -> None:

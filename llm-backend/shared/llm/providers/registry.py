@@ -1,7 +1,14 @@
-"""Builds each provider's client once per process, on first use."""
+"""Each provider's SDK client, built on first use and kept while its API key stays the same.
+
+The key is looked up on every call (the `*_API_KEY` setting, else the LLM keys secret, which
+shared/secrets.py caches for SECRETS_CACHE_SECONDS), and a client is reused only while the key
+it was built with is still the current one. So a warm container picks up a rotated key within
+the secrets cache time, without a restart, as database connections pick up a rotated password.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from typing import Protocol
 
@@ -15,6 +22,7 @@ from shared.llm.types import (
     TranscriptionRequest,
     TranscriptionResponse,
 )
+from shared.secrets import provider_api_key
 
 PROVIDERS = ("openai", "anthropic", "google", "local")
 # Providers with speech-to-text and text-to-speech endpoints. Anthropic has none; Gemini's
@@ -36,14 +44,14 @@ class AudioProvider(Provider, Protocol):
     def speak(self, request: SpeechRequest) -> SpeechResponse: ...
 
 
-_providers: dict[str, Provider] = {}
+# name -> (fingerprint of the key the client was built with, the client). A fingerprint, so
+# the cache does not hold another copy of the key itself.
+_providers: dict[str, tuple[str | None, Provider]] = {}
 _lock = threading.Lock()
 
 
 def _api_key(provider: str) -> str:
-    from shared.secrets import provider_api_key
-
-    key = provider_api_key(provider)
+    key = provider_api_key(provider, settings=get_settings())
     if not key:
         raise LLMRequestError(
             f"No API key for provider '{provider}': set {provider.upper()}_API_KEY (or the "
@@ -52,14 +60,18 @@ def _api_key(provider: str) -> str:
     return key
 
 
-def _build(name: str) -> Provider:
+def _fingerprint(key: str | None) -> str | None:
+    return None if key is None else hashlib.sha256(key.encode()).hexdigest()
+
+
+def _build(name: str, api_key: str | None) -> Provider:
     settings = get_settings()
     if name == "openai":
         from shared.llm.providers.openai_compatible import OpenAICompatibleProvider
 
         return OpenAICompatibleProvider(
             name="openai",
-            api_key=_api_key("openai"),
+            api_key=api_key,
             base_url=settings.openai_base_url,
             responses_api=True,
         )
@@ -68,33 +80,39 @@ def _build(name: str) -> Provider:
 
         return OpenAICompatibleProvider(
             name="google",
-            api_key=_api_key("google"),
+            api_key=api_key,
             base_url=settings.google_base_url,
             responses_api=False,
         )
     if name == "anthropic":
         from shared.llm.providers.anthropic_provider import AnthropicProvider
 
-        return AnthropicProvider(
-            api_key=_api_key("anthropic"), base_url=settings.anthropic_base_url
-        )
-    if name == "local":
-        from shared.llm.providers.local_provider import LocalProvider
+        return AnthropicProvider(api_key=api_key, base_url=settings.anthropic_base_url)
+    from shared.llm.providers.local_provider import LocalProvider
 
-        return LocalProvider(model_path=settings.local_model_path)
-    raise LLMRequestError(f"Unknown LLM provider '{name}'; known: {', '.join(PROVIDERS)}.")
+    return LocalProvider(model_path=settings.local_model_path)
 
 
 def get_provider(name: str) -> Provider:
-    provider = _providers.get(name)
-    if provider is None:
+    """The client for `name`, rebuilt when the provider's key is no longer the one the cached
+    client was built with (the key was rotated); the `local` provider has no key."""
+    if name not in PROVIDERS:
+        raise LLMRequestError(f"Unknown LLM provider '{name}'; known: {', '.join(PROVIDERS)}.")
+    api_key = None if name == "local" else _api_key(name)
+    fingerprint = _fingerprint(api_key)
+    cached = _providers.get(name)
+    if cached is None or cached[0] != fingerprint:
         with _lock:
-            provider = _providers.get(name) or _build(name)
-            _providers[name] = provider
-    return provider
+            cached = _providers.get(name)
+            if cached is None or cached[0] != fingerprint:
+                # The replaced client is not closed: a call on another thread may still be
+                # using it; it is dropped with its last reference.
+                cached = (fingerprint, _build(name, api_key))
+                _providers[name] = cached
+    return cached[1]
 
 
 def reset_providers() -> None:
-    """Forget built clients (tests; changed keys or base URLs)."""
+    """Forget built clients (tests; changed base URLs)."""
     with _lock:
         _providers.clear()
