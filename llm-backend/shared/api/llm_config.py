@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from database import DbSession
 from shared.api.params import Hours, limit_up_to
+from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
 from shared.llm import admin_service
@@ -37,17 +38,13 @@ class LLMConfigRead(BaseModel):
 class LLMConfigUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    provider: Literal["openai", "anthropic", "google", "local"]
+    # Checked against the offered models (400, as the client contract has it), not here.
+    provider: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
     model_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class ProviderOptions(BaseModel):
-    provider: str
-    suggested_models: list[str]
-
-
-class LLMConfigOptions(BaseModel):
-    providers: list[ProviderOptions]
+# `{provider: [model ids]}`: the keys fill the provider list, the values its model list.
+LLMConfigOptions = dict[str, list[str]]
 
 
 class LLMCallRead(BaseModel):
@@ -97,7 +94,7 @@ def llm_config_options(_admin: AdminUser):
     return admin_service.options()
 
 
-@router.put("/llm-config/{component_key}", response_model=LLMConfigRead)
+@router.put("/llm-config/{component_key}", response_model=LLMConfigRead, responses=errors(400, 404))
 def update_llm_config(component_key: str, body: LLMConfigUpdate, admin: AdminUser, db: DbSession):
     return admin_service.update_config(
         session=db,

@@ -8,15 +8,16 @@ from datetime import timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from shared.errors import NotFoundError
+from shared.errors import BadRequestError, NotFoundError
 from shared.llm import config_store
 from shared.llm.providers.local_provider import LOCAL_MODEL_ID
 from shared.llm.providers.registry import PROVIDERS
 from shared.models.base import utcnow
 from shared.models.entities import LLMCall, LLMConfig
 
-# Suggestions for the admin page; any non-empty model id is accepted.
-SUGGESTED_MODELS: dict[str, list[str]] = {
+# The models an admin may choose, per provider (the client contract: a model not offered is a
+# 400). Every seeded model is here; a new model is offered by adding it to this list.
+OFFERED_MODELS: dict[str, list[str]] = {
     "openai": [
         "gpt-5.2",
         "gpt-5.2-mini",
@@ -40,12 +41,9 @@ def list_configs(*, session: Session) -> list[LLMConfig]:
     return list(session.scalars(select(LLMConfig).order_by(LLMConfig.component_key)))
 
 
-def options() -> dict:
-    return {
-        "providers": [
-            {"provider": name, "suggested_models": SUGGESTED_MODELS[name]} for name in PROVIDERS
-        ]
-    }
+def options() -> dict[str, list[str]]:
+    """`{provider: [model ids]}`, providers in the registry's order."""
+    return {name: list(OFFERED_MODELS[name]) for name in PROVIDERS}
 
 
 def update_config(
@@ -54,6 +52,17 @@ def update_config(
     row = session.get(LLMConfig, component_key)
     if row is None:
         raise NotFoundError(f"Unknown component '{component_key}'.", code="llm_component_not_found")
+    if provider not in PROVIDERS:
+        raise BadRequestError(
+            f"Unknown provider '{provider}'; choose one of {', '.join(PROVIDERS)}.",
+            code="unknown_provider",
+        )
+    if model_id not in OFFERED_MODELS[provider]:
+        raise BadRequestError(
+            f"Model '{model_id}' is not offered for provider '{provider}'; "
+            "GET /api/admin/llm-config/options lists the models that are.",
+            code="model_not_offered",
+        )
     row.provider, row.model_id, row.updated_by = provider, model_id, updated_by
     row.updated_at = utcnow()
     session.commit()

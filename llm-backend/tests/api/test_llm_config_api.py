@@ -39,14 +39,22 @@ def test_list_returns_every_row(auth_client):
     assert tutor["updated_at"]
 
 
-def test_options_list_providers_and_suggestions(auth_client):
+def test_options_list_each_providers_models(auth_client):
     response = auth_client.get("/api/admin/llm-config/options", headers=ADMIN)
 
     assert response.status_code == 200
-    providers = {p["provider"]: p["suggested_models"] for p in response.json()["providers"]}
+    providers = response.json()
     assert list(providers) == ["openai", "anthropic", "google", "local"]
     assert "gpt-5.2" in providers["openai"]
     assert providers["local"] == ["smollm2-135m-instruct"]
+
+
+def test_every_seeded_model_is_offered(auth_client):
+    """A row as migrated can be saved back unchanged from the page."""
+    offered = auth_client.get("/api/admin/llm-config/options", headers=ADMIN).json()
+
+    for row in default_llm_config_rows():
+        assert row["model_id"] in offered[row["provider"]], row["component_key"]
 
 
 def test_update_changes_the_row_and_records_who(auth_client):
@@ -87,18 +95,31 @@ def test_update_unknown_component_is_404_and_stores_nothing(auth_client):
         assert session.get(LLMConfig, "not_a_component") is None
 
 
-def test_update_rejects_unknown_provider_and_empty_model(auth_client):
+def test_update_rejects_unknown_provider_model_not_offered_and_empty_model(auth_client):
     bad_provider = auth_client.put(
         "/api/admin/llm-config/tutor",
         json={"provider": "azure", "model_id": "gpt-4o"},
+        headers=ADMIN,
+    )
+    not_offered = auth_client.put(
+        "/api/admin/llm-config/tutor",
+        json={"provider": "anthropic", "model_id": "gpt-4o"},
         headers=ADMIN,
     )
     empty_model = auth_client.put(
         "/api/admin/llm-config/tutor", json={"provider": "openai", "model_id": "   "}, headers=ADMIN
     )
 
-    assert bad_provider.status_code == 422
-    assert bad_provider.json()["error"]["message"].startswith("provider:")
+    assert bad_provider.status_code == 400
+    assert bad_provider.json()["error"] == {
+        "code": "unknown_provider",
+        "message": "Unknown provider 'azure'; choose one of openai, anthropic, google, local.",
+    }
+    assert not_offered.status_code == 400
+    assert not_offered.json()["error"]["code"] == "model_not_offered"
+    assert not_offered.json()["error"]["message"].startswith(
+        "Model 'gpt-4o' is not offered for provider 'anthropic'"
+    )
     assert empty_model.status_code == 422
     assert empty_model.json()["error"]["message"].startswith("model_id:")
     stored = _row("tutor")
