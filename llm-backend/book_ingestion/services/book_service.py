@@ -13,21 +13,16 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from book_ingestion.models.database import (
-    ACTIVE_JOB_STATUSES,
-    Book,
-    BookGuideline,
-    BookJob,
-    BookPage,
-)
+from book_ingestion.models.database import Book, BookGuideline, BookJob, BookPage
+from book_ingestion.models.status import BookStatus, PageStage
 from book_ingestion.schemas import BookCreate, BookDetail, BookList, BookRead, JobRead, PageSummary
 from book_ingestion.services import job_lock_service, keys
-from book_ingestion.services.guideline_review_service import APPROVED
 from book_ingestion.services.page_etag import page_etag
 from database import run_transaction, session_scope
 from shared.errors import ConflictError, NotFoundError
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
+from shared.models.enums import ACTIVE_JOB_STATUSES, JobStatus, ReviewStatus
 from shared.models.paging import equal_to, page
 from shared.storage import get_blob_store
 
@@ -172,7 +167,7 @@ def _guideline_counts(session: Session, book_ids: list[str]) -> dict[str, dict]:
     counts = {book_id: dict(zero) for book_id in book_ids}
     if not book_ids:
         return counts
-    approved = func.count().filter(TeachingGuideline.review_status == APPROVED)
+    approved = func.count().filter(TeachingGuideline.review_status == ReviewStatus.APPROVED)
     guidelines = select(TeachingGuideline.book_id, func.count(), approved).where(
         TeachingGuideline.book_id.in_(book_ids)
     )
@@ -186,10 +181,12 @@ def job_read(job: BookJob, *, now: datetime | None = None) -> JobRead:
     total = job.total_items or 0
     done = job.completed_items + job.failed_items
     percent = (
-        round(100.0 * done / total, 1) if total else (100.0 if job.status == "completed" else 0.0)
+        round(100.0 * done / total, 1)
+        if total
+        else (100.0 if job.status == JobStatus.COMPLETED else 0.0)
     )
     eta = None
-    if job.status == "running" and job.started_at and done and total > done:
+    if job.status == JobStatus.RUNNING and job.started_at and done and total > done:
         elapsed = ((now or utcnow()) - job.started_at).total_seconds()
         eta = round(elapsed / done * (total - done), 1)
     return JobRead(
@@ -216,22 +213,26 @@ def job_read(job: BookJob, *, now: datetime | None = None) -> JobRead:
     )
 
 
-def derive_status(session: Session, *, book_id: str, pages: list[BookPage], active: bool) -> str:
+def derive_status(
+    session: Session, *, book_id: str, pages: list[BookPage], active: bool
+) -> BookStatus:
     """no_pages -> processing (job or queued pages) -> pending_review (pages to review or failed
     OCR) -> ready_for_extraction (every page approved) -> approved (guidelines approved)."""
     if not pages:
-        return "processing" if active else "no_pages"
+        return BookStatus.PROCESSING if active else BookStatus.NO_PAGES
     statuses = {p.status for p in pages}
-    if active or "queued" in statuses:
-        return "processing"
-    if statuses - {"approved"}:
-        return "pending_review"
+    if active or PageStage.QUEUED in statuses:
+        return BookStatus.PROCESSING
+    if statuses - {PageStage.APPROVED}:
+        return BookStatus.PENDING_REVIEW
     approved_guidelines = session.scalar(
         select(func.count())
         .select_from(BookGuideline)
-        .where(BookGuideline.book_id == book_id, BookGuideline.review_status == "APPROVED")
+        .where(
+            BookGuideline.book_id == book_id, BookGuideline.review_status == ReviewStatus.APPROVED
+        )
     )
-    return "approved" if approved_guidelines else "ready_for_extraction"
+    return BookStatus.APPROVED if approved_guidelines else BookStatus.READY_FOR_EXTRACTION
 
 
 def book_detail(*, book_id: str) -> BookDetail:
