@@ -21,7 +21,7 @@ from typing import Any
 
 from book_ingestion.models.database import Book, BookJob, BookPage
 from book_ingestion.models.status import PageStage
-from book_ingestion.services import images, job_lock_service, keys, ocr_service
+from book_ingestion.services import images, job_lock_service, ocr_service, page_ocr
 from config import get_settings
 from database import run_transaction, session_scope
 from shared.jobs.dispatch import dispatch
@@ -147,16 +147,9 @@ class Run:
         if page is None or result.skipped:
             return True
         if result.error:
-            page.status, page.ocr_error = PageStage.OCR_FAILED, result.error
-            return True
-        store = get_blob_store()
-        # A page keeps the keys it has: a page stored before files were named by id may have
-        # been renumbered, and its `pages/{n}.*` keys no longer match its number.
-        page.image_s3_key = page.image_s3_key or keys.image_key(self.book["id"], page_id=page.id)
-        page.text_s3_key = page.text_s3_key or keys.text_key(self.book["id"], page_id=page.id)
-        store.put(page.image_s3_key, result.png, content_type="image/png")
-        store.put(page.text_s3_key, result.text.encode(), content_type="text/plain; charset=utf-8")
-        page.status, page.ocr_error = PageStage.PENDING_REVIEW, None
+            page_ocr.store_error(page, error=result.error)
+        else:
+            page_ocr.store_text(page, png=result.png, text=result.text)
         return True
 
     def process(self, heartbeat: Heartbeat) -> str:

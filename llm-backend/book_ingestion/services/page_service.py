@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from book_ingestion.models.database import BookPage
 from book_ingestion.models.status import PageStage
 from book_ingestion.schemas import BulkUploadStarted, PageJobStarted, PageRead
-from book_ingestion.services import book_service, images, job_lock_service, keys
+from book_ingestion.services import book_service, images, job_lock_service, keys, page_ocr
 from book_ingestion.services.page_etag import if_match_allows, page_etag
 from config import get_settings
 from database import run_transaction, session_scope
@@ -156,11 +156,10 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
                     id=page_id,
                     book_id=book_id,
                     page_number=first + offset,
-                    status=PageStage.QUEUED,
                     original_filename=upload.name,
                     original_s3_key=key,
-                    ocr_job_id=job.id,
                 )
+                page_ocr.queue(page, job_id=job.id)
                 session.add(page)
                 session.flush()
                 page_ids.append(page.id)
@@ -224,7 +223,7 @@ def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
             session, book_id=book_id, job_type=JobType.OCR_BATCH, total_items=1, detail={}
         )
         job.progress_detail = json_detail(page_ids=[page.id], first_page=number)
-        page.status, page.ocr_error, page.ocr_job_id = PageStage.QUEUED, None, job.id
+        page_ocr.queue(page, job_id=job.id)
         session.flush()
         return PageJobStarted(**page_read(page).model_dump(), job_id=job.id)
 
