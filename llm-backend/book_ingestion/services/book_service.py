@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from book_ingestion.models.database import Book, BookGuideline, BookJob, BookPage
+from book_ingestion.models.database import Book, BookJob, BookPage
 from book_ingestion.models.status import BookStatus, PageStage
 from book_ingestion.schemas import BookCreate, BookDetail, BookList, BookRead, JobRead, PageSummary
 from book_ingestion.services import job_lock_service, keys
@@ -213,11 +213,12 @@ def job_read(job: BookJob, *, now: datetime | None = None) -> JobRead:
     )
 
 
-def derive_status(
-    session: Session, *, book_id: str, pages: list[BookPage], active: bool
-) -> BookStatus:
+def derive_status(*, pages: list[BookPage], active: bool, approved_guidelines: int) -> BookStatus:
     """no_pages -> processing (job or queued pages) -> pending_review (pages to review or failed
-    OCR) -> ready_for_extraction (every page approved) -> approved (guidelines approved)."""
+    OCR) -> ready_for_extraction (every page approved) -> approved (guidelines approved).
+
+    `approved_guidelines` is the book's `approved_guideline_count` (its APPROVED
+    teaching_guidelines), so the status and the count shown beside it never disagree."""
     if not pages:
         return BookStatus.PROCESSING if active else BookStatus.NO_PAGES
     statuses = {p.status for p in pages}
@@ -225,13 +226,6 @@ def derive_status(
         return BookStatus.PROCESSING
     if statuses - {PageStage.APPROVED}:
         return BookStatus.PENDING_REVIEW
-    approved_guidelines = session.scalar(
-        select(func.count())
-        .select_from(BookGuideline)
-        .where(
-            BookGuideline.book_id == book_id, BookGuideline.review_status == ReviewStatus.APPROVED
-        )
-    )
     return BookStatus.APPROVED if approved_guidelines else BookStatus.READY_FOR_EXTRACTION
 
 
@@ -245,18 +239,23 @@ def book_detail(*, book_id: str) -> BookDetail:
             )
         )
         active = job_lock_service.active_job(session, book_id=book_id)
+        # Pages and the active job are loaded already; only the guidelines need counting.
+        counts = _guideline_counts(session, [book_id])[book_id]
         return BookDetail(
-            # Pages and the active job are loaded already; only the guidelines need counting.
             **BookRead.model_validate(book)
             .model_copy(
                 update={
-                    **_guideline_counts(session, [book_id])[book_id],
+                    **counts,
                     "page_count": len(pages),
                     "has_active_job": active is not None,
                 }
             )
             .model_dump(),
-            status=derive_status(session, book_id=book_id, pages=pages, active=active is not None),
+            status=derive_status(
+                pages=pages,
+                active=active is not None,
+                approved_guidelines=counts["approved_guideline_count"],
+            ),
             pages=[
                 PageSummary(
                     id=p.id,

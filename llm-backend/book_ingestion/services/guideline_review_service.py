@@ -89,8 +89,7 @@ def set_approval(
     row.status = GuidelineStatus.APPROVED if approved else GuidelineStatus.REJECTED
     row.reviewed_by, row.reviewed_at = reviewer, utcnow()
     if row.book_id and row.topic_key and row.subtopic_key:
-        # The sync record of the same shard mirrors the decision (the book's derived status
-        # reads it).
+        # The sync record of the same shard keeps the decision with what was synced.
         session.execute(
             update(BookGuideline)
             .where(
