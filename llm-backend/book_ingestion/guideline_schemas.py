@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.api.params import PageNumber
+from shared.models.enums import GuidelineStatus
 from study_plans.plan_format import StudyPlanMetadata, StudyPlanStep
 
 
@@ -77,7 +78,7 @@ class BookGuidelines(BaseModel):
 
 class BookGuidelinesApproved(BaseModel):
     book_id: str
-    status: Literal["approved"] = "approved"
+    status: Literal[GuidelineStatus.APPROVED] = GuidelineStatus.APPROVED
     approved_count: int = Field(description="Subtopics marked final")
     synced_count: int = Field(description="`teaching_guidelines` rows written")
     message: str

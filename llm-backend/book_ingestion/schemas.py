@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from book_ingestion.models.status import OcrStatus, PageStage, PageStatus
 from shared.api.params import Grade, Year
 
 
@@ -63,9 +64,7 @@ PAGE_ETAG = (
 )
 
 
-PageStage = Literal["queued", "pending_review", "ocr_failed", "approved"]
-OcrStatus = Literal["pending", "completed", "failed"]
-_OCR_STATUS: dict[str, OcrStatus] = {"queued": "pending", "ocr_failed": "failed"}
+_OCR_STATUS = {PageStage.QUEUED: OcrStatus.PENDING, PageStage.OCR_FAILED: OcrStatus.FAILED}
 
 
 class ContractPageFields(BaseModel):
@@ -85,13 +84,15 @@ class ContractPageFields(BaseModel):
 
     @computed_field(description="The review status the frontend reads: approved or not yet")
     @property
-    def status(self) -> Literal["pending_review", "approved"]:
-        return "approved" if self.stage == "approved" else "pending_review"
+    def status(self) -> PageStatus:
+        if self.stage == PageStage.APPROVED:
+            return PageStatus.APPROVED
+        return PageStatus.PENDING_REVIEW
 
     @computed_field(description="Where the page's OCR stands: queued, failed or done")
     @property
     def ocr_status(self) -> OcrStatus:
-        return _OCR_STATUS.get(self.stage, "completed")
+        return _OCR_STATUS.get(self.stage, OcrStatus.COMPLETED)
 
 
 class PageSummary(ContractPageFields):

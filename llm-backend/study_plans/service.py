@@ -38,9 +38,8 @@ from shared.jobs.messages import JobMessage
 from shared.jobs.registry import register
 from shared.llm import config_store
 from shared.models.entities import StudyPlan, TeachingGuideline
+from shared.models.enums import JobType
 from study_plans import generator, plan_format, reviewer
-
-STUDY_PLAN_BULK = "study_plan_bulk"
 
 
 def plan_read(row: StudyPlan) -> StudyPlanRead:
@@ -179,7 +178,7 @@ def start_bulk(*, guideline_ids: list[str], force_regenerate: bool) -> str:
         job = job_lock_service.acquire(
             session,
             book_id=book_ids.pop(),
-            job_type=STUDY_PLAN_BULK,
+            job_type=JobType.STUDY_PLAN_BULK,
             total_items=len(ids),
             detail={
                 "errors": [],
@@ -191,12 +190,12 @@ def start_bulk(*, guideline_ids: list[str], force_regenerate: bool) -> str:
         return job.id
 
     job_id = run_transaction(work)
-    job_lock_service.start(JobMessage(job_id=job_id, job_type=STUDY_PLAN_BULK))
+    job_lock_service.start(JobMessage(job_id=job_id, job_type=JobType.STUDY_PLAN_BULK))
     return job_id
 
 
 class StudyPlanBulkJob(ItemJob):
-    job_type = STUDY_PLAN_BULK
+    job_type = JobType.STUDY_PLAN_BULK
 
     def process(self, ctx: JobContext, item: int) -> ItemOutcome:
         guideline_id = ctx.detail["guideline_ids"][item - 1]
@@ -219,4 +218,4 @@ class StudyPlanBulkJob(ItemJob):
 
 
 run_study_plan_bulk = StudyPlanBulkJob()
-register(STUDY_PLAN_BULK, run_study_plan_bulk)
+register(JobType.STUDY_PLAN_BULK, run_study_plan_bulk)

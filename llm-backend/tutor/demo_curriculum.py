@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from database import session_scope
 from shared.models.base import utcnow
 from shared.models.entities import Content, StudyPlan, TeachingGuideline
+from shared.models.enums import GuidelineStatus, ReviewStatus
 
 COMMON = {
     "country": "India",
@@ -25,8 +26,8 @@ COMMON = {
     "topic_key": "fractions",
     "topic_title": "Fractions",
     "topic_summary": "What fractions mean, how to compare them, and how to add them.",
-    "status": "approved",
-    "review_status": "APPROVED",
+    "status": GuidelineStatus.APPROVED,
+    "review_status": ReviewStatus.APPROVED,
     "reviewed_by": "demo-seed",
 }
 
@@ -81,7 +82,7 @@ def seed_demo() -> str:
         approved = db.scalar(
             select(func.count())
             .select_from(TeachingGuideline)
-            .where(TeachingGuideline.review_status == "APPROVED")
+            .where(TeachingGuideline.review_status == ReviewStatus.APPROVED)
         )
         if approved:
             return f"Approved curriculum present ({approved} guidelines): demo not added."

@@ -36,11 +36,12 @@ from shared.api.params import Grade, Offset, limit_up_to
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
+from shared.models.enums import ReviewStatus
 from study_plans import service as study_plan_service
 
 book_router = APIRouter(prefix="/admin/books/{book_id}", tags=["guidelines"], route_class=ApiRoute)
 router = APIRouter(prefix="/admin/guidelines", tags=["guidelines"], route_class=ApiRoute)
-ReviewStatus = Annotated[str | None, Query(pattern="^(TO_BE_REVIEWED|APPROVED)$")]
+ReviewStatusFilter = Annotated[str | None, Query(pattern=f"^({'|'.join(ReviewStatus)})$")]
 ReviewLimit = limit_up_to(1000)
 
 
@@ -113,7 +114,7 @@ def review_queue(
     board: str | None = None,
     grade: Grade | None = None,
     subject: str | None = None,
-    status: ReviewStatus = None,
+    status: ReviewStatusFilter = None,
     limit: ReviewLimit | None = None,
     offset: Offset = 0,
 ) -> list[GuidelineRead]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -11,8 +11,8 @@ from book_ingestion.services import job_service
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
+from shared.models.enums import JobType
 
-JobType = Literal["ocr_batch", "extraction", "finalization", "sync", "study_plan_bulk"]
 router = APIRouter(prefix="/admin/books/{book_id}/jobs", tags=["jobs"], route_class=ApiRoute)
 
 

@@ -8,11 +8,13 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from book_ingestion.models.status import PageStage
 from shared.models.base import Base, created_at_column, new_id, updated_at_column
+from shared.models.enums import ACTIVE_JOB_STATUSES, GuidelineStatus, JobStatus, ReviewStatus
 from shared.models.types import UTCDateTime
 
-# Statuses in which a job holds its book's lock; the partial unique index enforces one per book.
-ACTIVE_JOB_STATUSES = ("pending", "running")
+# The partial unique index's condition: one job per book in an active status.
+_ACTIVE = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_JOB_STATUSES))
 
 
 class Book(Base):
@@ -47,7 +49,7 @@ class BookJob(Base):
         String, ForeignKey("books.id", ondelete="CASCADE"), nullable=False
     )
     job_type: Mapped[str] = mapped_column(String, nullable=False)
-    status: Mapped[str] = mapped_column(String, nullable=False, server_default="pending")
+    status: Mapped[str] = mapped_column(String, nullable=False, server_default=JobStatus.PENDING)
     total_items: Mapped[int | None] = mapped_column(Integer)
     completed_items: Mapped[int] = mapped_column(
         Integer, nullable=False, server_default=sql_text("0")
@@ -71,14 +73,10 @@ class BookJob(Base):
             "idx_book_running_job",
             "book_id",
             unique=True,
-            postgresql_where=sql_text("status IN ('pending', 'running')"),
-            sqlite_where=sql_text("status IN ('pending', 'running')"),
+            postgresql_where=sql_text(_ACTIVE),
+            sqlite_where=sql_text(_ACTIVE),
         ),
     )
-
-
-# queued: original stored, waiting for OCR in a job; then pending_review | ocr_failed; approved.
-PAGE_STATUSES = ("queued", "pending_review", "ocr_failed", "approved")
 
 
 class BookPage(Base):
@@ -94,7 +92,7 @@ class BookPage(Base):
         String, ForeignKey("books.id", ondelete="CASCADE"), nullable=False
     )
     page_number: Mapped[int] = mapped_column(Integer, nullable=False)
-    status: Mapped[str] = mapped_column(String, nullable=False, server_default="queued")
+    status: Mapped[str] = mapped_column(String, nullable=False, server_default=PageStage.QUEUED)
     original_filename: Mapped[str | None] = mapped_column(String)
     original_s3_key: Mapped[str | None] = mapped_column(String)
     image_s3_key: Mapped[str | None] = mapped_column(String)
@@ -117,9 +115,11 @@ class BookGuideline(Base):
         String, ForeignKey("books.id", ondelete="CASCADE"), nullable=False
     )
     guideline_s3_key: Mapped[str] = mapped_column(String, nullable=False)
-    status: Mapped[str] = mapped_column(String, nullable=False, server_default="draft")
+    status: Mapped[str] = mapped_column(
+        String, nullable=False, server_default=GuidelineStatus.DRAFT
+    )
     review_status: Mapped[str] = mapped_column(
-        String, nullable=False, server_default="TO_BE_REVIEWED"
+        String, nullable=False, server_default=ReviewStatus.TO_BE_REVIEWED
     )
     generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

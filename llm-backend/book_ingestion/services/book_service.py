@@ -13,21 +13,16 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from book_ingestion.models.database import (
-    ACTIVE_JOB_STATUSES,
-    Book,
-    BookGuideline,
-    BookJob,
-    BookPage,
-)
+from book_ingestion.models.database import Book, BookJob, BookPage
+from book_ingestion.models.status import BookStatus, PageStage
 from book_ingestion.schemas import BookCreate, BookDetail, BookList, BookRead, JobRead, PageSummary
 from book_ingestion.services import job_lock_service, keys
-from book_ingestion.services.guideline_review_service import APPROVED
 from book_ingestion.services.page_etag import page_etag
 from database import run_transaction, session_scope
 from shared.errors import ConflictError, NotFoundError
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
+from shared.models.enums import ACTIVE_JOB_STATUSES, JobStatus, ReviewStatus
 from shared.models.paging import equal_to, page
 from shared.storage import get_blob_store
 
@@ -172,7 +167,7 @@ def _guideline_counts(session: Session, book_ids: list[str]) -> dict[str, dict]:
     counts = {book_id: dict(zero) for book_id in book_ids}
     if not book_ids:
         return counts
-    approved = func.count().filter(TeachingGuideline.review_status == APPROVED)
+    approved = func.count().filter(TeachingGuideline.review_status == ReviewStatus.APPROVED)
     guidelines = select(TeachingGuideline.book_id, func.count(), approved).where(
         TeachingGuideline.book_id.in_(book_ids)
     )
@@ -186,10 +181,12 @@ def job_read(job: BookJob, *, now: datetime | None = None) -> JobRead:
     total = job.total_items or 0
     done = job.completed_items + job.failed_items
     percent = (
-        round(100.0 * done / total, 1) if total else (100.0 if job.status == "completed" else 0.0)
+        round(100.0 * done / total, 1)
+        if total
+        else (100.0 if job.status == JobStatus.COMPLETED else 0.0)
     )
     eta = None
-    if job.status == "running" and job.started_at and done and total > done:
+    if job.status == JobStatus.RUNNING and job.started_at and done and total > done:
         elapsed = ((now or utcnow()) - job.started_at).total_seconds()
         eta = round(elapsed / done * (total - done), 1)
     return JobRead(
@@ -216,22 +213,20 @@ def job_read(job: BookJob, *, now: datetime | None = None) -> JobRead:
     )
 
 
-def derive_status(session: Session, *, book_id: str, pages: list[BookPage], active: bool) -> str:
+def derive_status(*, pages: list[BookPage], active: bool, approved_guidelines: int) -> BookStatus:
     """no_pages -> processing (job or queued pages) -> pending_review (pages to review or failed
-    OCR) -> ready_for_extraction (every page approved) -> approved (guidelines approved)."""
+    OCR) -> ready_for_extraction (every page approved) -> approved (guidelines approved).
+
+    `approved_guidelines` is the book's `approved_guideline_count` (its APPROVED
+    teaching_guidelines), so the status and the count shown beside it never disagree."""
     if not pages:
-        return "processing" if active else "no_pages"
+        return BookStatus.PROCESSING if active else BookStatus.NO_PAGES
     statuses = {p.status for p in pages}
-    if active or "queued" in statuses:
-        return "processing"
-    if statuses - {"approved"}:
-        return "pending_review"
-    approved_guidelines = session.scalar(
-        select(func.count())
-        .select_from(BookGuideline)
-        .where(BookGuideline.book_id == book_id, BookGuideline.review_status == "APPROVED")
-    )
-    return "approved" if approved_guidelines else "ready_for_extraction"
+    if active or PageStage.QUEUED in statuses:
+        return BookStatus.PROCESSING
+    if statuses - {PageStage.APPROVED}:
+        return BookStatus.PENDING_REVIEW
+    return BookStatus.APPROVED if approved_guidelines else BookStatus.READY_FOR_EXTRACTION
 
 
 def book_detail(*, book_id: str) -> BookDetail:
@@ -244,18 +239,23 @@ def book_detail(*, book_id: str) -> BookDetail:
             )
         )
         active = job_lock_service.active_job(session, book_id=book_id)
+        # Pages and the active job are loaded already; only the guidelines need counting.
+        counts = _guideline_counts(session, [book_id])[book_id]
         return BookDetail(
-            # Pages and the active job are loaded already; only the guidelines need counting.
             **BookRead.model_validate(book)
             .model_copy(
                 update={
-                    **_guideline_counts(session, [book_id])[book_id],
+                    **counts,
                     "page_count": len(pages),
                     "has_active_job": active is not None,
                 }
             )
             .model_dump(),
-            status=derive_status(session, book_id=book_id, pages=pages, active=active is not None),
+            status=derive_status(
+                pages=pages,
+                active=active is not None,
+                approved_guidelines=counts["approved_guideline_count"],
+            ),
             pages=[
                 PageSummary(
                     id=p.id,

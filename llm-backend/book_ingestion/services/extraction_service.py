@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from book_ingestion.guideline_schemas import ExtractionStarted
 from book_ingestion.models.database import Book, BookPage
+from book_ingestion.models.status import PageStage
 from book_ingestion.services import book_service, guideline_llm, job_lock_service
 from book_ingestion.services.guideline_store import (
     ExtractionState,
@@ -36,9 +37,9 @@ from database import run_transaction, session_scope
 from shared.errors import BadRequestError
 from shared.jobs.messages import JobMessage
 from shared.jobs.registry import register
+from shared.models.enums import JobType
 from shared.storage import get_blob_store
 
-EXTRACTION = "extraction"
 RECENT_SUMMARIES = 5
 STABLE_AFTER_PAGES = 5  # a subtopic untouched for this many pages leaves the context pack
 
@@ -59,7 +60,7 @@ def start_extraction(
                 select(BookPage).where(BookPage.book_id == book_id).order_by(BookPage.page_number)
             )
         )
-        if not any(p.status == "approved" for p in pages):
+        if not any(p.status == PageStage.APPROVED for p in pages):
             raise BadRequestError(
                 f"Book {book_id} has no approved pages; approve page text first.",
                 code="no_approved_pages",
@@ -82,7 +83,7 @@ def start_extraction(
                 code="invalid_page_range",
             )
         chosen = pages[start - 1 : end]
-        unreviewed = [p.page_number for p in chosen if p.status != "approved"]
+        unreviewed = [p.page_number for p in chosen if p.status != PageStage.APPROVED]
         if unreviewed:
             raise BadRequestError(
                 f"Pages {unreviewed} are not approved; review their text first.",
@@ -96,7 +97,7 @@ def start_extraction(
         job = job_lock_service.acquire(
             session,
             book_id=book_id,
-            job_type=EXTRACTION,
+            job_type=JobType.EXTRACTION,
             total_items=len(chosen),
             detail={"errors": [], "page_ids": [p.id for p in chosen], "start_page": start},
         )
@@ -113,7 +114,7 @@ def start_extraction(
 
     started = run_transaction(work)
     if started.job_id is not None:
-        job_lock_service.start(JobMessage(job_id=started.job_id, job_type=EXTRACTION))
+        job_lock_service.start(JobMessage(job_id=started.job_id, job_type=JobType.EXTRACTION))
     return started
 
 
@@ -224,7 +225,7 @@ def extract_page(
 
 
 class ExtractionJob(ItemJob):
-    job_type = EXTRACTION
+    job_type = JobType.EXTRACTION
 
     def setup(self, ctx: JobContext) -> None:
         with session_scope() as session:
@@ -265,4 +266,4 @@ class ExtractionJob(ItemJob):
 
 
 run_extraction = ExtractionJob()
-register(EXTRACTION, run_extraction)
+register(JobType.EXTRACTION, run_extraction)

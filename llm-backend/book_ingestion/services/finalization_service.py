@@ -24,8 +24,7 @@ from book_ingestion.services.item_job import ItemJob, ItemOutcome, JobContext, u
 from book_ingestion.services.sync_service import replace_rows
 from database import session_scope
 from shared.jobs.registry import register
-
-FINALIZATION = "finalization"
+from shared.models.enums import JobType
 
 
 def start_finalization(*, book_id: str, auto_sync_to_db: bool = False) -> str:
@@ -33,7 +32,7 @@ def start_finalization(*, book_id: str, auto_sync_to_db: bool = False) -> str:
     in the job's checkpoint (as `PUT …/guidelines/approve` does, without approving)."""
     return start_on_extracted_guidelines(
         book_id=book_id,
-        job_type=FINALIZATION,
+        job_type=JobType.FINALIZATION,
         action="finalize",
         detail={"auto_sync_to_db": auto_sync_to_db},
     )
@@ -144,7 +143,7 @@ def finalize(state: ExtractionState, *, book: dict, job_id: str) -> tuple[Extrac
 
 
 class FinalizationJob(ItemJob):
-    job_type = FINALIZATION
+    job_type = JobType.FINALIZATION
 
     def process(self, ctx: JobContext, item: int) -> ItemOutcome:
         with session_scope() as session:
@@ -172,4 +171,4 @@ class FinalizationJob(ItemJob):
 
 
 run_finalization = FinalizationJob()
-register(FINALIZATION, run_finalization)
+register(JobType.FINALIZATION, run_finalization)

@@ -16,10 +16,9 @@ from book_ingestion.services.guideline_store import shard_key
 from shared.errors import NotFoundError
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
+from shared.models.enums import GuidelineStatus, ReviewStatus
 from shared.models.paging import equal_to
 
-APPROVED, TO_BE_REVIEWED = "APPROVED", "TO_BE_REVIEWED"
-REVIEW_STATUSES = (TO_BE_REVIEWED, APPROVED)
 TG = TeachingGuideline
 
 
@@ -50,7 +49,7 @@ def list_for_review(
         (TG.subject, subject),
         (TG.review_status, status),
     )
-    to_review_first = case((TG.review_status == TO_BE_REVIEWED, 0), else_=1)
+    to_review_first = case((TG.review_status == ReviewStatus.TO_BE_REVIEWED, 0), else_=1)
     rows = session.scalars(
         select(TG)
         .where(*where)
@@ -73,11 +72,11 @@ def filters(session: Session) -> ReviewFilters:
         boards=distinct(TG.board),
         grades=distinct(TG.grade),
         subjects=distinct(TG.subject),
-        review_statuses=list(REVIEW_STATUSES),
+        review_statuses=list(ReviewStatus),
         counts=ReviewCounts(
             total=sum(by_status.values()),
-            pending=by_status.get(TO_BE_REVIEWED, 0),
-            approved=by_status.get(APPROVED, 0),
+            pending=by_status.get(ReviewStatus.TO_BE_REVIEWED, 0),
+            approved=by_status.get(ReviewStatus.APPROVED, 0),
         ),
     )
 
@@ -86,12 +85,11 @@ def set_approval(
     session: Session, *, guideline_id: str, approved: bool, reviewer: str
 ) -> GuidelineRead:
     row = get_row(session, guideline_id=guideline_id)
-    row.review_status = APPROVED if approved else TO_BE_REVIEWED
-    row.status = "approved" if approved else "rejected"
+    row.review_status = ReviewStatus.APPROVED if approved else ReviewStatus.TO_BE_REVIEWED
+    row.status = GuidelineStatus.APPROVED if approved else GuidelineStatus.REJECTED
     row.reviewed_by, row.reviewed_at = reviewer, utcnow()
     if row.book_id and row.topic_key and row.subtopic_key:
-        # The sync record of the same shard mirrors the decision (the book's derived status
-        # reads it).
+        # The sync record of the same shard keeps the decision with what was synced.
         session.execute(
             update(BookGuideline)
             .where(

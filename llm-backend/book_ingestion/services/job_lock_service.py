@@ -49,13 +49,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from book_ingestion.models.database import ACTIVE_JOB_STATUSES, Book, BookJob
+from book_ingestion.models.database import Book, BookJob
 from config import get_settings
 from database import run_transaction
 from shared.errors import ConflictError, NotFoundError
 from shared.jobs.dispatch import dispatch
 from shared.jobs.messages import JobMessage, get_current_message
 from shared.models.base import utcnow
+from shared.models.enums import ACTIVE_JOB_STATUSES, JobStatus, JobType
 
 JOBS = BookJob.__table__
 logger = logging.getLogger(__name__)
@@ -86,7 +87,10 @@ def sweep_stale(session: Session, *, book_id: str | None = None) -> list[str]:
             JOBS.c.heartbeat_at < now - timedelta(seconds=stale),
         )
         .values(
-            status="failed", error_message=stale_message(stale), completed_at=now, lease_id=None
+            status=JobStatus.FAILED,
+            error_message=stale_message(stale),
+            completed_at=now,
+            lease_id=None,
         )
         .returning(JOBS.c.id)
     )
@@ -119,7 +123,7 @@ def ensure_no_active_job(session: Session, *, book_id: str) -> None:
 
 
 def acquire(
-    session: Session, *, book_id: str, job_type: str, total_items: int, detail: dict
+    session: Session, *, book_id: str, job_type: JobType, total_items: int, detail: dict
 ) -> BookJob:
     """Inserts the book's `pending` job inside the caller's transaction (409 if one is active),
     after locking the book's row (lock order step 1; the caller usually holds it already).
@@ -132,7 +136,7 @@ def acquire(
         id=str(uuid.uuid4()),
         book_id=book_id,
         job_type=job_type,
-        status="pending",
+        status=JobStatus.PENDING,
         total_items=total_items,
         completed_items=0,
         failed_items=0,
@@ -162,11 +166,11 @@ def claim(*, job_id: str, handoff: str | None) -> str | None:
             update(JOBS)
             .where(
                 JOBS.c.id == job_id,
-                JOBS.c.status == "pending",
+                JOBS.c.status == JobStatus.PENDING,
                 JOBS.c.lease_id.is_not_distinct_from(handoff),
             )
             .values(
-                status="running",
+                status=JobStatus.RUNNING,
                 lease_id=lease,
                 heartbeat_at=now,
                 started_at=func.coalesce(JOBS.c.started_at, now),
@@ -191,7 +195,7 @@ def claim_for_current_message(job_id: str) -> str | None:
 
 def _leased(job_id: str, lease: str):
     return update(JOBS).where(
-        JOBS.c.id == job_id, JOBS.c.status == "running", JOBS.c.lease_id == lease
+        JOBS.c.id == job_id, JOBS.c.status == JobStatus.RUNNING, JOBS.c.lease_id == lease
     )
 
 
@@ -222,7 +226,7 @@ def complete(*, job_id: str, lease: str) -> bool:
         job_id,
         lease,
         lambda: {
-            "status": "completed",
+            "status": JobStatus.COMPLETED,
             "completed_at": utcnow(),
             "current_item": None,
             "lease_id": None,
@@ -235,7 +239,7 @@ def fail(*, job_id: str, lease: str, message: str) -> bool:
         job_id,
         lease,
         lambda: {
-            "status": "failed",
+            "status": JobStatus.FAILED,
             "completed_at": utcnow(),
             "error_message": message,
             "lease_id": None,
@@ -246,7 +250,7 @@ def fail(*, job_id: str, lease: str, message: str) -> bool:
 def release_for_continuation(*, job_id: str, lease: str) -> str | None:
     """running -> pending with a fresh hand-off token for the continuation message."""
     token = str(uuid.uuid4())
-    values = {"status": "pending", "lease_id": token}
+    values = {"status": JobStatus.PENDING, "lease_id": token}
     released = _update_leased(job_id, lease, lambda: {**values, "heartbeat_at": utcnow()})
     return token if released else None
 
@@ -260,9 +264,9 @@ def start(message: JobMessage) -> None:
         run_transaction(
             lambda session: session.execute(
                 update(JOBS)
-                .where(JOBS.c.id == message.job_id, JOBS.c.status == "pending")
+                .where(JOBS.c.id == message.job_id, JOBS.c.status == JobStatus.PENDING)
                 .values(
-                    status="failed",
+                    status=JobStatus.FAILED,
                     completed_at=utcnow(),
                     error_message="The job could not be queued; start it again.",
                 )

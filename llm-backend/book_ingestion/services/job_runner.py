@@ -20,16 +20,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from book_ingestion.models.database import Book, BookJob, BookPage
-from book_ingestion.services import images, job_lock_service, keys, ocr_service
+from book_ingestion.models.status import PageStage
+from book_ingestion.services import images, job_lock_service, ocr_service, page_ocr
 from config import get_settings
 from database import run_transaction, session_scope
 from shared.jobs.dispatch import dispatch
 from shared.jobs.messages import JobMessage
 from shared.jobs.registry import register
+from shared.models.enums import JobType
 from shared.storage import get_blob_store
 
 logger = logging.getLogger(__name__)
-OCR_BATCH = "ocr_batch"
 
 
 class Heartbeat:
@@ -78,7 +79,7 @@ def _ocr_item(item: int, page_id: str, book: dict, job_id: str) -> ItemResult:
         page = session.get(BookPage, page_id)
         if page is None:
             return ItemResult(item, page_id, error="page was deleted")
-        if page.status != "queued":
+        if page.status != PageStage.QUEUED:
             return ItemResult(item, page_id, number=page.page_number, skipped=True)
         # A retried page OCRs its original again; pages stored before originals were kept
         # have only their converted image.
@@ -146,16 +147,9 @@ class Run:
         if page is None or result.skipped:
             return True
         if result.error:
-            page.status, page.ocr_error = "ocr_failed", result.error
-            return True
-        store = get_blob_store()
-        # A page keeps the keys it has: a page stored before files were named by id may have
-        # been renumbered, and its `pages/{n}.*` keys no longer match its number.
-        page.image_s3_key = page.image_s3_key or keys.image_key(self.book["id"], page_id=page.id)
-        page.text_s3_key = page.text_s3_key or keys.text_key(self.book["id"], page_id=page.id)
-        store.put(page.image_s3_key, result.png, content_type="image/png")
-        store.put(page.text_s3_key, result.text.encode(), content_type="text/plain; charset=utf-8")
-        page.status, page.ocr_error = "pending_review", None
+            page_ocr.store_error(page, error=result.error)
+        else:
+            page_ocr.store_text(page, png=result.png, text=result.text)
         return True
 
     def process(self, heartbeat: Heartbeat) -> str:
@@ -233,9 +227,9 @@ def run_ocr_batch(job_id: str, context: Any = None) -> None:
     elif outcome == "out_of_time":
         token = job_lock_service.release_for_continuation(job_id=job_id, lease=lease)
         if token is not None:
-            dispatch(JobMessage(job_id=job_id, job_type=OCR_BATCH, handoff=token))
+            dispatch(JobMessage(job_id=job_id, job_type=JobType.OCR_BATCH, handoff=token))
     else:
         logger.warning("job lease lost; stopped without further writes", extra={"job_id": job_id})
 
 
-register(OCR_BATCH, run_ocr_batch)
+register(JobType.OCR_BATCH, run_ocr_batch)

@@ -13,6 +13,7 @@ from book_ingestion.services import book_service, job_lock_service
 from database import run_transaction, session_scope
 from shared.errors import ConflictError
 from shared.jobs.messages import JobMessage
+from shared.models.enums import JobStatus, JobType
 
 
 def list_jobs(*, book_id: str) -> list[JobRead]:
@@ -27,7 +28,7 @@ def list_jobs(*, book_id: str) -> list[JobRead]:
         return [book_service.job_read(job) for job in jobs]
 
 
-def latest_job(*, book_id: str, job_type: str | None = None) -> JobRead | None:
+def latest_job(*, book_id: str, job_type: JobType | None = None) -> JobRead | None:
     """The book's most recently requested job (of `job_type`, when given), after a stale
     sweep; None when there is none."""
     with session_scope() as session:
@@ -56,7 +57,7 @@ def resume_job(*, book_id: str, job_id: str) -> str:
         book_service.get_book(session, book_id=book_id, lock=True)
         job_lock_service.sweep_stale(session, book_id=book_id)
         old = job_lock_service.get_job(session, book_id=book_id, job_id=job_id)
-        if old.status != "failed":
+        if old.status != JobStatus.FAILED:
             raise ConflictError(
                 f"Job {job_id} is {old.status}; only a failed job can be resumed.",
                 code="job_not_resumable",

@@ -18,19 +18,20 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from book_ingestion.models.database import BookPage
+from book_ingestion.models.status import PageStage
 from book_ingestion.schemas import BulkUploadStarted, PageJobStarted, PageRead
-from book_ingestion.services import book_service, images, job_lock_service, keys
+from book_ingestion.services import book_service, images, job_lock_service, keys, page_ocr
 from book_ingestion.services.page_etag import if_match_allows, page_etag
 from config import get_settings
 from database import run_transaction, session_scope
 from shared.errors import BadRequestError, ConflictError, NotFoundError, PreconditionFailedError
 from shared.jobs.messages import JobMessage
 from shared.models.base import new_id, utcnow
+from shared.models.enums import JobType
 from shared.storage import BlobNotFoundError, get_blob_store
 from shared.uploads import read_limited
 
 logger = logging.getLogger(__name__)
-OCR_BATCH = "ocr_batch"
 PAGES = BookPage.__table__
 
 
@@ -141,7 +142,11 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
             book_service.get_book(session, book_id=book_id, lock=True)
             first = _count(session, book_id) + 1
             job = job_lock_service.acquire(
-                session, book_id=book_id, job_type=OCR_BATCH, total_items=len(ordered), detail={}
+                session,
+                book_id=book_id,
+                job_type=JobType.OCR_BATCH,
+                total_items=len(ordered),
+                detail={},
             )
             page_ids = []
             for offset, upload in enumerate(ordered):
@@ -151,11 +156,10 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
                     id=page_id,
                     book_id=book_id,
                     page_number=first + offset,
-                    status="queued",
                     original_filename=upload.name,
                     original_s3_key=key,
-                    ocr_job_id=job.id,
                 )
+                page_ocr.queue(page, job_id=job.id)
                 session.add(page)
                 session.flush()
                 page_ids.append(page.id)
@@ -171,7 +175,7 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
             raise
 
     job_id, first_page = run_transaction(work)
-    job_lock_service.start(JobMessage(job_id=job_id, job_type=OCR_BATCH))
+    job_lock_service.start(JobMessage(job_id=job_id, job_type=JobType.OCR_BATCH))
     return job_id, first_page
 
 
@@ -192,13 +196,13 @@ def approve_page(*, book_id: str, number: int) -> PageRead:
 def _approve(session: Session, *, book_id: str, number: int) -> PageRead:
     book_service.get_book(session, book_id=book_id, lock=True)
     page = _page(session, book_id, number)
-    if page.status not in ("pending_review", "approved"):
+    if page.status not in (PageStage.PENDING_REVIEW, PageStage.APPROVED):
         raise ConflictError(
             f"Page {number} is {page.status}; only a page pending review can be approved.",
             code="page_not_reviewable",
         )
-    if page.status != "approved":
-        page.status, page.approved_at = "approved", utcnow()
+    if page.status != PageStage.APPROVED:
+        page.status, page.approved_at = PageStage.APPROVED, utcnow()
     return page_read(page)
 
 
@@ -210,21 +214,21 @@ def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
     def work(session: Session) -> PageJobStarted:
         book_service.get_book(session, book_id=book_id, lock=True)
         page = _page(session, book_id, number)
-        if page.status == "approved":
+        if page.status == PageStage.APPROVED:
             raise ConflictError(
                 f"Page {number} is approved; OCR is retried only on unapproved pages.",
                 code="page_approved",
             )
         job = job_lock_service.acquire(
-            session, book_id=book_id, job_type=OCR_BATCH, total_items=1, detail={}
+            session, book_id=book_id, job_type=JobType.OCR_BATCH, total_items=1, detail={}
         )
         job.progress_detail = json_detail(page_ids=[page.id], first_page=number)
-        page.status, page.ocr_error, page.ocr_job_id = "queued", None, job.id
+        page_ocr.queue(page, job_id=job.id)
         session.flush()
         return PageJobStarted(**page_read(page).model_dump(), job_id=job.id)
 
     queued = run_transaction(work)
-    job_lock_service.start(JobMessage(job_id=queued.job_id, job_type=OCR_BATCH))
+    job_lock_service.start(JobMessage(job_id=queued.job_id, job_type=JobType.OCR_BATCH))
     return queued
 
 

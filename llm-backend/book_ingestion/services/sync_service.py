@@ -22,13 +22,11 @@ from book_ingestion.services.item_job import ItemJob, ItemOutcome, JobContext
 from shared.jobs.registry import register
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
-
-SYNC = "sync"
-TO_BE_REVIEWED = "TO_BE_REVIEWED"
+from shared.models.enums import GuidelineStatus, JobType, ReviewStatus
 
 
 def start_sync(*, book_id: str) -> str:
-    return start_on_extracted_guidelines(book_id=book_id, job_type=SYNC, action="sync")
+    return start_on_extracted_guidelines(book_id=book_id, job_type=JobType.SYNC, action="sync")
 
 
 def guideline_row(book: Book, shard: dict, *, now) -> TeachingGuideline:
@@ -49,8 +47,8 @@ def guideline_row(book: Book, shard: dict, *, now) -> TeachingGuideline:
         guideline=shard["guidelines"],
         source_page_start=shard["page_start"],
         source_page_end=shard["page_end"],
-        status="pending_review",
-        review_status=TO_BE_REVIEWED,
+        status=GuidelineStatus.PENDING_REVIEW,
+        review_status=ReviewStatus.TO_BE_REVIEWED,
         generated_at=now,
     )
 
@@ -113,7 +111,7 @@ def replace_rows(session: Session, *, book_id: str, shards: list[dict]) -> int:
 
 
 class SyncJob(ItemJob):
-    job_type = SYNC
+    job_type = JobType.SYNC
 
     def process(self, ctx: JobContext, item: int) -> ItemOutcome:
         shards = read_shards(ctx.book_id)
@@ -124,4 +122,4 @@ class SyncJob(ItemJob):
 
 
 run_sync = SyncJob()
-register(SYNC, run_sync)
+register(JobType.SYNC, run_sync)

@@ -21,6 +21,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models.base import Base, created_at_column, new_id, updated_at_column
+from shared.models.enums import GuidelineStatus, ReviewStatus, SessionMode
 from shared.models.types import UTCDateTime
 
 
@@ -72,7 +73,7 @@ class Session(Base):
     step_idx: Mapped[int] = mapped_column(Integer, nullable=False, server_default=sql_text("0"))
     user_id: Mapped[str | None] = mapped_column(String, ForeignKey("users.id"))
     subject: Mapped[str | None] = mapped_column(String)
-    mode: Mapped[str] = mapped_column(String, nullable=False, server_default="teach_me")
+    mode: Mapped[str] = mapped_column(String, nullable=False, server_default=SessionMode.TEACH_ME)
     is_paused: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=sql_text("false")
     )
@@ -149,9 +150,11 @@ class TeachingGuideline(Base):
     guideline: Mapped[str | None] = mapped_column(Text)
     source_page_start: Mapped[int | None] = mapped_column(Integer)
     source_page_end: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String, nullable=False, server_default="draft")
+    status: Mapped[str] = mapped_column(
+        String, nullable=False, server_default=GuidelineStatus.DRAFT
+    )
     review_status: Mapped[str] = mapped_column(
-        String, nullable=False, server_default="TO_BE_REVIEWED"
+        String, nullable=False, server_default=ReviewStatus.TO_BE_REVIEWED
     )
     generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

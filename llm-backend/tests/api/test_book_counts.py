@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from book_ingestion.models.database import BookJob, BookPage
+from book_ingestion.models.database import BookGuideline, BookJob, BookPage
 from database import get_db_manager, session_scope
 from tests.support.books import ADMIN, BOOK
 from tests.support.guidelines import synced_guideline
@@ -90,6 +90,29 @@ def test_counts_on_create_list_and_detail(auth_client, storage):
     }
     assert _counts(detail) == by_id[created["id"]]
     assert len(detail["pages"]) == 3
+
+
+def test_the_derived_status_agrees_with_the_approved_count(auth_client, storage):
+    """`status` is `approved` exactly when `approved_guideline_count` is not 0: both read the
+    book's APPROVED teaching_guidelines, whatever its book_guidelines sync records say."""
+    approved = _create(auth_client)["id"]
+    to_review = _create(auth_client, edition_year=2024)["id"]
+    _fill(approved, pages=2, guidelines=["APPROVED"], job="completed")
+    _fill(to_review, pages=2, guidelines=["TO_BE_REVIEWED"], job="completed")
+    with session_scope() as session:
+        for book_id, review in ((approved, "TO_BE_REVIEWED"), (to_review, "APPROVED")):
+            # A sync record that says the opposite of the book's teaching guideline.
+            session.add(BookGuideline(book_id=book_id, guideline_s3_key="k", review_status=review))
+
+    details = [
+        auth_client.get(f"/admin/books/{book_id}", headers=ADMIN).json()
+        for book_id in (approved, to_review)
+    ]
+
+    assert [(d["status"], d["approved_guideline_count"]) for d in details] == [
+        ("approved", 1),
+        ("ready_for_extraction", 0),
+    ]
 
 
 def test_the_list_costs_the_same_statements_for_one_book_or_many(auth_client, storage):

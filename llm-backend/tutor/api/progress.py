@@ -16,6 +16,7 @@ from shared.api.params import Limit, ListPageNumber
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import CurrentUser, DbSession, OwnerOnlySession
+from shared.models.enums import SessionMode
 from tutor.api.progress_schemas import (
     ExamReviewRead,
     GuidelineSessionsRead,
@@ -25,7 +26,6 @@ from tutor.api.progress_schemas import (
     SessionStatsRead,
     SubtopicProgressMapRead,
 )
-from tutor.models.state import Mode
 from tutor.services import history_service, report_card_service
 
 router = APIRouter(prefix="/sessions", tags=["progress"], route_class=ApiRoute)
@@ -74,7 +74,7 @@ def guideline_sessions(
     guideline_id: str,
     user: CurrentUser,
     db: DbSession,
-    mode: Mode | None = None,
+    mode: SessionMode | None = None,
     finished_only: bool = False,
 ) -> dict:
     sessions = history_service.guideline_sessions(

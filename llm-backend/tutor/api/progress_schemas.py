@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from shared.models.enums import SessionMode
 from tutor.models.exam_view import ExamFeedbackRead, ExamReviewQuestionRead
-from tutor.models.state import Mode
 
 
 class ReportSubtopicRead(BaseModel):
@@ -62,7 +62,7 @@ class HistoryEntryRead(BaseModel):
     subject: str | None
     mastery: float = Field(description="0-1")
     step_idx: int = Field(description="Study-plan step, from 1")
-    mode: Mode
+    mode: SessionMode
     coverage: float | None = Field(default=None, description="teach_me: 0-100")
     concepts_discussed: list[str] | None = Field(default=None, description="clarify_doubts")
     exam_score: int | None = Field(
@@ -96,7 +96,7 @@ class SessionStatsRead(BaseModel):
 
 class GuidelineSessionRead(BaseModel):
     session_id: str
-    mode: Mode
+    mode: SessionMode
     created_at: datetime | None
     is_complete: bool
     exam_finished: bool

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from shared.api.params import StrictGrade
-from tutor.models.state import Mode
+from shared.models.enums import SessionMode
 from tutor.models.turn_view import ExamFeedbackRead, TurnRead
 
 StudentReply = Annotated[
@@ -50,7 +50,7 @@ class SessionCreate(BaseModel):
 
     student: StudentIn
     goal: GoalIn
-    mode: Mode = "teach_me"
+    mode: SessionMode = SessionMode.TEACH_ME
 
 
 class StepCreate(BaseModel):
@@ -67,7 +67,7 @@ class PastDiscussionRead(BaseModel):
 class SessionCreated(BaseModel):
     session_id: str
     first_turn: TurnRead
-    mode: Mode
+    mode: SessionMode
     past_discussions: list[PastDiscussionRead] | None = Field(
         description="clarify_doubts only: the caller's recent clarify sessions on this guideline "
         "that discussed something; null otherwise"

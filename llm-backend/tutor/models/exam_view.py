@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from shared.models.enums import SessionMode
 from tutor.models.state import Difficulty, ExamVerdict, SessionState
 
 STRONG = "Overall strong performance"
@@ -52,7 +53,7 @@ def _patterns(state: SessionState) -> list[str]:
 
 def exam_feedback(state: SessionState) -> ExamFeedbackRead | None:
     result = state.exam_result
-    if state.mode != "exam" or result is None or not state.is_complete:
+    if state.mode != SessionMode.EXAM or result is None or not state.is_complete:
         return None
     return ExamFeedbackRead(
         score=result.score,
@@ -66,7 +67,7 @@ def exam_feedback(state: SessionState) -> ExamFeedbackRead | None:
 
 
 def exam_review_questions(state: SessionState) -> list[ExamReviewQuestionRead] | None:
-    if state.mode != "exam" or not state.is_complete:
+    if state.mode != SessionMode.EXAM or not state.is_complete:
         return None
     return [
         ExamReviewQuestionRead(

@@ -3,6 +3,7 @@ step_idx 1-based), derived from its state so every list shows the same numbers."
 
 from __future__ import annotations
 
+from shared.models.enums import SessionMode
 from tutor.models.state import SessionState
 
 
@@ -20,9 +21,9 @@ def coverage_percent(state: SessionState) -> float | None:
 def mastery(state: SessionState) -> float:
     """0-1: teach_me, the mean of the concepts' mastery; exam, the finished exam's fraction of
     marks (0 until it is finished); clarify_doubts, 0 (nothing is assessed)."""
-    if state.mode == "teach_me":
+    if state.mode == SessionMode.TEACH_ME:
         return state.overall_mastery
-    if state.mode == "exam" and state.exam_result is not None:
+    if state.mode == SessionMode.EXAM and state.exam_result is not None:
         return round(state.exam_result.percentage / 100, 3)
     return 0.0
 

@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-Mode = Literal["teach_me", "exam", "clarify_doubts"]
+from shared.models.enums import SessionMode
+
 StepKind = Literal["explain", "check", "practice"]
 Verdict = Literal["none", "wrong", "partial", "right", "right_with_reasoning"]
 ExamVerdict = Literal["correct", "partial", "incorrect"]
@@ -107,13 +108,13 @@ class StudentProfile(BaseModel):
 
 
 class SessionState(BaseModel):
-    mode: Mode
+    mode: SessionMode
 
     @field_validator("mode", mode="before")
     @classmethod
     def _old_exam_spelling(cls, value):
         # Written before the rename (and by an old deployment during a rolling deploy).
-        return "exam" if value == "exam_me" else value
+        return SessionMode.EXAM if value == "exam_me" else value
 
     guideline_id: str
     subject: str

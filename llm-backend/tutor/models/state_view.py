@@ -17,7 +17,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from shared.models.entities import Event, TeachingGuideline
-from tutor.models.state import WITHHELD, Mode, PlanStep, SessionState
+from shared.models.enums import SessionMode
+from tutor.models.state import WITHHELD, PlanStep, SessionState
 from tutor.models.turn_view import ExamFeedbackRead, current_step, exam_feedback, speakable
 
 HISTORY = 10  # conversation_history holds the last messages only, as upstream
@@ -101,7 +102,7 @@ class SessionStateView(BaseModel):
     off_topic_count: int
     warning_count: int
     safety_flags: list[str]
-    mode: Mode
+    mode: SessionMode
     is_paused: bool
     concepts_covered_set: list[str]
     exam_questions: list[ExamQuestionView]
@@ -176,7 +177,7 @@ def message_id(session_id: str, position: int) -> str:
 
 
 def _messages(session_id: str, state: SessionState) -> list[MessageView]:
-    exam = state.mode == "exam"
+    exam = state.mode == SessionMode.EXAM
     return [
         MessageView(
             role="student" if t.role == "student" else "teacher",
@@ -240,7 +241,7 @@ def build(
 ) -> SessionStateView:
     """`plan` is the state's plan, or for sessions stored without one (exam and clarify
     sessions before plans were kept for every mode) the guideline's current plan."""
-    exam_finished = state.mode == "exam" and state.is_complete
+    exam_finished = state.mode == SessionMode.EXAM and state.is_complete
     log = _messages(session_id, state)
     verdicts = [q.verdict for q in state.questions]
     safety = [
@@ -248,8 +249,8 @@ def build(
         for e in events
         if e.node == "Remediate" and '"safety_redirect"' in (e.payload_json or "")
     ]
-    step = state.current_step if state.mode == "teach_me" else None
-    if state.mode == "exam" and not state.is_complete and state.questions:
+    step = state.current_step if state.mode == SessionMode.TEACH_ME else None
+    if state.mode == SessionMode.EXAM and not state.is_complete and state.questions:
         last_question = state.questions[min(state.exam_current, len(state.questions) - 1)].question
     else:
         last_question = None
@@ -261,11 +262,11 @@ def build(
         topic=_topic(state, guideline, plan),
         current_step=current_step(state),
         last_concept_taught=(step.concept if step else (state.concepts_reached or [None])[-1])
-        if state.mode == "teach_me"
+        if state.mode == SessionMode.TEACH_ME
         else None,
         last_question=last_question,
         awaiting_response=not state.is_complete and bool(log) and log[-1].role == "teacher",
-        allow_extension=state.mode == "teach_me"
+        allow_extension=state.mode == SessionMode.TEACH_ME
         and not state.is_complete
         and state.step_idx >= len(state.plan),
         mastery_estimates=state.mastery,
@@ -287,7 +288,7 @@ def build(
         exam_finished=exam_finished,
         exam_feedback=exam_feedback(state),
         concepts_discussed=state.concepts_discussed,
-        clarify_complete=state.mode == "clarify_doubts" and state.is_complete,
+        clarify_complete=state.mode == SessionMode.CLARIFY_DOUBTS and state.is_complete,
         session_summary={
             "concepts_taught": state.concepts_reached,
             "stuck_points": list(state.misconceptions),

@@ -11,6 +11,7 @@ import re
 
 from pydantic import BaseModel, Field
 
+from shared.models.enums import SessionMode
 from tutor.models.exam_view import ExamFeedbackRead, ExamResultRead, exam_feedback, exam_results
 from tutor.models.state import SessionState
 
@@ -55,7 +56,7 @@ def current_step(state: SessionState) -> int:
     """The 1-based study-plan step: teach_me's current step, total + 1 once complete (while a
     strong student's extra challenge turns run it stays on the last step, so the frontend's
     rule "complete when current_step > steps" agrees with `is_complete`); 1 in other modes."""
-    if state.mode != "teach_me":
+    if state.mode != SessionMode.TEACH_ME:
         return 1
     if state.is_complete or state.step_idx < len(state.plan):
         return state.step_idx + 1
@@ -63,7 +64,7 @@ def current_step(state: SessionState) -> int:
 
 
 def mastery_score(state: SessionState) -> float:
-    return state.overall_mastery if state.mode == "teach_me" else 0.0
+    return state.overall_mastery if state.mode == SessionMode.TEACH_ME else 0.0
 
 
 def exam_progress(state: SessionState) -> ExamProgressRead:
@@ -76,7 +77,7 @@ def exam_progress(state: SessionState) -> ExamProgressRead:
 
 
 def turn(state: SessionState, message: str, *, first: bool = False) -> TurnRead:
-    exam = state.mode == "exam"
+    exam = state.mode == SessionMode.EXAM
     return TurnRead(
         message=message,
         audio_text=None if exam else speakable(message),
@@ -84,7 +85,9 @@ def turn(state: SessionState, message: str, *, first: bool = False) -> TurnRead:
         step_idx=current_step(state),
         mastery_score=mastery_score(state),
         is_complete=state.is_complete,
-        concepts_discussed=state.concepts_discussed if state.mode == "clarify_doubts" else None,
+        concepts_discussed=state.concepts_discussed
+        if state.mode == SessionMode.CLARIFY_DOUBTS
+        else None,
         exam_progress=exam_progress(state) if exam else None,
         exam_questions=(
             [

@@ -16,6 +16,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from shared.llm import deadline
+from shared.models.enums import SessionMode
 from tutor.agents import safety_agent, student_texts
 from tutor.agents.context import TutorContext
 from tutor.models.state import WITHHELD, SessionState
@@ -24,9 +25,9 @@ from tutor.orchestration.common import EventDraft, TurnResult, log
 
 
 def _draft(state: SessionState, ctx: TutorContext, message: str):
-    if state.mode == "teach_me":
+    if state.mode == SessionMode.TEACH_ME:
         return teach.draft(state=state, ctx=ctx, message=message)
-    if state.mode == "exam":
+    if state.mode == SessionMode.EXAM:
         return exam.draft(state=state, ctx=ctx, message=message)
     return clarify.draft(state=state, ctx=ctx, message=message)
 
@@ -59,9 +60,9 @@ def run_turn(*, state: SessionState, ctx: TutorContext, message: str) -> TurnRes
         pool.shutdown(wait=False)
     new = state.model_copy(deep=True)
     log(new, "student", message)
-    if new.mode == "teach_me":
+    if new.mode == SessionMode.TEACH_ME:
         result = teach.apply(state=new, turn=turn)
-    elif new.mode == "exam":
+    elif new.mode == SessionMode.EXAM:
         result = exam.apply(state=new, mark=turn, answer=message)
     else:
         result = clarify.apply(state=new, turn=turn)
@@ -75,7 +76,7 @@ def _redirect(state: SessionState, category: str) -> TurnResult:
     new = state.model_copy(deep=True)
     log(new, "student", WITHHELD)
     reply = student_texts.safety_redirect(new.student)
-    idx = new.exam_current if new.mode == "exam" else new.step_idx
+    idx = new.exam_current if new.mode == SessionMode.EXAM else new.step_idx
     new.turns += 1
     log(new, "tutor", reply)
     event = EventDraft(

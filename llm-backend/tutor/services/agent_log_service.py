@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from shared.models.entities import Event, LLMCall
 from shared.models.entities import Session as TutorSession
+from shared.models.enums import SessionMode
 
 # The marks an exam's Check events carry; hidden until the exam ends, so the student never
 # learns mid-exam how an answer was scored.
@@ -34,7 +35,7 @@ SAFETY = "safety"
 LLM_CALL = "llm_call"
 # Modes whose events hold nothing to hide. Every other mode is treated as an exam, so a
 # renamed or new exam mode fails closed.
-OPEN_MODES = ("teach_me", "clarify_doubts")
+OPEN_MODES = (SessionMode.TEACH_ME, SessionMode.CLARIFY_DOUBTS)
 # A filtered answer's bound: far above a long session's turn, or one agent's logs of it.
 MAX_FILTERED_LOGS = 2000
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from shared.errors import NotFoundError
 from shared.models.entities import StudyPlan, TeachingGuideline
+from shared.models.enums import ReviewStatus
 from tutor.models.state import PlanStep
 
-APPROVED = "APPROVED"
 # When a guideline has no study plan: explain → check → explain → practice (issue 5).
 DEFAULT_PLAN = [
     ("explain", "core idea", "Explain the core idea with a simple example"),
@@ -32,7 +32,7 @@ def subtopic_of(g: TeachingGuideline) -> str:
 
 def get_approved_guideline(*, db: Session, guideline_id: str) -> TeachingGuideline:
     g = db.get(TeachingGuideline, guideline_id)
-    if g is None or g.review_status != APPROVED:
+    if g is None or g.review_status != ReviewStatus.APPROVED:
         # An unapproved guideline is indistinguishable from a missing one for students.
         raise NotFoundError("Guideline not found.", code="guideline_not_found")
     return g
@@ -86,7 +86,7 @@ def curriculum(
     are None. Matching is exact and case-sensitive on the `subject` / `topic` / `subtopic`
     columns (the names the frontend puts in its URLs), lists are distinct and sorted."""
     clauses = [
-        TeachingGuideline.review_status == APPROVED,
+        TeachingGuideline.review_status == ReviewStatus.APPROVED,
         TeachingGuideline.country == country,
         TeachingGuideline.board == board,
         TeachingGuideline.grade == grade,

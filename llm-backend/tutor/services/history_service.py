@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from shared.errors import BadRequestError, PermissionDeniedError
 from shared.models.entities import Session as TutorSession
 from shared.models.entities import User
+from shared.models.enums import SessionMode
 from shared.models.paging import page
 from tutor.models import progress_view as view
 from tutor.models.exam_view import exam_feedback, exam_review_questions
@@ -42,9 +43,9 @@ def entry(row: TutorSession) -> dict:
         mastery=view.mastery(state),
         step_idx=current_step(state),
     )
-    if state.mode == "teach_me":
+    if state.mode == SessionMode.TEACH_ME:
         base["coverage"] = view.coverage_percent(state) or 0.0
-    elif state.mode == "clarify_doubts":
+    elif state.mode == SessionMode.CLARIFY_DOUBTS:
         base["concepts_discussed"] = state.concepts_discussed
     else:
         base["exam_score"] = view.correct_count(state)
@@ -109,7 +110,7 @@ def guideline_sessions(
         state = _state(row)
         if state is None or (finished_only and not state.is_complete):
             continue
-        is_exam = state.mode == "exam"
+        is_exam = state.mode == SessionMode.EXAM
         finished = is_exam and state.is_complete
         result = state.exam_result if finished else None
         items.append(
@@ -122,7 +123,9 @@ def guideline_sessions(
                 "exam_score": result.score if result else None,
                 "exam_total": len(state.questions) if is_exam else None,
                 "exam_answered": view.exam_answered(state) if is_exam else None,
-                "coverage": view.coverage_percent(state) if state.mode == "teach_me" else None,
+                "coverage": view.coverage_percent(state)
+                if state.mode == SessionMode.TEACH_ME
+                else None,
             }
         )
     return items
@@ -131,7 +134,7 @@ def guideline_sessions(
 def exam_review(*, row: TutorSession) -> dict:
     """A finished exam, answers and marks included (the route lets only its owner in)."""
     state = _state(row)
-    if state is None or state.mode != "exam":
+    if state is None or state.mode != SessionMode.EXAM:
         raise BadRequestError("Not an exam session", code="not_exam_session")
     questions = exam_review_questions(state)
     if questions is None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from shared.models.entities import Session as TutorSession
 from shared.models.entities import StudyPlan, TeachingGuideline, User
+from shared.models.enums import ReviewStatus, SessionMode
 from tutor.models.state import SessionState
 from tutor.services import curriculum_service
 
@@ -73,12 +74,12 @@ def _tally(rows: list[tuple[TutorSession, SessionState | None]]) -> dict[str, Ta
         t.last_activity = _later(t.last_activity, row.updated_at)
         if row.is_paused:
             t.paused_session_id = row.id
-        if state.mode == "teach_me":
+        if state.mode == SessionMode.TEACH_ME:
             t.teach_sessions += 1
             t.reached.update(state.concepts_reached)
             t.session_plan = state.plan_concepts
             t.last_studied = _later(t.last_studied, row.updated_at)
-        elif state.mode == "exam" and state.is_complete and state.exam_result is not None:
+        elif state.mode == SessionMode.EXAM and state.is_complete and state.exam_result is not None:
             t.latest_exam = (row, state)
             t.last_studied = _later(t.last_studied, row.updated_at)
     return tallies
@@ -128,7 +129,7 @@ def _subtopic(t: Tally, g: TeachingGuideline | None) -> dict:
     else:
         subtopic, key = t.names.subtopic, None
     exam = t.latest_exam[1].exam_result if t.latest_exam else None
-    offered = g is not None and g.review_status == curriculum_service.APPROVED
+    offered = g is not None and g.review_status == ReviewStatus.APPROVED
     return {
         "subtopic": subtopic,
         "subtopic_key": key or slug(subtopic),

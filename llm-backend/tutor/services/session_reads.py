@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from shared.models.entities import Event, TeachingGuideline, User
 from shared.models.entities import Session as TutorSession
+from shared.models.enums import SessionMode
 from tutor.models import state_view
 from tutor.models.state import SessionState
 from tutor.models.turn_view import current_step, mastery_score
@@ -99,9 +100,9 @@ def unfinished_exam(*, db: Session, owner: User, guideline_id: str) -> str | Non
     """The newest of the user's exams on this guideline that is unfinished and has at least
     one answer; exams nobody answered (abandoned right after creation) do not count."""
     rows = db.scalars(
-        _user_sessions(db=db, owner=owner, guideline_id=guideline_id, mode="exam").order_by(
-            TutorSession.created_at.desc()
-        )
+        _user_sessions(
+            db=db, owner=owner, guideline_id=guideline_id, mode=SessionMode.EXAM
+        ).order_by(TutorSession.created_at.desc())
     )
     for row in rows:
         state = load_state(row)
@@ -120,7 +121,9 @@ def past_discussions(*, db: Session, owner: User, guideline_id: str) -> list[Pas
     """The user's latest clarify sessions on this guideline (the new one included) that
     discussed something; None when there are none."""
     rows = db.scalars(
-        _user_sessions(db=db, owner=owner, guideline_id=guideline_id, mode="clarify_doubts")
+        _user_sessions(
+            db=db, owner=owner, guideline_id=guideline_id, mode=SessionMode.CLARIFY_DOUBTS
+        )
         .order_by(TutorSession.created_at.desc())
         .limit(PAST_DISCUSSIONS)
     ).all()

@@ -21,9 +21,10 @@ from shared.errors import BadRequestError, ConflictError
 from shared.models.base import new_id, utcnow
 from shared.models.entities import Event, TeachingGuideline, User
 from shared.models.entities import Session as TutorSession
+from shared.models.enums import SessionMode
 from tutor.agents import student_texts
 from tutor.agents.context import TutorContext
-from tutor.models.state import MASTERY_BY_VERDICT, Mode, SessionState, StudentProfile
+from tutor.models.state import MASTERY_BY_VERDICT, SessionState, StudentProfile
 from tutor.orchestration import clarify, exam, pipeline, teach
 from tutor.orchestration.common import EventDraft, TurnResult
 from tutor.services import contents_service, curriculum_service, session_reads
@@ -58,10 +59,10 @@ def _context(*, db: Session, guideline: TeachingGuideline, session_id: str | Non
 def _columns(state: SessionState) -> dict:
     """The denormalized columns, always derived from the state being written."""
     result = state.exam_result
-    if state.mode == "exam":
+    if state.mode == SessionMode.EXAM:
         mastery = round(result.percentage / 100, 4) if result else 0.0
         step = state.exam_current
-    elif state.mode == "teach_me":
+    elif state.mode == SessionMode.TEACH_ME:
         mastery, step = state.overall_mastery, state.step_idx
     else:
         mastery, step = 0.0, state.turns
@@ -107,7 +108,7 @@ def create_session(
     db: Session,
     owner: User | None,
     guideline_id: str,
-    mode: Mode,
+    mode: SessionMode,
     exam_questions: int,
     student: dict,
     goal: dict,
@@ -115,7 +116,7 @@ def create_session(
     """`student` and `goal` are the request's objects, stored as sent (`student_json`,
     `goal_json`); the tutor personalises from the signed-in user's profile."""
     guideline = curriculum_service.get_approved_guideline(db=db, guideline_id=guideline_id)
-    if mode == "exam" and owner is not None:
+    if mode == SessionMode.EXAM and owner is not None:
         existing = session_reads.unfinished_exam(db=db, owner=owner, guideline_id=guideline.id)
         if existing:
             raise ConflictError(
@@ -142,9 +143,9 @@ def create_session(
     paused = resumable(db=db, owner=owner, guideline_id=guideline.id) if owner else None
     paused_id = paused.id if paused else None
     db.commit()  # end the read transaction: no connection is held during the model call
-    if mode == "teach_me":
+    if mode == SessionMode.TEACH_ME:
         result = teach.opening(state=state, ctx=ctx)
-    elif mode == "exam":
+    elif mode == SessionMode.EXAM:
         result = exam.opening(state=state, ctx=ctx, count=exam_questions)
     else:
         result = clarify.opening(state=state, ctx=ctx)
@@ -158,7 +159,7 @@ def create_session(
     db.commit()
     past = (
         session_reads.past_discussions(db=db, owner=owner, guideline_id=guideline.id)
-        if mode == "clarify_doubts" and owner is not None
+        if mode == SessionMode.CLARIFY_DOUBTS and owner is not None
         else None
     )
     return Created(row, result, paused_id, past)
@@ -226,7 +227,7 @@ def _position(state: SessionState) -> tuple:
 def _grading(result: TurnResult) -> Grading | None:
     """teach_me's judgement of the answer. Exams never report a grade before the end, and
     clarify turns are not graded."""
-    if result.state.mode != "teach_me":
+    if result.state.mode != SessionMode.TEACH_ME:
         return None
     check = next((e.payload for e in result.events if e.node == "Check"), None)
     if check is None:
@@ -248,7 +249,7 @@ def step(*, db: Session, row: TutorSession, message: str) -> StepOutcome:
         # repeats its results, other modes say the session is over.
         reply = (
             student_texts.exam_already_complete(state.student)
-            if state.mode == "exam"
+            if state.mode == SessionMode.EXAM
             else student_texts.session_finished(state.student)
         )
         db.commit()
@@ -270,7 +271,7 @@ def step(*, db: Session, row: TutorSession, message: str) -> StepOutcome:
 
 def set_paused(*, db: Session, row: TutorSession, paused: bool) -> SessionState:
     state, seen = load_state(row), row.state_version
-    if paused and state.mode != "teach_me":
+    if paused and state.mode != SessionMode.TEACH_ME:
         raise BadRequestError("Only Teach Me sessions can be paused", code="wrong_mode")
     if not paused and not state.is_paused:
         raise BadRequestError("Session is not paused", code="session_not_paused")
@@ -287,7 +288,7 @@ def set_paused(*, db: Session, row: TutorSession, paused: bool) -> SessionState:
 
 def end_exam(*, db: Session, row: TutorSession) -> SessionState:
     state, seen = load_state(row), row.state_version
-    if state.mode != "exam":
+    if state.mode != SessionMode.EXAM:
         raise BadRequestError("Not an exam session", code="wrong_mode")
     if state.is_complete:
         raise BadRequestError("Exam already finished", code="exam_already_finished")
@@ -301,7 +302,7 @@ def end_exam(*, db: Session, row: TutorSession) -> SessionState:
 
 def end_clarify(*, db: Session, row: TutorSession) -> TurnResult:
     state, seen = load_state(row), row.state_version
-    if state.mode != "clarify_doubts":
+    if state.mode != SessionMode.CLARIFY_DOUBTS:
         raise BadRequestError("Not a Clarify Doubts session", code="wrong_mode")
     if state.is_complete:
         raise BadRequestError("Session already ended", code="session_already_ended")
@@ -319,7 +320,7 @@ def resumable(*, db: Session, owner: User, guideline_id: str) -> TutorSession | 
         .where(
             TutorSession.user_id == owner.id,
             TutorSession.guideline_id == guideline_id,
-            TutorSession.mode == "teach_me",
+            TutorSession.mode == SessionMode.TEACH_ME,
             TutorSession.is_paused.is_(True),
         )
         .order_by(TutorSession.updated_at.desc())
