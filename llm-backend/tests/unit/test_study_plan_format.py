@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from study_plans import plan_format
-from study_plans.generator import GeneratedPlan
+from study_plans.models import plan_format
+from study_plans.services.generator import GeneratedPlan
 from tutor.services.curriculum_service import parse_plan
 
 
