@@ -45,8 +45,8 @@ def create_app() -> FastAPI:
     app.include_router(public_config.router)
     app.include_router(llm_config.router)
     app.include_router(llm_config.page_router)
-    app.include_router(book_ingestion_router)
     app.include_router(study_plans_router)
+    app.include_router(book_ingestion_router)
     app.include_router(files.router)
     # Before sessions: its /sessions/{session_id} would read /sessions/history as an id.
     app.include_router(progress.router)
