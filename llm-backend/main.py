@@ -20,6 +20,7 @@ from shared.api.request_budget import RequestBudgetMiddleware
 from shared.api.request_guard import RequestGuardMiddleware
 from shared.observability.logging import get_logger
 from shared.observability.request_id import RequestIdMiddleware
+from study_plans.api.plans import router as study_plans_router
 from tutor.api import agent_logs, contents_admin, curriculum, progress, sessions, voice
 
 
@@ -44,6 +45,7 @@ def create_app() -> FastAPI:
     app.include_router(public_config.router)
     app.include_router(llm_config.router)
     app.include_router(llm_config.page_router)
+    app.include_router(study_plans_router)
     app.include_router(book_ingestion_router)
     app.include_router(files.router)
     # Before sessions: its /sessions/{session_id} would read /sessions/history as an id.

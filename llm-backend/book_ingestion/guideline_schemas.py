@@ -1,4 +1,4 @@
-"""Request and response schemas of guideline extraction, review and study plan routes."""
+"""Request and response schemas of guideline extraction and review routes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.api.params import PageNumber
 from shared.models.enums import GuidelineStatus
-from study_plans.plan_format import StudyPlanMetadata, StudyPlanStep
 
 
 class ExtractionCreate(BaseModel):
@@ -138,40 +137,3 @@ class ApprovalUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     approved: bool
-
-
-class BulkStudyPlanCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    guideline_ids: list[str] = Field(min_length=1, max_length=200)
-    force_regenerate: bool = False
-
-
-class StudyPlanJobStarted(BaseModel):
-    """A study plan being generated in a `study_plan_bulk` job of the guideline's book: follow
-    it at /admin/books/{book_id}/jobs/{job_id}, then read /admin/guidelines/{id}/study-plan."""
-
-    job_id: str
-    status: Literal["started"] = "started"
-    book_id: str
-    guideline_id: str
-    message: str
-
-
-class StudyPlanRead(BaseModel):
-    """The plan in the frontend's shape (`todo_list`, `metadata`), and how it was made."""
-
-    todo_list: list[StudyPlanStep]
-    metadata: StudyPlanMetadata
-    review: dict | None = Field(description="The reviewer's `{rating, approved}`, if it answered")
-    id: str
-    guideline_id: str
-    generator_model: str | None
-    reviewer_model: str | None
-    generation_reasoning: str | None
-    reviewer_feedback: str | None
-    was_revised: bool
-    status: str
-    version: int
-    created_at: datetime
-    updated_at: datetime

@@ -1,1 +1,2 @@
-"""Study plans: generated from approved teaching guidelines, reviewed, improved once."""
+"""Study plans: generated from approved teaching guidelines, reviewed, improved once; and read
+back as the steps the tutor teaches (`services.plans`)."""

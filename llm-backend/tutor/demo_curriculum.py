@@ -8,14 +8,13 @@ and running it twice changes nothing.
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import func, select
 
 from database import session_scope
 from shared.models.base import utcnow
-from shared.models.entities import Content, StudyPlan, TeachingGuideline
+from shared.models.entities import Content, TeachingGuideline
 from shared.models.enums import GuidelineStatus, ReviewStatus
+from study_plans.services import plans
 
 COMMON = {
     "country": "India",
@@ -101,13 +100,12 @@ def seed_demo() -> str:
             db.add(guideline)
             db.flush()
             steps = [{"type": k, "concept": c, "goal": g} for k, c, g in sub["plan"]]
-            db.add(
-                StudyPlan(
-                    guideline_id=guideline.id,
-                    plan_json=json.dumps({"steps": steps}),
-                    generator_model="demo-seed",
-                    status="approved",
-                )
+            plans.store(
+                db,
+                guideline_id=guideline.id,
+                plan={"steps": steps},
+                generator_model="demo-seed",
+                status="approved",
             )
         for text in EXAMPLES:
             db.add(Content(topic="Fractions", grade=5, skill="fractions", text=text, tags="demo"))

@@ -1,5 +1,5 @@
-"""Admin guideline routes: extraction / finalization / sync jobs of a book, the review queue,
-and study plans of a guideline."""
+"""Admin guideline routes: extraction / finalization / sync jobs of a book and the review queue
+(a guideline's study plan routes are in study_plans.api)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from book_ingestion.guideline_schemas import (
     BookGuidelineRead,
     BookGuidelines,
     BookGuidelinesApproved,
-    BulkStudyPlanCreate,
     ExtractionCreate,
     ExtractionStarted,
     FinalizationCreate,
@@ -20,8 +19,6 @@ from book_ingestion.guideline_schemas import (
     GuidelineRead,
     JobStartedMessage,
     ReviewFilters,
-    StudyPlanJobStarted,
-    StudyPlanRead,
 )
 from book_ingestion.schemas import JobStarted
 from book_ingestion.services import (
@@ -37,7 +34,6 @@ from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
 from shared.models.enums import ReviewStatus
-from study_plans import service as study_plan_service
 
 book_router = APIRouter(prefix="/admin/books/{book_id}", tags=["guidelines"], route_class=ApiRoute)
 router = APIRouter(prefix="/admin/guidelines", tags=["guidelines"], route_class=ApiRoute)
@@ -139,14 +135,6 @@ def review_filters(admin: AdminUser) -> ReviewFilters:
         return guideline_review_service.filters(session)
 
 
-@router.post("/bulk-generate-study-plans", status_code=202, responses=errors(400, 404, 409))
-def bulk_generate(body: BulkStudyPlanCreate, admin: AdminUser) -> JobStarted:
-    job_id = study_plan_service.start_bulk(
-        guideline_ids=body.guideline_ids, force_regenerate=body.force_regenerate
-    )
-    return JobStarted(job_id=job_id)
-
-
 @router.get("/{guideline_id}")
 def get_guideline(guideline_id: str, admin: AdminUser) -> GuidelineRead:
     with session_scope() as session:
@@ -171,26 +159,3 @@ def delete_guideline(guideline_id: str, admin: AdminUser) -> GuidelineDeleted:
     with session_scope() as session:
         guideline_review_service.delete_guideline(session, guideline_id=guideline_id)
     return GuidelineDeleted(id=guideline_id)
-
-
-@router.post(
-    "/{guideline_id}/generate-study-plan",
-    responses={202: {"model": StudyPlanJobStarted, "description": "Generation job started"}},
-)
-def generate_study_plan(
-    guideline_id: str, admin: AdminUser, response: Response, force_regenerate: bool = False
-) -> StudyPlanRead | StudyPlanJobStarted:
-    """200 with the existing plan unless `force_regenerate`; otherwise 202 with the book job
-    that generates it (read the plan once the job completes). A guideline of no book gets its
-    plan at once (200)."""
-    result = study_plan_service.request_study_plan(
-        guideline_id=guideline_id, force_regenerate=force_regenerate
-    )
-    if isinstance(result, StudyPlanJobStarted):
-        response.status_code = 202
-    return result
-
-
-@router.get("/{guideline_id}/study-plan")
-def get_study_plan(guideline_id: str, admin: AdminUser) -> StudyPlanRead:
-    return study_plan_service.get_study_plan(guideline_id=guideline_id)

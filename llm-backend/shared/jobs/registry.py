@@ -22,7 +22,7 @@ JOB_HANDLER_MODULES: tuple[str, ...] = (
     "book_ingestion.services.extraction_service",
     "book_ingestion.services.finalization_service",
     "book_ingestion.services.sync_service",
-    "study_plans.service",
+    "study_plans.services.plan_jobs",
 )
 
 _handlers: dict[str, JobHandler] = {}

@@ -252,7 +252,7 @@ def test_a_swept_bulk_study_plan_job_saves_nothing_more(auth_client, local_stora
     from book_ingestion.services import job_lock_service
     from book_ingestion.services.item_job import JobContext, LeaseLostError
     from shared.jobs.dispatch import set_dispatcher
-    from study_plans import service as study_plan_service
+    from study_plans.services import plan_jobs as study_plan_service
 
     set_dispatcher(HeldDispatcher())
     book_id = make_book(pages=1)

@@ -1,13 +1,12 @@
-"""The stored study plan is the frontend's `{todo_list, metadata}`, and the tutor's plan reader
-(tutor.services.curriculum_service.parse_plan) teaches from it."""
+"""The stored study plan is the frontend's `{todo_list, metadata}`, and the tutor teaches from
+its steps as `plan_format.teaching_steps` reads them."""
 
 from __future__ import annotations
 
 import json
 
-from study_plans import plan_format
-from study_plans.generator import GeneratedPlan
-from tutor.services.curriculum_service import parse_plan
+from study_plans.models import plan_format
+from study_plans.services.generator import GeneratedPlan
 
 
 def _generated() -> GeneratedPlan:
@@ -46,7 +45,7 @@ def test_the_generated_plan_is_stored_in_the_frontend_shape():
 
 
 def test_the_tutor_reads_the_stored_todo_list():
-    steps = parse_plan(json.dumps(_generated().plan()))
+    steps = plan_format.teaching_steps(json.dumps(_generated().plan()))
 
     # The first concept is what mastery is keyed on; a step without concepts uses its title.
     assert [(s.kind, s.concept, s.goal) for s in steps] == [
@@ -59,7 +58,7 @@ def test_the_tutor_reads_the_stored_todo_list():
 def test_an_upstream_todo_list_reads_as_explain_steps_on_their_titles():
     plan = {"todo_list": [{"step_id": "step_1", "title": "Count to ten", "description": "d"}]}
 
-    assert [(s.kind, s.concept, s.goal) for s in parse_plan(json.dumps(plan))] == [
+    assert [(s.kind, s.concept, s.goal) for s in plan_format.teaching_steps(json.dumps(plan))] == [
         ("explain", "Count to ten", "d")
     ]
 
@@ -92,3 +91,19 @@ def test_an_older_stored_plan_is_read_in_the_frontend_shape():
         "is_generic": True,
         "creative_theme": "pizza",
     }
+
+
+def test_teaching_steps_read_both_stored_shapes_and_reject_garbage():
+    plan = plan_format.teaching_steps(
+        '{"steps": [{"type": "Check", "title": "A", "description": "d"}]}'
+    )
+    assert [(s.kind, s.concept, s.goal) for s in plan] == [("check", "A", "d")]
+    # An unknown kind is taught as an explanation; a step naming nothing is not taught.
+    plan = plan_format.teaching_steps(
+        '{"steps": [{"kind": "quiz", "concept": "B"}, {"kind": "explain"}]}'
+    )
+    assert [(s.kind, s.concept) for s in plan] == [("explain", "B")]
+    assert plan_format.teaching_steps("not json") == []
+    assert plan_format.teaching_steps('{"steps": "x"}') == []
+    # A bare list of steps is no stored shape (nothing writes one): no steps, the default plan.
+    assert plan_format.teaching_steps('[{"kind": "quiz", "concept": "B"}]') == []

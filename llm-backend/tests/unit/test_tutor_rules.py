@@ -7,7 +7,6 @@ import pytest
 from tutor.agents.exam_agent import difficulty_mix
 from tutor.models.state import ExamQuestion, SessionState, verdict_for
 from tutor.orchestration.exam import compute_result
-from tutor.services.curriculum_service import parse_plan
 
 
 @pytest.mark.parametrize(
@@ -16,15 +15,6 @@ from tutor.services.curriculum_service import parse_plan
 def test_difficulty_mix_is_about_30_50_20(count, mix):
     assert difficulty_mix(count) == mix
     assert sum(mix) == count
-
-
-def test_parse_plan_reads_common_shapes_and_rejects_garbage():
-    plan = parse_plan('{"steps": [{"type": "Check", "title": "A", "description": "d"}]}')
-    assert [(s.kind, s.concept, s.goal) for s in plan] == [("check", "A", "d")]
-    plan = parse_plan('[{"kind": "quiz", "concept": "B"}, {"kind": "explain"}]')
-    assert [(s.kind, s.concept) for s in plan] == [("explain", "B")]
-    assert parse_plan("not json") == []
-    assert parse_plan('{"steps": "x"}') == []
 
 
 def test_exam_result_arithmetic():

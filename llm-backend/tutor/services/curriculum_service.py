@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.errors import NotFoundError
-from shared.models.entities import StudyPlan, TeachingGuideline
+from shared.models.entities import TeachingGuideline
 from shared.models.enums import ReviewStatus
+from study_plans.models.plan_format import TeachingStep
+from study_plans.services import plans
 from tutor.models.state import PlanStep
 
 # When a guideline has no study plan: explain → check → explain → practice (issue 5).
@@ -19,7 +19,6 @@ DEFAULT_PLAN = [
     ("explain", "worked examples", "Work through an example step by step"),
     ("practice", "worked examples", "The student solves a similar problem on their own"),
 ]
-STEP_KINDS = {"explain", "check", "practice"}
 
 
 def topic_of(g: TeachingGuideline) -> str:
@@ -39,37 +38,24 @@ def get_approved_guideline(*, db: Session, guideline_id: str) -> TeachingGuideli
 
 
 def plan_for(*, db: Session, guideline: TeachingGuideline) -> list[PlanStep]:
-    row = db.scalar(select(StudyPlan).where(StudyPlan.guideline_id == guideline.id))
-    steps = parse_plan(row.plan_json) if row else []
-    if steps:
-        return steps
+    """The guideline's study plan as the tutor's steps; the default plan without one."""
+    return _steps(plans.steps_for(db, guideline.id)) or _default_plan(guideline)
+
+
+def plans_for(*, db: Session, guidelines: list[TeachingGuideline]) -> dict[str, list[PlanStep]]:
+    """Each guideline's study plan as the tutor's steps (the plans read in one query); the
+    default plan for a guideline without a readable one."""
+    stored = plans.steps_for_many(db, [g.id for g in guidelines])
+    return {g.id: _steps(stored[g.id]) or _default_plan(g) for g in guidelines}
+
+
+def _steps(steps: list[TeachingStep]) -> list[PlanStep]:
+    return [PlanStep(kind=s.kind, concept=s.concept, goal=s.goal) for s in steps]
+
+
+def _default_plan(guideline: TeachingGuideline) -> list[PlanStep]:
     title = subtopic_of(guideline)
     return [PlanStep(kind=k, concept=f"{title}: {c}", goal=goal) for k, c, goal in DEFAULT_PLAN]
-
-
-def parse_plan(plan_json: str) -> list[PlanStep]:
-    """Reads a stored study plan leniently: a list of steps, {"todo_list": [...]} (the admin
-    plan's shape) or {"steps": [...]} (older plans),
-    each with a kind (`type`/`kind`/`step_type`) and a concept (`concept`/`title`/`topic`).
-    Steps of unknown kinds are read as `explain`; an unreadable plan gives [] (default plan)."""
-    try:
-        data = json.loads(plan_json)
-    except (TypeError, ValueError):
-        return []
-    if isinstance(data, dict):
-        data = data.get("todo_list") or data.get("steps") or data.get("plan") or []
-    steps = []
-    for raw in data if isinstance(data, list) else []:
-        if not isinstance(raw, dict):
-            continue
-        kind = str(raw.get("kind") or raw.get("type") or raw.get("step_type") or "").lower()
-        concept = raw.get("concept") or raw.get("title") or raw.get("topic")
-        if not concept:
-            continue
-        goal = raw.get("goal") or raw.get("description") or raw.get("objective") or ""
-        kind = kind if kind in STEP_KINDS else "explain"
-        steps.append(PlanStep(kind=kind, concept=str(concept), goal=str(goal)))
-    return steps
 
 
 def curriculum(

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.models.entities import Session as TutorSession
-from shared.models.entities import StudyPlan, TeachingGuideline, User
+from shared.models.entities import TeachingGuideline, User
 from shared.models.enums import ReviewStatus, SessionMode
 from tutor.models.state import SessionState
 from tutor.services import curriculum_service
@@ -86,22 +86,9 @@ def _tally(rows: list[tuple[TutorSession, SessionState | None]]) -> dict[str, Ta
 
 
 def _plans(db: Session, guidelines: list[TeachingGuideline]) -> dict[str, list[str]]:
-    """Each guideline's current plan concepts, as `curriculum_service.plan_for` builds them."""
-    ids = [g.id for g in guidelines]
-    stored = {
-        p.guideline_id: p.plan_json
-        for p in db.scalars(select(StudyPlan).where(StudyPlan.guideline_id.in_(ids)))
-    }
-    plans = {}
-    for g in guidelines:
-        steps = curriculum_service.parse_plan(stored[g.id]) if g.id in stored else []
-        if steps:
-            plans[g.id] = list(dict.fromkeys(s.concept for s in steps))
-        else:
-            title = curriculum_service.subtopic_of(g)
-            default = (c for _, c, _ in curriculum_service.DEFAULT_PLAN)
-            plans[g.id] = list(dict.fromkeys(f"{title}: {c}" for c in default))
-    return plans
+    """Each guideline's current plan concepts, from the plans a new session would follow."""
+    plans = curriculum_service.plans_for(db=db, guidelines=guidelines)
+    return {gid: list(dict.fromkeys(s.concept for s in steps)) for gid, steps in plans.items()}
 
 
 def _guidelines(db: Session, ids: list[str]) -> dict[str, TeachingGuideline]:

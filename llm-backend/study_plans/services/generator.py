@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field
 from shared.llm import complete
 from shared.models.entities import TeachingGuideline
 from shared.prompts import load_prompt
-from study_plans import plan_format
+from study_plans.models import plan_format
 
-PROMPTS = Path(__file__).resolve().parent / "prompts"
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 COMPONENT = "study_plan_generator"
 
 

@@ -3,16 +3,19 @@
 
 Each step carries the frontend's fields (`step_id`, `title`, `description`, `teaching_approach`,
 `success_criteria`, `status`) and the tutor's (`type` explain/check/practice, `concepts`,
-`concept`, which the tutor's plan reader keys mastery on). Plans stored before this shape
-(`{"steps": [...]}`, e.g. the demo curriculum's) are read through `to_contract`."""
+`concept`, which the tutor keys mastery on). Plans stored before this shape (`{"steps": [...]}`,
+e.g. the demo curriculum's) are read through `to_contract` (the admin's view) and
+`teaching_steps` (the tutor's)."""
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 STEP_STATUSES = ("pending", "completed", "skipped")
+StepKind = Literal["explain", "check", "practice"]
 
 
 class StudyPlanStep(BaseModel):
@@ -39,7 +42,7 @@ def step(index: int, raw: dict) -> dict:
     """One step in the stored shape, from the generator's output or an older stored step."""
     title = str(raw.get("title") or raw.get("concept") or f"Step {index}")
     concepts = [str(c) for c in raw.get("concepts") or []] or [str(raw.get("concept") or title)]
-    kind = raw.get("type") or raw.get("kind")
+    kind = str(raw.get("type") or raw.get("kind") or "").lower()
     status = raw.get("status")
     return {
         "step_id": str(raw.get("step_id") or f"step_{index}"),
@@ -82,3 +85,30 @@ def to_contract(plan: dict, *, version: int) -> dict:
         "metadata": meta,
         "review": plan.get("review"),
     }
+
+
+class TeachingStep(BaseModel):
+    """A step as the tutor teaches it."""
+
+    kind: StepKind
+    concept: str
+    goal: str = ""
+
+
+def teaching_steps(plan_json: str) -> list[TeachingStep]:
+    """The stored plan's steps (either stored shape), read as `step` reads them. A step naming
+    no concept and no title is not taught; an unreadable plan has no steps."""
+    try:
+        plan = json.loads(plan_json)
+    except (TypeError, ValueError):
+        return []
+    raw_steps = (plan.get("todo_list") or plan.get("steps")) if isinstance(plan, dict) else None
+    if not isinstance(raw_steps, list):
+        return []
+    steps = []
+    for i, raw in enumerate(raw_steps, 1):
+        if not isinstance(raw, dict) or not (raw.get("concept") or raw.get("title")):
+            continue
+        s = step(i, raw)
+        steps.append(TeachingStep(kind=s["type"], concept=s["concept"], goal=s["description"]))
+    return steps

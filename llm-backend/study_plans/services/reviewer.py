@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from shared.llm import complete
 from shared.prompts import load_prompt
 
-PROMPTS = Path(__file__).resolve().parent / "prompts"
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 COMPONENT = "study_plan_reviewer"
 
 

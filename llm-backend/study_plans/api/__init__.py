@@ -1,0 +1,1 @@
+"""Study plan admin API (`plans.router`)."""
