@@ -39,12 +39,12 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args, fake) -> int:
     import logging
 
-    from book_ingestion.models.database import BookJob
     from book_ingestion.schemas import BookCreate
     from book_ingestion.services import book_service, page_service
     from config import reset_settings
     from database import session_scope
     from shared.jobs.dispatch import get_dispatcher, reset_dispatcher
+    from shared.jobs.models import BookJob
     from shared.storage import reset_blob_store
     from tests.fakes.llm_server import Reply
     from tests.support.books import BOOK, image_bytes

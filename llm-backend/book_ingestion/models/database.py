@@ -1,4 +1,5 @@
-"""Book ingestion ORM models: books, their background jobs, and synced guideline records."""
+"""Book ingestion ORM models: books, their pages and synced guideline records (their jobs are
+the job engine's `book_jobs` rows, `shared.jobs.models`)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from book_ingestion.models.status import PageStage
 from shared.models.base import Base, created_at_column, new_id, updated_at_column
-from shared.models.enums import ACTIVE_JOB_STATUSES, GuidelineStatus, JobStatus, ReviewStatus
+from shared.models.enums import GuidelineStatus, ReviewStatus
 from shared.models.types import UTCDateTime
-
-# The partial unique index's condition: one job per book in an active status.
-_ACTIVE = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_JOB_STATUSES))
 
 
 class Book(Base):
@@ -37,46 +35,6 @@ class Book(Base):
     created_by: Mapped[str] = mapped_column(String, nullable=False, server_default="admin")
 
     __table_args__ = (Index("idx_books_curriculum", "country", "board", "grade", "subject"),)
-
-
-class BookJob(Base):
-    """A long-running job for a book: pending -> running -> completed | failed."""
-
-    __tablename__ = "book_jobs"
-
-    id: Mapped[str] = mapped_column(String, primary_key=True, default=new_id)
-    book_id: Mapped[str] = mapped_column(
-        String, ForeignKey("books.id", ondelete="CASCADE"), nullable=False
-    )
-    job_type: Mapped[str] = mapped_column(String, nullable=False)
-    status: Mapped[str] = mapped_column(String, nullable=False, server_default=JobStatus.PENDING)
-    total_items: Mapped[int | None] = mapped_column(Integer)
-    completed_items: Mapped[int] = mapped_column(
-        Integer, nullable=False, server_default=sql_text("0")
-    )
-    failed_items: Mapped[int] = mapped_column(Integer, nullable=False, server_default=sql_text("0"))
-    current_item: Mapped[int | None] = mapped_column(Integer)
-    last_completed_item: Mapped[int | None] = mapped_column(Integer)
-    progress_detail: Mapped[str | None] = mapped_column(Text)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    error_message: Mapped[str | None] = mapped_column(Text)
-    # The worker's lease while running (every write it makes is conditional on it), or the
-    # hand-off token a continuation message must carry while pending.
-    lease_id: Mapped[str | None] = mapped_column(String)
-    created_at: Mapped[datetime] = created_at_column()
-
-    __table_args__ = (
-        Index("idx_book_jobs_book", "book_id"),
-        Index(
-            "idx_book_running_job",
-            "book_id",
-            unique=True,
-            postgresql_where=sql_text(_ACTIVE),
-            sqlite_where=sql_text(_ACTIVE),
-        ),
-    )
 
 
 class BookPage(Base):

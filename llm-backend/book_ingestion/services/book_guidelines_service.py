@@ -15,7 +15,7 @@ from book_ingestion.guideline_schemas import (
     BookGuidelinesApproved,
 )
 from book_ingestion.models.database import BookGuideline
-from book_ingestion.services import book_service, job_lock_service
+from book_ingestion.services import book_service
 from book_ingestion.services.guideline_store import (
     guidelines_prefix,
     load_state,
@@ -26,6 +26,7 @@ from book_ingestion.services.guideline_store import (
 from book_ingestion.services.sync_service import replace_rows
 from database import run_transaction, session_scope
 from shared.errors import NotFoundError
+from shared.jobs import lifecycle
 from shared.models.entities import TeachingGuideline
 from shared.storage import get_blob_store
 
@@ -96,7 +97,7 @@ def approve_guidelines(*, book_id: str) -> BookGuidelinesApproved:
 
     def work(session: Session) -> BookGuidelinesApproved:
         book_service.get_book(session, book_id=book_id, lock=True)
-        job_lock_service.ensure_no_active_job(session, book_id=book_id)
+        lifecycle.ensure_no_active_job(session, book_id=book_id)
         state = load_state(book_id)
         if not state.subtopics:
             raise NotFoundError(
@@ -126,7 +127,7 @@ def delete_guidelines(*, book_id: str) -> None:
 
     def work(session: Session) -> None:
         book_service.get_book(session, book_id=book_id, lock=True)
-        job_lock_service.ensure_no_active_job(session, book_id=book_id)
+        lifecycle.ensure_no_active_job(session, book_id=book_id)
         session.execute(delete(TeachingGuideline).where(TeachingGuideline.book_id == book_id))
         session.execute(delete(BookGuideline).where(BookGuideline.book_id == book_id))
         session.flush()

@@ -13,13 +13,15 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from book_ingestion.models.database import Book, BookJob, BookPage
+from book_ingestion.models.database import Book, BookPage
 from book_ingestion.models.status import BookStatus, PageStage
 from book_ingestion.schemas import BookCreate, BookDetail, BookList, BookRead, JobRead, PageSummary
-from book_ingestion.services import job_lock_service, keys
+from book_ingestion.services import keys
 from book_ingestion.services.page_etag import page_etag
 from database import run_transaction, session_scope
 from shared.errors import ConflictError, NotFoundError
+from shared.jobs import lifecycle
+from shared.jobs.models import BookJob
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
 from shared.models.enums import ACTIVE_JOB_STATUSES, JobStatus, ReviewStatus
@@ -231,14 +233,14 @@ def derive_status(*, pages: list[BookPage], active: bool, approved_guidelines: i
 
 def book_detail(*, book_id: str) -> BookDetail:
     with session_scope() as session:
-        job_lock_service.sweep_stale(session, book_id=book_id)
+        lifecycle.sweep_stale(session, book_id=book_id)
         book = get_book(session, book_id=book_id)
         pages = list(
             session.scalars(
                 select(BookPage).where(BookPage.book_id == book_id).order_by(BookPage.page_number)
             )
         )
-        active = job_lock_service.active_job(session, book_id=book_id)
+        active = lifecycle.active_job(session, book_id=book_id)
         # Pages and the active job are loaded already; only the guidelines need counting.
         counts = _guideline_counts(session, [book_id])[book_id]
         return BookDetail(
@@ -280,7 +282,7 @@ def delete_book(*, book_id: str) -> None:
 
     def work(session: Session) -> None:
         book = get_book(session, book_id=book_id, lock=True)
-        job_lock_service.ensure_no_active_job(session, book_id=book_id)
+        lifecycle.ensure_no_active_job(session, book_id=book_id)
         session.execute(delete(TeachingGuideline).where(TeachingGuideline.book_id == book_id))
         session.delete(book)
         session.flush()

@@ -26,15 +26,11 @@ from book_ingestion.services.guideline_store import (
     save,
     slug,
 )
-from book_ingestion.services.item_job import (
-    ItemJob,
-    ItemOutcome,
-    JobContext,
-    error_text,
-    under_lease,
-)
 from database import run_transaction, session_scope
 from shared.errors import BadRequestError
+from shared.jobs import lifecycle
+from shared.jobs.engine import ItemHandler
+from shared.jobs.items import ItemOutcome, JobContext, error_text, under_lease
 from shared.jobs.messages import JobMessage
 from shared.jobs.registry import register
 from shared.models.enums import JobType
@@ -54,7 +50,7 @@ def start_extraction(
 
     def work(session: Session) -> ExtractionStarted:
         book_service.get_book(session, book_id=book_id, lock=True)
-        job_lock_service.ensure_no_active_job(session, book_id=book_id)
+        lifecycle.ensure_no_active_job(session, book_id=book_id)
         pages = list(
             session.scalars(
                 select(BookPage).where(BookPage.book_id == book_id).order_by(BookPage.page_number)
@@ -114,7 +110,7 @@ def start_extraction(
 
     started = run_transaction(work)
     if started.job_id is not None:
-        job_lock_service.start(JobMessage(job_id=started.job_id, job_type=JobType.EXTRACTION))
+        lifecycle.start(JobMessage(job_id=started.job_id, job_type=JobType.EXTRACTION))
     return started
 
 
@@ -224,7 +220,7 @@ def extract_page(
     return new, touched, note
 
 
-class ExtractionJob(ItemJob):
+class ExtractionJob(ItemHandler):
     job_type = JobType.EXTRACTION
 
     def setup(self, ctx: JobContext) -> None:
@@ -258,7 +254,7 @@ class ExtractionJob(ItemJob):
             new = state.model_copy(deep=True)
             new.last_page = number
             new.failed_pages.append(number)
-            touched, outcome = [], ItemOutcome(error=error_text(exc), page=number)
+            touched, outcome = [], ItemOutcome(error=error_text(exc), error_fields={"page": number})
         with under_lease(ctx):
             save(ctx.book_id, new, shards=touched)
         ctx.extra["state"] = new

@@ -20,9 +20,10 @@ from book_ingestion.services.guideline_store import (
     shards,
     slug,
 )
-from book_ingestion.services.item_job import ItemJob, ItemOutcome, JobContext, under_lease
 from book_ingestion.services.sync_service import replace_rows
 from database import session_scope
+from shared.jobs.engine import ItemHandler
+from shared.jobs.items import ItemOutcome, JobContext, under_lease
 from shared.jobs.registry import register
 from shared.models.enums import JobType
 
@@ -142,7 +143,7 @@ def finalize(state: ExtractionState, *, book: dict, job_id: str) -> tuple[Extrac
     return new, {"renamed": renames, "merged": merges}
 
 
-class FinalizationJob(ItemJob):
+class FinalizationJob(ItemHandler):
     job_type = JobType.FINALIZATION
 
     def process(self, ctx: JobContext, item: int) -> ItemOutcome:

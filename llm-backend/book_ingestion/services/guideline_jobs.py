@@ -8,6 +8,7 @@ from book_ingestion.services import book_service, job_lock_service
 from book_ingestion.services.guideline_store import load_state
 from database import run_transaction
 from shared.errors import ConflictError
+from shared.jobs import lifecycle
 from shared.jobs.messages import JobMessage
 
 
@@ -20,7 +21,7 @@ def start_on_extracted_guidelines(
     def work(session: Session) -> str:
         book_service.get_book(session, book_id=book_id, lock=True)
         # An active job comes first: an extraction may be rebuilding the guidelines just now.
-        job_lock_service.ensure_no_active_job(session, book_id=book_id)
+        lifecycle.ensure_no_active_job(session, book_id=book_id)
         if not load_state(book_id).subtopics:
             raise ConflictError(
                 f"Book {book_id} has no extracted guidelines to {action}.", code="no_guidelines"
@@ -35,5 +36,5 @@ def start_on_extracted_guidelines(
         return job.id
 
     job_id = run_transaction(work)
-    job_lock_service.start(JobMessage(job_id=job_id, job_type=job_type))
+    lifecycle.start(JobMessage(job_id=job_id, job_type=job_type))
     return job_id

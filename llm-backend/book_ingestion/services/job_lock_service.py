@@ -1,10 +1,6 @@
-"""The book job lock, every job state transition, and the lock order all of them follow.
-
-At most one pending/running job per book: `acquire` inserts a `pending` row and the partial
-unique index `idx_book_running_job` turns a second one into a 409 naming the active job.
-Every later transition is ONE conditional UPDATE of the job row (`WHERE id = … AND status = …`
-and, for the worker, `AND lease_id = …`), so a stale sweep and a finishing worker can never
-overwrite each other: whichever commits first wins and the other updates 0 rows.
+"""The book's side of the job engine: its lock, and the order in which every transaction that
+touches a book's rows takes its locks. The job state machine itself (`acquire`, `claim`,
+`heartbeat`, `checkpoint`, `complete`, `fail`, hand-off, sweep, resume) is `shared.jobs.lifecycle`.
 
 Lock order. A transaction that touches a book's rows takes its locks in this order and never
 the other way round, so no two of them can wait on each other in a cycle:
@@ -17,49 +13,32 @@ the other way round, so no two of them can wait on each other in a cycle:
    that reference the book (inserting a job, a page or a book guideline) take FOR KEY SHARE
    on it, which NO KEY UPDATE lets through: a job worker never waits for a start request.
    Only `delete_book` needs FOR UPDATE, and gets it from its DELETE, as its last lock.
-2. The book's `book_jobs` rows: the stale sweep (`sweep_stale`, an UPDATE of the stale active
-   rows), then the INSERT of the new `pending` row (`acquire`), which waits for an
-   uncommitted competitor in `idx_book_running_job` and then fails or succeeds. Reads that
-   only sweep (book detail, job lists, an upload's check before its model call) take this
-   step alone and hold nothing else.
+2. The book's `book_jobs` rows: the stale sweep (`lifecycle.sweep_stale`, an UPDATE of the
+   stale active rows), then the INSERT of the new `pending` row (`lifecycle.acquire`), which
+   waits for an uncommitted competitor in `idx_book_running_job` and then fails or succeeds.
+   Reads that only sweep (book detail, job lists, an upload's check before its model call)
+   take this step alone and hold nothing else.
 3. The book's content rows: `book_pages`, `book_guidelines`, `teaching_guidelines`,
    `study_plans` (in a start, the pages it queues; in a checkpoint, the item's output).
 
-Job workers never lock `books`. `claim`, `heartbeat`, `complete`, `fail`,
-`release_for_continuation` and a failed dispatch are each ONE UPDATE of the job row (step 2)
-in a transaction of its own. A second UPDATE of the same row in one transaction would re-run
-the foreign-key check (PostgreSQL re-checks a row its own transaction wrote) and take FOR KEY
-SHARE on `books` while holding the row a start request is waiting for in the unique index:
-that was the deadlock. A checkpoint updates the job row first, then the item's rows (step 3).
+Job workers never lock `books`: each of their transitions is one UPDATE of the job row (step
+2) in a transaction of its own (why: `shared.jobs.lifecycle`). A checkpoint updates the job
+row first, then the item's rows (step 3).
 
-Every transition and checkpoint, every job start (bulk upload, extraction, finalization,
-sync, bulk study plans, resume) and the book delete run in `database.run_transaction`, which
-runs the unit of work again after a deadlock or serialization failure: each touches only the
-database and idempotent object writes, and model calls happen outside it.
+Every job start (bulk upload, extraction, finalization, sync, bulk study plans, resume) and the
+book delete run in `database.run_transaction`, which runs the unit of work again after a
+deadlock or serialization failure.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import uuid
-from datetime import timedelta
-
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from book_ingestion.models.database import Book, BookJob
-from config import get_settings
-from database import run_transaction
-from shared.errors import ConflictError, NotFoundError
-from shared.jobs.dispatch import dispatch
-from shared.jobs.messages import JobMessage, get_current_message
-from shared.models.base import utcnow
-from shared.models.enums import ACTIVE_JOB_STATUSES, JobStatus, JobType
-
-JOBS = BookJob.__table__
-logger = logging.getLogger(__name__)
+from book_ingestion.models.database import Book
+from shared.errors import NotFoundError
+from shared.jobs import lifecycle
+from shared.jobs.models import BookJob
 
 
 def lock_book(session: Session, *, book_id: str) -> bool:
@@ -69,214 +48,13 @@ def lock_book(session: Session, *, book_id: str) -> bool:
     return session.scalar(stmt) is not None
 
 
-def stale_message(stale_seconds: float) -> str:
-    return (
-        f"Marked failed: no heartbeat for more than {stale_seconds:g} s "
-        "(the worker stopped or the server restarted). Resume the job to continue."
-    )
-
-
-def sweep_stale(session: Session, *, book_id: str | None = None) -> list[str]:
-    """Fails active jobs whose heartbeat is older than JOB_STALE_SECONDS; returns their ids."""
-    stale = get_settings().job_stale_seconds
-    now = utcnow()
-    stmt = (
-        update(JOBS)
-        .where(
-            JOBS.c.status.in_(ACTIVE_JOB_STATUSES),
-            JOBS.c.heartbeat_at < now - timedelta(seconds=stale),
-        )
-        .values(
-            status=JobStatus.FAILED,
-            error_message=stale_message(stale),
-            completed_at=now,
-            lease_id=None,
-        )
-        .returning(JOBS.c.id)
-    )
-    if book_id is not None:
-        stmt = stmt.where(JOBS.c.book_id == book_id)
-    return list(session.execute(stmt).scalars())
-
-
-def active_job(session: Session, *, book_id: str) -> BookJob | None:
-    return session.scalars(
-        select(BookJob).where(BookJob.book_id == book_id, BookJob.status.in_(ACTIVE_JOB_STATUSES))
-    ).first()
-
-
-def conflict_for(job: BookJob | None, *, book_id: str) -> ConflictError:
-    if job is None:
-        return ConflictError(f"Book {book_id} already has an active job.", code="job_running")
-    return ConflictError(
-        f"Book {book_id} already has a {job.status} {job.job_type} job ({job.id}); "
-        "wait for it to finish.",
-        code="job_running",
-    )
-
-
-def ensure_no_active_job(session: Session, *, book_id: str) -> None:
-    sweep_stale(session, book_id=book_id)
-    job = active_job(session, book_id=book_id)
-    if job is not None:
-        raise conflict_for(job, book_id=book_id)
-
-
 def acquire(
-    session: Session, *, book_id: str, job_type: JobType, total_items: int, detail: dict
+    session: Session, *, book_id: str, job_type: str, total_items: int, detail: dict
 ) -> BookJob:
-    """Inserts the book's `pending` job inside the caller's transaction (409 if one is active),
-    after locking the book's row (lock order step 1; the caller usually holds it already).
-    The job's heartbeat starts now, so a job whose message is lost is swept like a dead one."""
+    """The book's `pending` job in the caller's transaction (409 if one is active, 404 without
+    the book), after locking the book's row (step 1; the caller usually holds it already)."""
     if not lock_book(session, book_id=book_id):
         raise NotFoundError(f"Book {book_id} not found.", code="book_not_found")
-    sweep_stale(session, book_id=book_id)
-    now = utcnow()
-    job = BookJob(
-        id=str(uuid.uuid4()),
-        book_id=book_id,
-        job_type=job_type,
-        status=JobStatus.PENDING,
-        total_items=total_items,
-        completed_items=0,
-        failed_items=0,
-        progress_detail=json.dumps(detail),
-        heartbeat_at=now,
-        created_at=now,
+    return lifecycle.acquire(
+        session, book_id=book_id, job_type=job_type, total_items=total_items, detail=detail
     )
-    try:
-        with session.begin_nested():
-            session.add(job)
-            session.flush()
-    except IntegrityError:
-        raise conflict_for(active_job(session, book_id=book_id), book_id=book_id) from None
-    return job
-
-
-def claim(*, job_id: str, handoff: str | None) -> str | None:
-    """pending -> running with a new lease, its first heartbeat and (on the first run)
-    `started_at`, in ONE statement (see the module's lock order). Only the message that
-    carries the job's current hand-off token (None for a first run) can claim it, so a
-    duplicate delivery finds nothing to claim. Returns the lease, or None."""
-    lease = str(uuid.uuid4())
-
-    def work(session: Session) -> str | None:
-        now = utcnow()
-        claimed = session.execute(
-            update(JOBS)
-            .where(
-                JOBS.c.id == job_id,
-                JOBS.c.status == JobStatus.PENDING,
-                JOBS.c.lease_id.is_not_distinct_from(handoff),
-            )
-            .values(
-                status=JobStatus.RUNNING,
-                lease_id=lease,
-                heartbeat_at=now,
-                started_at=func.coalesce(JOBS.c.started_at, now),
-            )
-            .returning(JOBS.c.id)
-        ).first()
-        return None if claimed is None else lease
-
-    return run_transaction(work)
-
-
-def claim_for_current_message(job_id: str) -> str | None:
-    """`claim` with the hand-off token of the SQS/local message being processed (if it is this
-    job's); None means a duplicate delivery or a finished job, and the caller does nothing."""
-    message = get_current_message()
-    handoff = message.handoff if message is not None and message.job_id == job_id else None
-    lease = claim(job_id=job_id, handoff=handoff)
-    if lease is None:
-        logger.info("job not claimable (duplicate or finished)", extra={"job_id": job_id})
-    return lease
-
-
-def _leased(job_id: str, lease: str):
-    return update(JOBS).where(
-        JOBS.c.id == job_id, JOBS.c.status == JobStatus.RUNNING, JOBS.c.lease_id == lease
-    )
-
-
-def heartbeat(*, job_id: str, lease: str) -> bool:
-    """False when the job was taken away (swept, finished, deleted): the worker must stop."""
-    return _update_leased(job_id, lease, lambda: {"heartbeat_at": utcnow()})
-
-
-def checkpoint(session: Session, *, job_id: str, lease: str, **progress) -> bool:
-    """Progress columns (and a heartbeat) in the caller's transaction, which also writes the
-    item's output; False (nothing written) when the lease is gone."""
-    result = session.execute(_leased(job_id, lease).values(heartbeat_at=utcnow(), **progress))
-    return result.rowcount == 1
-
-
-def _update_leased(job_id: str, lease: str, values) -> bool:
-    """One UPDATE of the leased job row in a transaction of its own; `values()` is called per
-    attempt, so a retried transition gets fresh timestamps."""
-
-    def work(session: Session) -> bool:
-        return session.execute(_leased(job_id, lease).values(**values())).rowcount == 1
-
-    return run_transaction(work)
-
-
-def complete(*, job_id: str, lease: str) -> bool:
-    return _update_leased(
-        job_id,
-        lease,
-        lambda: {
-            "status": JobStatus.COMPLETED,
-            "completed_at": utcnow(),
-            "current_item": None,
-            "lease_id": None,
-        },
-    )
-
-
-def fail(*, job_id: str, lease: str, message: str) -> bool:
-    return _update_leased(
-        job_id,
-        lease,
-        lambda: {
-            "status": JobStatus.FAILED,
-            "completed_at": utcnow(),
-            "error_message": message,
-            "lease_id": None,
-        },
-    )
-
-
-def release_for_continuation(*, job_id: str, lease: str) -> str | None:
-    """running -> pending with a fresh hand-off token for the continuation message."""
-    token = str(uuid.uuid4())
-    values = {"status": JobStatus.PENDING, "lease_id": token}
-    released = _update_leased(job_id, lease, lambda: {**values, "heartbeat_at": utcnow()})
-    return token if released else None
-
-
-def start(message: JobMessage) -> None:
-    """Dispatches a freshly acquired (committed) job; if that fails the job is failed at once,
-    so it does not hold the book's lock until the stale sweep."""
-    try:
-        dispatch(message)
-    except Exception:
-        run_transaction(
-            lambda session: session.execute(
-                update(JOBS)
-                .where(JOBS.c.id == message.job_id, JOBS.c.status == JobStatus.PENDING)
-                .values(
-                    status=JobStatus.FAILED,
-                    completed_at=utcnow(),
-                    error_message="The job could not be queued; start it again.",
-                )
-            )
-        )
-        raise
-
-
-def get_job(session: Session, *, book_id: str, job_id: str) -> BookJob:
-    job = session.get(BookJob, job_id)
-    if job is None or job.book_id != book_id:
-        raise NotFoundError(f"Job {job_id} not found for book {book_id}.", code="job_not_found")
-    return job

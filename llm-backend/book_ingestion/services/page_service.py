@@ -25,6 +25,7 @@ from book_ingestion.services.page_etag import if_match_allows, page_etag
 from config import get_settings
 from database import run_transaction, session_scope
 from shared.errors import BadRequestError, ConflictError, NotFoundError, PreconditionFailedError
+from shared.jobs import lifecycle
 from shared.jobs.messages import JobMessage
 from shared.models.base import new_id, utcnow
 from shared.models.enums import JobType
@@ -175,7 +176,7 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
             raise
 
     job_id, first_page = run_transaction(work)
-    job_lock_service.start(JobMessage(job_id=job_id, job_type=JobType.OCR_BATCH))
+    lifecycle.start(JobMessage(job_id=job_id, job_type=JobType.OCR_BATCH))
     return job_id, first_page
 
 
@@ -228,7 +229,7 @@ def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
         return PageJobStarted(**page_read(page).model_dump(), job_id=job.id)
 
     queued = run_transaction(work)
-    job_lock_service.start(JobMessage(job_id=queued.job_id, job_type=JobType.OCR_BATCH))
+    lifecycle.start(JobMessage(job_id=queued.job_id, job_type=JobType.OCR_BATCH))
     return queued
 
 
@@ -244,7 +245,7 @@ def delete_page(*, book_id: str, number: int, if_match: str | None = None) -> No
 
     def work(session: Session) -> list[str]:
         book_service.get_book(session, book_id=book_id, lock=True)
-        job_lock_service.ensure_no_active_job(session, book_id=book_id)
+        lifecycle.ensure_no_active_job(session, book_id=book_id)
         target = _page(session, book_id, number)
         if not if_match_allows(if_match, target.id):
             raise PreconditionFailedError(

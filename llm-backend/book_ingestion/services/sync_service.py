@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from book_ingestion.models.database import Book, BookGuideline
 from book_ingestion.services.guideline_jobs import start_on_extracted_guidelines
 from book_ingestion.services.guideline_store import read_shards, shard_key
-from book_ingestion.services.item_job import ItemJob, ItemOutcome, JobContext
+from shared.jobs.engine import ItemHandler
+from shared.jobs.items import ItemOutcome, JobContext
 from shared.jobs.registry import register
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
@@ -110,7 +111,7 @@ def replace_rows(session: Session, *, book_id: str, shards: list[dict]) -> int:
     return len(shards)
 
 
-class SyncJob(ItemJob):
+class SyncJob(ItemHandler):
     job_type = JobType.SYNC
 
     def process(self, ctx: JobContext, item: int) -> ItemOutcome:

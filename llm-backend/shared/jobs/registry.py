@@ -16,9 +16,9 @@ from typing import Any
 
 JobHandler = Callable[[str, Any], None]
 
-# Modules whose import registers job handlers (the jobs issue adds the real ones here).
+# Modules whose import registers job handlers (names only: shared imports no domain).
 JOB_HANDLER_MODULES: tuple[str, ...] = (
-    "book_ingestion.services.job_runner",
+    "book_ingestion.services.ocr_job",
     "book_ingestion.services.extraction_service",
     "book_ingestion.services.finalization_service",
     "book_ingestion.services.sync_service",

@@ -13,8 +13,8 @@ from contextlib import AbstractContextManager, nullcontext
 from sqlalchemy import select
 
 from book_ingestion.services.guideline_review_service import get_row
-from book_ingestion.services.item_job import error_text
 from database import session_scope
+from shared.jobs.items import error_text
 from shared.llm import config_store
 from shared.models.entities import StudyPlan
 from study_plans.api.schemas import StudyPlanRead

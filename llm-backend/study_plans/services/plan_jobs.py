@@ -14,18 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from book_ingestion.models.database import Book
-from book_ingestion.services import job_lock_service
+from book_ingestion.services.book_service import get_book
 from book_ingestion.services.guideline_review_service import get_row
-from book_ingestion.services.item_job import (
-    ItemJob,
-    ItemOutcome,
-    JobContext,
-    LeaseLostError,
-    error_text,
-    under_lease,
-)
 from database import run_transaction, session_scope
 from shared.errors import BadRequestError, NotFoundError
+from shared.jobs import lifecycle
+from shared.jobs.engine import ItemHandler
+from shared.jobs.items import ItemOutcome, JobContext, LeaseLostError, error_text, under_lease
 from shared.jobs.messages import JobMessage
 from shared.jobs.registry import register
 from shared.models.entities import TeachingGuideline
@@ -74,9 +69,11 @@ def start_bulk(*, guideline_ids: list[str], force_regenerate: bool) -> str:
             raise BadRequestError(
                 "A bulk study plan job covers guidelines of one book.", code="mixed_books"
             )
-        job = job_lock_service.acquire(
+        book_id = book_ids.pop()
+        get_book(session, book_id=book_id, lock=True)  # the book's lock, taken first
+        job = lifecycle.acquire(
             session,
-            book_id=book_ids.pop(),
+            book_id=book_id,
             job_type=JobType.STUDY_PLAN_BULK,
             total_items=len(ids),
             detail={
@@ -89,11 +86,11 @@ def start_bulk(*, guideline_ids: list[str], force_regenerate: bool) -> str:
         return job.id
 
     job_id = run_transaction(work)
-    job_lock_service.start(JobMessage(job_id=job_id, job_type=JobType.STUDY_PLAN_BULK))
+    lifecycle.start(JobMessage(job_id=job_id, job_type=JobType.STUDY_PLAN_BULK))
     return job_id
 
 
-class StudyPlanBulkJob(ItemJob):
+class StudyPlanBulkJob(ItemHandler):
     job_type = JobType.STUDY_PLAN_BULK
 
     def process(self, ctx: JobContext, item: int) -> ItemOutcome:

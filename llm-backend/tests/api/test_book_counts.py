@@ -10,8 +10,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from book_ingestion.models.database import BookGuideline, BookJob, BookPage
+from book_ingestion.models.database import BookGuideline, BookPage
 from database import get_db_manager, session_scope
+from shared.jobs.models import BookJob
 from tests.support.books import ADMIN, BOOK
 from tests.support.guidelines import synced_guideline
 

@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select, text
 
-from book_ingestion.models.database import BookJob
 from config import reset_settings
 from database import get_db_manager, reset_db_manager, session_scope
+from shared.jobs.models import BookJob
 from shared.models.base import utcnow
 from tests.support.app_database import use_database
 from tests.support.books import ADMIN, BOOK, image_bytes, stored_keys, wait_jobs_idle

@@ -9,9 +9,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from book_ingestion.models.database import BookJob
 from book_ingestion.services import book_service
 from database import session_scope
+from shared.jobs.models import BookJob
 from shared.models.entities import StudyPlan, TeachingGuideline
 from tests.fakes.llm_server import Fail
 from tests.support.book_jobs import HeldDispatcher, age_heartbeat, sweep_stale_jobs
@@ -249,16 +249,16 @@ def test_bulk_study_plans_run_as_a_job_with_per_guideline_results(
 
 
 def test_a_swept_bulk_study_plan_job_saves_nothing_more(auth_client, local_storage, fake_llm):
-    from book_ingestion.services import job_lock_service
-    from book_ingestion.services.item_job import JobContext, LeaseLostError
+    from shared.jobs import lifecycle
     from shared.jobs.dispatch import set_dispatcher
+    from shared.jobs.items import JobContext, LeaseLostError
     from study_plans.services import plan_jobs as study_plan_service
 
     set_dispatcher(HeldDispatcher())
     book_id = make_book(pages=1)
     gid = pending_guideline(book_id=book_id)
     job_id = study_plan_service.start_bulk(guideline_ids=[gid], force_regenerate=False)
-    lease = job_lock_service.claim(job_id=job_id, handoff=None)
+    lease = lifecycle.claim(job_id=job_id, handoff=None)
     age_heartbeat(job_id, 3600)
     assert sweep_stale_jobs(book_id) == [job_id]
     fake_llm.push(plan_reply("late"), review_reply(True))

@@ -9,8 +9,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from book_ingestion.models.database import BookJob
 from database import session_scope
+from shared.jobs.models import BookJob
 from shared.models.entities import Content
 from tests.support.books import ADMIN, BOOK, image_bytes, post_book, stored_keys
 from tests.support.errors import error_json

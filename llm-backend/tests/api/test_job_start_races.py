@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from book_ingestion.services import job_lock_service
 from config import reset_settings
 from database import reset_db_manager
+from shared.jobs import lifecycle
 from tests.support.books import ADMIN, wait_jobs_idle
 from tests.support.races import (
     answer,
@@ -51,14 +51,14 @@ def gate(auth_client, local_storage, fake_llm, monkeypatch) -> Iterator[threadin
     reset_db_manager()
     opened = threading.Event()
     opened.set()  # closed only while a race runs
-    real_claim = job_lock_service.claim
+    real_claim = lifecycle.claim
 
     def gated_claim(**kwargs):
         lease = real_claim(**kwargs)
         opened.wait()
         return lease
 
-    monkeypatch.setattr(job_lock_service, "claim", gated_claim)
+    monkeypatch.setattr(lifecycle, "claim", gated_claim)
     yield opened
     opened.set()
     wait_jobs_idle()

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from book_ingestion.services import job_lock_service
+from shared.jobs import lifecycle
 from shared.models.base import utcnow
 from tests.fakes.llm_server import Reply
 from tests.support.books import ADMIN, image_bytes, post_book, wait_jobs_idle
@@ -70,7 +70,7 @@ def test_a_stale_job_is_swept_before_it_is_shown(auth_client, storage, db):
     job = _latest(auth_client, book_id).json()
 
     assert (job["job_id"], job["status"]) == ("stale-1", "failed")
-    assert job["error_message"] == job_lock_service.stale_message(180)
+    assert job["error_message"] == lifecycle.stale_message(180)
 
 
 def test_bad_type_unknown_book_and_a_student(auth_client, storage):

@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
-from book_ingestion.models.database import BookJob
 from database import session_scope
 from shared.jobs.dispatch import set_dispatcher
+from shared.jobs.models import BookJob
 from tests.fakes.llm_server import Fail, Reply
 from tests.support.books import ADMIN, BOOK, DeferredDispatcher, image_bytes, wait_jobs_idle
 

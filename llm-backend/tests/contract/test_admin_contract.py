@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from book_ingestion.services import job_lock_service
 from database import session_scope
+from shared.jobs import lifecycle
 from shared.jobs.dispatch import set_dispatcher
 from tests.fakes.llm_server import Reply
 from tests.support.admin_model import AdminBookModel
@@ -391,7 +391,7 @@ def test_book_guideline_changes_wait_for_a_running_job(auth_client, local_storag
         assert (response.status_code, response.json()["error"]["code"]) == (409, "job_running")
     deferred.release()
     with session_scope() as session:
-        assert job_lock_service.active_job(session, book_id=book_id) is None
+        assert lifecycle.active_job(session, book_id=book_id) is None
 
 
 # §2.7 teaching-guideline review and study plans ---------------------------------------

@@ -16,10 +16,11 @@ from sqlalchemy import text
 
 from book_ingestion.models.database import BookPage
 from book_ingestion.services import book_service, job_lock_service, job_service
-from book_ingestion.services.job_runner import Heartbeat
 from database import session_scope
 from shared.errors import ConflictError
+from shared.jobs import lifecycle
 from shared.jobs.dispatch import set_dispatcher
+from shared.jobs.heartbeat import Heartbeat
 from shared.models.base import utcnow
 from tests.fakes.llm_server import Fail, Reply
 from tests.support.book_jobs import (
@@ -67,9 +68,9 @@ def test_second_acquire_is_a_conflict_naming_the_active_job(held):
 def test_worker_finishes_then_sweeper_runs(held):
     book_id = new_book()
     job_id = upload_pages(book_id, 1)
-    lease = job_lock_service.claim(job_id=job_id, handoff=None)
+    lease = lifecycle.claim(job_id=job_id, handoff=None)
 
-    assert job_lock_service.complete(job_id=job_id, lease=lease) is True
+    assert lifecycle.complete(job_id=job_id, lease=lease) is True
     age_heartbeat(job_id, 10_000)
     assert sweep_stale_jobs(book_id) == []
 
@@ -80,25 +81,25 @@ def test_worker_finishes_then_sweeper_runs(held):
 def test_sweeper_runs_then_worker_tries_to_finish(held):
     book_id = new_book()
     job_id = upload_pages(book_id, 2)
-    lease = job_lock_service.claim(job_id=job_id, handoff=None)
+    lease = lifecycle.claim(job_id=job_id, handoff=None)
     age_heartbeat(job_id, 10_000)
 
     assert sweep_stale_jobs(book_id) == [job_id]
     # The swept worker's later writes all update nothing.
-    assert job_lock_service.heartbeat(job_id=job_id, lease=lease) is False
+    assert lifecycle.heartbeat(job_id=job_id, lease=lease) is False
     with session_scope() as session:
         assert (
-            job_lock_service.checkpoint(
+            lifecycle.checkpoint(
                 session, job_id=job_id, lease=lease, completed_items=2, last_completed_item=2
             )
             is False
         )
-    assert job_lock_service.complete(job_id=job_id, lease=lease) is False
-    assert job_lock_service.fail(job_id=job_id, lease=lease, message="late") is False
+    assert lifecycle.complete(job_id=job_id, lease=lease) is False
+    assert lifecycle.fail(job_id=job_id, lease=lease, message="late") is False
 
     job = load_job(job_id)
     assert (job.status, job.completed_items, job.last_completed_item) == ("failed", 0, None)
-    assert job.error_message == job_lock_service.stale_message(180)
+    assert job.error_message == lifecycle.stale_message(180)
 
 
 def test_sweeper_and_worker_racing_never_overwrite_each_other(held):
@@ -106,14 +107,14 @@ def test_sweeper_and_worker_racing_never_overwrite_each_other(held):
     for _ in range(10):
         book_id = new_book()
         job_id = upload_pages(book_id, 1)
-        lease = job_lock_service.claim(job_id=job_id, handoff=None)
+        lease = lifecycle.claim(job_id=job_id, handoff=None)
         age_heartbeat(job_id, 10_000)
         barrier = threading.Barrier(2)
         outcome = {}
 
         def finish(job_id=job_id, lease=lease, barrier=barrier, outcome=outcome):
             barrier.wait()
-            outcome["completed"] = job_lock_service.complete(job_id=job_id, lease=lease)
+            outcome["completed"] = lifecycle.complete(job_id=job_id, lease=lease)
 
         def sweep(book_id=book_id, barrier=barrier, outcome=outcome):
             barrier.wait()
@@ -133,7 +134,7 @@ def test_sweeper_and_worker_racing_never_overwrite_each_other(held):
 def test_heartbeat_thread_stops_the_worker_when_the_job_is_taken(held, monkeypatch):
     book_id = new_book()
     job_id = upload_pages(book_id, 1)
-    lease = job_lock_service.claim(job_id=job_id, handoff=None)
+    lease = lifecycle.claim(job_id=job_id, handoff=None)
     age_heartbeat(job_id, 10_000)
     sweep_stale_jobs(book_id)
 
@@ -146,8 +147,8 @@ def test_heartbeat_thread_stops_the_worker_when_the_job_is_taken(held, monkeypat
 def test_duplicate_claim_gets_nothing(held):
     job_id = upload_pages(new_book(), 1)
 
-    assert job_lock_service.claim(job_id=job_id, handoff=None) is not None
-    assert job_lock_service.claim(job_id=job_id, handoff=None) is None
+    assert lifecycle.claim(job_id=job_id, handoff=None) is not None
+    assert lifecycle.claim(job_id=job_id, handoff=None) is None
 
 
 def test_healthy_job_running_past_the_stale_limit_is_never_swept(
@@ -217,7 +218,7 @@ def test_kill_minus_9_then_stale_then_resume(local_storage, db, fake_llm, monkey
     use_settings(monkeypatch, JOB_STALE_SECONDS=1)
     assert wait_for(lambda: sweep_stale_jobs(book_id), timeout=30, every=0.2) == [job_id]
     failed = load_job(job_id)
-    assert (failed.status, failed.error_message) == ("failed", job_lock_service.stale_message(1))
+    assert (failed.status, failed.error_message) == ("failed", lifecycle.stale_message(1))
     requests_before = len(fake_llm.requests)
 
     set_dispatcher(None)  # the local executor runs the resumed job
@@ -252,12 +253,12 @@ def test_a_worker_swept_mid_run_stops_and_writes_nothing_more(
             text("UPDATE book_jobs SET heartbeat_at = :at WHERE id = :id"),
             {"at": utcnow() - timedelta(seconds=10_000), "id": job_id},
         )
-        assert job_lock_service.sweep_stale(session, book_id=book_id) == [job_id]
+        assert lifecycle.sweep_stale(session, book_id=book_id) == [job_id]
     swept = load_job(job_id)
     wait_jobs_idle()
 
     final = load_job(job_id)
-    assert (final.status, final.error_message) == ("failed", job_lock_service.stale_message(180))
+    assert (final.status, final.error_message) == ("failed", lifecycle.stale_message(180))
     assert (final.completed_items, final.last_completed_item) == (
         swept.completed_items,
         swept.last_completed_item,

@@ -11,9 +11,9 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from book_ingestion.models.database import Book
-from book_ingestion.services import job_lock_service
 from database import get_db_manager, run_transaction, session_scope
 from shared.db_errors import DEADLOCK, sqlstate
+from shared.jobs import lifecycle
 from shared.jobs.dispatch import set_dispatcher
 from tests.support.book_jobs import HeldDispatcher, load_job, new_book, upload_pages
 from tests.support.races import deadlocks
@@ -45,9 +45,7 @@ def test_claim_is_one_update_that_keeps_the_first_start_time(held):
     job_id = upload_pages(new_book(), 1)
     leases = []
 
-    sent = _job_statements(
-        lambda: leases.append(job_lock_service.claim(job_id=job_id, handoff=None))
-    )
+    sent = _job_statements(lambda: leases.append(lifecycle.claim(job_id=job_id, handoff=None)))
 
     assert len(sent) == 1 and sent[0].startswith("UPDATE book_jobs SET")
     assert "started_at=coalesce(book_jobs.started_at" in sent[0].replace(" ", "")
@@ -56,10 +54,8 @@ def test_claim_is_one_update_that_keeps_the_first_start_time(held):
         "running", leases[0], True,
     )  # fmt: skip
     # A continuation's claim keeps the job's first start time.
-    token = job_lock_service.release_for_continuation(job_id=job_id, lease=leases[0])
-    again = _job_statements(
-        lambda: leases.append(job_lock_service.claim(job_id=job_id, handoff=token))
-    )
+    token = lifecycle.release_for_continuation(job_id=job_id, lease=leases[0])
+    again = _job_statements(lambda: leases.append(lifecycle.claim(job_id=job_id, handoff=token)))
     assert len(again) == 1
     assert (load_job(job_id).status, load_job(job_id).started_at) == ("running", first.started_at)
 

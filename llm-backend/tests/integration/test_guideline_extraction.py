@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from book_ingestion.services import extraction_service, job_lock_service, job_service
+from book_ingestion.services import extraction_service, job_service
+from shared.jobs import lifecycle
 from shared.jobs.dispatch import set_dispatcher
 from tests.support.book_jobs import HeldDispatcher, age_heartbeat, job_view, sweep_stale_jobs
 from tests.support.books import wait_for, wait_jobs_idle
@@ -243,17 +244,17 @@ def test_a_crash_between_saving_a_page_and_its_checkpoint_redoes_nothing_twice(
     expected = guideline_files(reference)
 
     book_id = make_book(pages=6)
-    real_checkpoint = job_lock_service.checkpoint
+    real_checkpoint = lifecycle.checkpoint
 
     def crash_on_page_4(session, **progress):
         if progress.get("last_completed_item") == 4:
             raise RuntimeError("power cut")
         return real_checkpoint(session, **progress)
 
-    monkeypatch.setattr(job_lock_service, "checkpoint", crash_on_page_4)
+    monkeypatch.setattr(lifecycle, "checkpoint", crash_on_page_4)
     job_id = extraction_service.start_extraction(book_id=book_id, start_page=1, end_page=6).job_id
     wait_jobs_idle()
-    monkeypatch.setattr(job_lock_service, "checkpoint", real_checkpoint)
+    monkeypatch.setattr(lifecycle, "checkpoint", real_checkpoint)
     failed = job_view(job_id)
     assert (failed.status, failed.last_completed_item) == ("failed", 3)
     assert guideline_files(book_id)["index.json"]["last_page"] == 4
@@ -293,7 +294,7 @@ def test_two_books_extracting_at_once_keep_their_own_state(local_storage, db, fa
 
 
 def test_a_worker_swept_mid_page_writes_no_guideline_files(local_storage, db, fake_llm):
-    from book_ingestion.services.item_job import JobContext, LeaseLostError, under_lease
+    from shared.jobs.items import JobContext, LeaseLostError, under_lease
     from shared.storage import get_blob_store
 
     set_dispatcher(HeldDispatcher())
@@ -301,7 +302,7 @@ def test_a_worker_swept_mid_page_writes_no_guideline_files(local_storage, db, fa
     job_id = extraction_service.start_extraction(
         book_id=book_id, start_page=1, end_page=PAGES
     ).job_id
-    lease = job_lock_service.claim(job_id=job_id, handoff=None)
+    lease = lifecycle.claim(job_id=job_id, handoff=None)
     ctx = JobContext(job_id, book_id, "extraction", {}, PAGES, 1, lease=lease)
     with under_lease(ctx):
         get_blob_store().put(f"books/{book_id}/guidelines/a.json", b"1", content_type="x/y")

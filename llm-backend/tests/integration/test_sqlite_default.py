@@ -9,11 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from book_ingestion.models.database import BookJob, BookPage
+from book_ingestion.models.database import BookPage
 from config import DATA_DIR, Settings
 from database import get_db_manager, session_scope
 from db import run_migrations
 from main import create_app
+from shared.jobs.models import BookJob
 from shared.models.base import utcnow
 from shared.models.entities import LLMConfig, Session, User
 from tests.support.app_database import use_database

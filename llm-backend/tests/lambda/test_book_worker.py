@@ -13,13 +13,14 @@ import boto3
 import pytest
 
 import lambda_handler
-from book_ingestion.models.database import BookJob, BookPage
+from book_ingestion.models.database import BookPage
 from book_ingestion.schemas import BookCreate
 from book_ingestion.services import book_service, page_service
 from config import reset_settings
 from database import session_scope
 from shared.errors import ServiceUnavailableError
 from shared.jobs.dispatch import reset_dispatcher
+from shared.jobs.models import BookJob
 from shared.storage import reset_blob_store
 from tests.fakes.llm_server import Reply
 from tests.support.aws import REGION, mocked_aws

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from book_ingestion.models.database import BookJob
 from book_ingestion.schemas import BookCreate
-from book_ingestion.services import book_service, job_lock_service, page_service
+from book_ingestion.services import book_service, page_service
 from database import session_scope
+from shared.jobs import lifecycle
+from shared.jobs.models import BookJob
 from shared.models.base import utcnow
 from tests.support.books import BOOK, image_bytes
 
@@ -53,7 +54,7 @@ def job_view(job_id: str):
 
 def sweep_stale_jobs(book_id: str | None = None) -> list[str]:
     with session_scope() as session:
-        return job_lock_service.sweep_stale(session, book_id=book_id)
+        return lifecycle.sweep_stale(session, book_id=book_id)
 
 
 def age_heartbeat(job_id: str, seconds: float) -> None:

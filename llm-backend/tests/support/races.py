@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, text
 
-from book_ingestion.models.database import BookJob, BookPage
+from book_ingestion.models.database import BookPage
 from book_ingestion.services import extraction_service, keys
 from database import get_db_manager, session_scope
+from shared.jobs.models import BookJob
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
 from shared.storage import get_blob_store

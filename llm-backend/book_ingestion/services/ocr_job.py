@@ -1,0 +1,82 @@
+"""The `ocr_batch` job: OCR of a book's queued pages, `OCR_CONCURRENCY` at a time, on the job
+engine (`shared.jobs`), each page's output saved in its item's checkpoint.
+
+Items are 1..total_items over `progress_detail.page_ids` (page ids, stable under renumbering).
+A resumed job starts at `last_completed_item + 1`; pages already OCR'd beyond it are skipped
+without a model call.
+"""
+
+from __future__ import annotations
+
+from book_ingestion.models.database import Book, BookPage
+from book_ingestion.models.status import PageStage
+from book_ingestion.services import images, ocr_service, page_ocr
+from config import get_settings
+from database import session_scope
+from shared.jobs.engine import ItemHandler
+from shared.jobs.items import ItemOutcome, JobContext, error_text
+from shared.jobs.registry import register
+from shared.models.enums import JobType
+from shared.storage import get_blob_store
+
+
+def _store(page_id: str, *, png: bytes | None, text: str | None, error: str | None):
+    """The page's output, written in the checkpoint's transaction (run again after a deadlock,
+    so it writes only rows and objects whose keys and bytes are fixed here)."""
+
+    def commit(session) -> None:
+        page = session.get(BookPage, page_id)
+        if page is None:
+            return
+        if error:
+            page_ocr.store_error(page, error=error)
+        else:
+            page_ocr.store_text(page, png=png, text=text)
+
+    return commit
+
+
+def _failed(page_id: str, number: int, error: str) -> ItemOutcome:
+    """Recorded in the job and on the page (`ocr_failed`); the job goes on."""
+    commit = _store(page_id, png=None, text=None, error=error)
+    return ItemOutcome(error=error, error_fields={"page": number}, commit=commit)
+
+
+class OcrBatchJob(ItemHandler):
+    job_type = JobType.OCR_BATCH
+
+    def concurrency(self) -> int:
+        return get_settings().ocr_concurrency
+
+    def setup(self, ctx: JobContext) -> None:
+        with session_scope() as session:
+            book = session.get(Book, ctx.book_id)
+            ctx.extra["book"] = {"subject": book.subject, "grade": book.grade}
+
+    def process(self, ctx: JobContext, item: int) -> ItemOutcome:
+        page_id = ctx.detail["page_ids"][item - 1]
+        with session_scope() as session:
+            page = session.get(BookPage, page_id)
+            if page is None:
+                return ItemOutcome(error="page was deleted", error_fields={"page": None})
+            number = page.page_number
+            if page.status != PageStage.QUEUED:
+                return ItemOutcome()
+            # A retried page OCRs its original again; pages stored before originals were kept
+            # have only their converted image.
+            source = page.original_s3_key or page.image_s3_key
+        if source is None:
+            return _failed(page_id, number, "the page has no image")
+        book = ctx.extra["book"]
+        try:
+            png = images.to_png(get_blob_store().get(source))
+            text = ocr_service.ocr_page(
+                png=png, subject=book["subject"], grade=book["grade"], job_id=ctx.job_id
+            )
+        except Exception as exc:
+            return _failed(page_id, number, error_text(exc))
+        return ItemOutcome(commit=_store(page_id, png=png, text=text, error=None))
+
+
+run_ocr_batch = OcrBatchJob()
+register(JobType.OCR_BATCH, run_ocr_batch)

@@ -1,0 +1,98 @@
+"""Running a job: claim → heartbeat → the item loop → complete, hand off or stop; any exception
+outside an item fails the job with the one crash message.
+
+A job type is an `ItemHandler` in its domain: it sets `job_type`, implements
+`process(ctx, item)` (and optionally `setup(ctx)` and `concurrency()`), and is registered with
+`shared.jobs.registry.register(job_type, handler)`. `process` may run on a pool thread; a
+handler with `concurrency() > 1` must not change `ctx` there (its items are independent and
+only the loop's thread writes progress).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from config import get_settings
+from database import session_scope
+from shared.jobs import lifecycle
+from shared.jobs.dispatch import dispatch
+from shared.jobs.heartbeat import Heartbeat
+from shared.jobs.items import ItemOutcome, JobContext, Outcome, crash_message
+from shared.jobs.loop import ItemLoop
+from shared.jobs.messages import JobMessage
+from shared.jobs.models import BookJob
+
+logger = logging.getLogger(__name__)
+
+
+class ItemHandler:
+    """One job type's work. The instance is shared by every run (and by concurrent runs of
+    different books): per-run state lives in `ctx.extra`, never on `self`."""
+
+    job_type = ""
+
+    def concurrency(self) -> int:
+        """Items run at once: 1 (sequential, each item builds on the previous) by default."""
+        return 1
+
+    def setup(self, ctx: JobContext) -> None:
+        """Runs once per invocation, after the claim and before the first item."""
+
+    def process(self, ctx: JobContext, item: int) -> ItemOutcome:
+        raise NotImplementedError
+
+    def __call__(self, job_id: str, context: Any = None) -> None:
+        run_job(self, job_id, context)
+
+
+def load_context(job_id: str, lease: str) -> JobContext:
+    with session_scope() as session:
+        job = session.get(BookJob, job_id)
+        return JobContext(
+            job_id=job_id,
+            book_id=job.book_id,
+            job_type=job.job_type,
+            detail=json.loads(job.progress_detail or "{}"),
+            total=job.total_items or 0,
+            first_item=(job.last_completed_item or 0) + 1,
+            lease=lease,
+            completed=job.completed_items,
+            failed=job.failed_items,
+        )
+
+
+def run_job(handler: ItemHandler, job_id: str, lambda_context: Any = None) -> None:
+    """The registered entry point of every job type (`lambda_context` is None off Lambda)."""
+    lease = lifecycle.claim_for_current_message(job_id)
+    if lease is None:
+        return
+    ctx = load_context(job_id, lease)
+    interval = get_settings().job_heartbeat_seconds
+    try:
+        with Heartbeat(job_id=job_id, lease=lease, interval=interval) as heartbeat:
+            handler.setup(ctx)
+            loop = ItemLoop(
+                handler, ctx, heartbeat, lambda_context, concurrency=handler.concurrency()
+            )
+            outcome = loop.run()
+    except Exception as exc:
+        logger.exception("%s crashed", ctx.job_type, extra={"job_id": job_id})
+        lifecycle.fail(job_id=job_id, lease=lease, message=crash_message(exc))
+        return
+    settle(ctx, outcome)
+
+
+def settle(ctx: JobContext, outcome: Outcome) -> None:
+    """The job's transition for how its run ended."""
+    if outcome is Outcome.DONE:
+        lifecycle.complete(job_id=ctx.job_id, lease=ctx.lease)
+    elif outcome is Outcome.OUT_OF_TIME:
+        token = lifecycle.release_for_continuation(job_id=ctx.job_id, lease=ctx.lease)
+        if token is not None:
+            dispatch(JobMessage(job_id=ctx.job_id, job_type=ctx.job_type, handoff=token))
+    else:
+        logger.warning(
+            "job lease lost; stopped without further writes", extra={"job_id": ctx.job_id}
+        )

@@ -1,0 +1,87 @@
+"""What a job handler sees and returns: the run's context, an item's outcome, the run's
+outcome, and the lease guard for writes an item makes outside its checkpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from database import session_scope
+from shared.jobs import lifecycle
+
+
+class Outcome(StrEnum):
+    """How a run of the item loop ended."""
+
+    DONE = "done"  # every item is checkpointed: the job completes
+    OUT_OF_TIME = "out_of_time"  # items remain and the invocation is ending: hand off
+    LOST = "lost"  # the lease was taken away (swept, deleted): stop, write nothing more
+
+
+@dataclass
+class ItemOutcome:
+    """What one item produced: an error (recorded, the job goes on) and/or a callback that
+    writes the item's database output in the checkpoint's transaction."""
+
+    error: str | None = None
+    commit: Callable[[Session], None] | None = None
+    note: dict | None = None  # appended to progress_detail["results"]
+    # Added to the item's error entry (the page it was about), for admins reading progress.
+    error_fields: dict = field(default_factory=dict)
+
+
+@dataclass
+class JobContext:
+    job_id: str
+    book_id: str
+    job_type: str
+    detail: dict
+    total: int
+    first_item: int
+    lease: str = ""
+    # Per-run working state. A handler is one shared instance and the local dispatcher runs
+    # jobs of different books at once, so nothing per-run may live on the handler.
+    extra: dict[str, Any] = field(default_factory=dict)
+    completed: int = 0
+    failed: int = 0
+
+    def record(self, item: int, outcome: ItemOutcome) -> None:
+        """Counts the item and adds its error and note to the detail."""
+        if outcome.error:
+            self.failed += 1
+            entry = {"item": item, **outcome.error_fields, "error": outcome.error}
+            self.detail.setdefault("errors", []).append(entry)
+        else:
+            self.completed += 1
+        if outcome.note is not None:
+            self.detail.setdefault("results", []).append(outcome.note)
+
+
+class LeaseLostError(Exception):
+    """The job was taken away (swept as stale) while an item ran."""
+
+
+@contextmanager
+def under_lease(ctx: JobContext) -> Iterator[None]:
+    """For an item's writes outside the checkpoint (guideline files): a lease-checked UPDATE
+    holds the job row until the block ends, so a worker swept mid-item writes nothing (it
+    raises LeaseLostError and stops) and the sweeper waits for a write already under way."""
+    with session_scope() as session:
+        if not lifecycle.checkpoint(session, job_id=ctx.job_id, lease=ctx.lease):
+            raise LeaseLostError(ctx.job_id)
+        yield
+
+
+def error_text(exc: BaseException) -> str:
+    """An item's error as recorded in its job: the app error's message, else type and text."""
+    return getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+
+
+def crash_message(exc: BaseException) -> str:
+    """The `error_message` of a job whose run raised outside an item."""
+    return f"Job crashed: {str(exc) or type(exc).__name__}"
