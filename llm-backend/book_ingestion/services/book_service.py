@@ -21,6 +21,7 @@ from book_ingestion.services.page_etag import page_etag
 from database import run_transaction, session_scope
 from shared.errors import ConflictError, NotFoundError
 from shared.jobs import lifecycle
+from shared.jobs.detail import JobDetail
 from shared.jobs.models import BookJob
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
@@ -179,7 +180,8 @@ def _guideline_counts(session: Session, book_ids: list[str]) -> dict[str, dict]:
 
 
 def job_read(job: BookJob, *, now: datetime | None = None) -> JobRead:
-    detail = json.loads(job.progress_detail or "{}")
+    stored = job.progress_detail or JobDetail()
+    detail = stored.dump()
     total = job.total_items or 0
     done = job.completed_items + job.failed_items
     percent = (
@@ -211,7 +213,7 @@ def job_read(job: BookJob, *, now: datetime | None = None) -> JobRead:
         completed_at=job.completed_at,
         created_at=job.created_at,
         error_message=job.error_message,
-        progress_detail=json.dumps(detail),
+        progress_detail=stored.to_json(),
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from book_ingestion.guideline_schemas import ExtractionStarted
 from book_ingestion.models.database import Book, BookPage
+from book_ingestion.models.job_details import ExtractionDetail
 from book_ingestion.models.status import PageStage
 from book_ingestion.services import book_service, guideline_llm, job_lock_service
 from book_ingestion.services.guideline_store import (
@@ -95,7 +96,7 @@ def start_extraction(
             book_id=book_id,
             job_type=JobType.EXTRACTION,
             total_items=len(chosen),
-            detail={"errors": [], "page_ids": [p.id for p in chosen], "start_page": start},
+            detail=ExtractionDetail(errors=[], page_ids=[p.id for p in chosen], start_page=start),
         )
         if start == 1:
             get_blob_store().delete_prefix(guidelines_prefix(book_id))
@@ -220,18 +221,19 @@ def extract_page(
     return new, touched, note
 
 
-class ExtractionJob(ItemHandler):
+class ExtractionJob(ItemHandler[ExtractionDetail]):
     job_type = JobType.EXTRACTION
+    detail_type = ExtractionDetail
 
-    def setup(self, ctx: JobContext) -> None:
+    def setup(self, ctx: JobContext[ExtractionDetail]) -> None:
         with session_scope() as session:
             book = session.get(Book, ctx.book_id)
             ctx.extra["book"] = {"subject": book.subject, "grade": book.grade, "board": book.board}
         ctx.extra["state"] = load_state(ctx.book_id)
 
-    def process(self, ctx: JobContext, item: int) -> ItemOutcome:
+    def process(self, ctx: JobContext[ExtractionDetail], item: int) -> ItemOutcome:
         state: ExtractionState = ctx.extra["state"]
-        page_id = ctx.detail["page_ids"][item - 1]
+        page_id = ctx.detail.page_ids[item - 1]
         with session_scope() as session:
             page = session.get(BookPage, page_id)
             if page is None:
@@ -247,9 +249,7 @@ class ExtractionJob(ItemHandler):
                 state, book=ctx.extra["book"], page_number=number, text=text, job_id=ctx.job_id
             )
             outcome = ItemOutcome(note=note)
-            # What the frontend shows of a running extraction.
-            stats = ctx.detail.setdefault("stats", {"subtopics_created": 0, "subtopics_merged": 0})
-            stats["subtopics_created" if note["action"] == "new" else "subtopics_merged"] += 1
+            ctx.detail.count(created=note["action"] == "new")
         except Exception as exc:
             new = state.model_copy(deep=True)
             new.last_page = number

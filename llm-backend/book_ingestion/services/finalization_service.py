@@ -10,6 +10,7 @@ the previous files and a rerun starts from them; no orphan files remain either w
 from __future__ import annotations
 
 from book_ingestion.models.database import Book
+from book_ingestion.models.job_details import FinalizationDetail
 from book_ingestion.services import guideline_llm
 from book_ingestion.services.guideline_jobs import start_on_extracted_guidelines
 from book_ingestion.services.guideline_store import (
@@ -35,7 +36,7 @@ def start_finalization(*, book_id: str, auto_sync_to_db: bool = False) -> str:
         book_id=book_id,
         job_type=JobType.FINALIZATION,
         action="finalize",
-        detail={"auto_sync_to_db": auto_sync_to_db},
+        detail=FinalizationDetail(errors=[], auto_sync_to_db=auto_sync_to_db),
     )
 
 
@@ -143,10 +144,11 @@ def finalize(state: ExtractionState, *, book: dict, job_id: str) -> tuple[Extrac
     return new, {"renamed": renames, "merged": merges}
 
 
-class FinalizationJob(ItemHandler):
+class FinalizationJob(ItemHandler[FinalizationDetail]):
     job_type = JobType.FINALIZATION
+    detail_type = FinalizationDetail
 
-    def process(self, ctx: JobContext, item: int) -> ItemOutcome:
+    def process(self, ctx: JobContext[FinalizationDetail], item: int) -> ItemOutcome:
         with session_scope() as session:
             book = session.get(Book, ctx.book_id)
             info = {"subject": book.subject, "grade": book.grade, "board": book.board}
@@ -154,17 +156,16 @@ class FinalizationJob(ItemHandler):
         with under_lease(ctx):
             save(ctx.book_id, new)
         # The finalize result, as the frontend reads it from progress_detail.
-        ctx.detail.update(
-            status="finalized",
-            subtopics_finalized=len(new.subtopics),
-            subtopics_renamed=len(note["renamed"]),
-            duplicates_merged=len(note["merged"]),
-            total_topics=len(new.topics),
-        )
-        if not ctx.detail.get("auto_sync_to_db"):
+        detail = ctx.detail
+        detail.status = "finalized"
+        detail.subtopics_finalized = len(new.subtopics)
+        detail.subtopics_renamed = len(note["renamed"])
+        detail.duplicates_merged = len(note["merged"])
+        detail.total_topics = len(new.topics)
+        if not detail.auto_sync_to_db:
             return ItemOutcome(note=note)
         synced = shards(ctx.book_id, new)
-        ctx.detail["synced_count"] = len(synced)
+        detail.synced_count = len(synced)
         return ItemOutcome(
             note=note,
             commit=lambda session: replace_rows(session, book_id=ctx.book_id, shards=synced),

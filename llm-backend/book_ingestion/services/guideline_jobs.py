@@ -9,11 +9,12 @@ from book_ingestion.services.guideline_store import load_state
 from database import run_transaction
 from shared.errors import ConflictError
 from shared.jobs import lifecycle
+from shared.jobs.detail import JobDetail
 from shared.jobs.messages import JobMessage
 
 
 def start_on_extracted_guidelines(
-    *, book_id: str, job_type: str, action: str, detail: dict | None = None
+    *, book_id: str, job_type: str, action: str, detail: JobDetail | None = None
 ) -> str:
     """Takes the book's job lock for a one-item `job_type` job and dispatches it; 409 when the
     book has nothing extracted to `action` (or already has an active job)."""
@@ -31,7 +32,7 @@ def start_on_extracted_guidelines(
             book_id=book_id,
             job_type=job_type,
             total_items=1,
-            detail={"errors": [], **(detail or {})},
+            detail=detail if detail is not None else JobDetail(errors=[]),
         )
         return job.id
 

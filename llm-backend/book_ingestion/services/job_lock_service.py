@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from book_ingestion.models.database import Book
 from shared.errors import NotFoundError
 from shared.jobs import lifecycle
+from shared.jobs.detail import JobDetail
 from shared.jobs.models import BookJob
 
 
@@ -49,7 +50,7 @@ def lock_book(session: Session, *, book_id: str) -> bool:
 
 
 def acquire(
-    session: Session, *, book_id: str, job_type: str, total_items: int, detail: dict
+    session: Session, *, book_id: str, job_type: str, total_items: int, detail: JobDetail
 ) -> BookJob:
     """The book's `pending` job in the caller's transaction (409 if one is active, 404 without
     the book), after locking the book's row (step 1; the caller usually holds it already)."""

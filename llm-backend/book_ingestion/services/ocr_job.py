@@ -9,6 +9,7 @@ without a model call.
 from __future__ import annotations
 
 from book_ingestion.models.database import Book, BookPage
+from book_ingestion.models.job_details import OcrBatchDetail
 from book_ingestion.models.status import PageStage
 from book_ingestion.services import images, ocr_service, page_ocr
 from config import get_settings
@@ -42,19 +43,20 @@ def _failed(page_id: str, number: int, error: str) -> ItemOutcome:
     return ItemOutcome(error=error, error_fields={"page": number}, commit=commit)
 
 
-class OcrBatchJob(ItemHandler):
+class OcrBatchJob(ItemHandler[OcrBatchDetail]):
     job_type = JobType.OCR_BATCH
+    detail_type = OcrBatchDetail
 
     def concurrency(self) -> int:
         return get_settings().ocr_concurrency
 
-    def setup(self, ctx: JobContext) -> None:
+    def setup(self, ctx: JobContext[OcrBatchDetail]) -> None:
         with session_scope() as session:
             book = session.get(Book, ctx.book_id)
             ctx.extra["book"] = {"subject": book.subject, "grade": book.grade}
 
-    def process(self, ctx: JobContext, item: int) -> ItemOutcome:
-        page_id = ctx.detail["page_ids"][item - 1]
+    def process(self, ctx: JobContext[OcrBatchDetail], item: int) -> ItemOutcome:
+        page_id = ctx.detail.page_ids[item - 1]
         with session_scope() as session:
             page = session.get(BookPage, page_id)
             if page is None:

@@ -8,7 +8,6 @@ file."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from book_ingestion.models.database import BookPage
+from book_ingestion.models.job_details import OcrBatchDetail
 from book_ingestion.models.status import PageStage
 from book_ingestion.schemas import BulkUploadStarted, PageJobStarted, PageRead
 from book_ingestion.services import book_service, images, job_lock_service, keys, page_ocr
@@ -147,7 +147,7 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
                 book_id=book_id,
                 job_type=JobType.OCR_BATCH,
                 total_items=len(ordered),
-                detail={},
+                detail=OcrBatchDetail(),
             )
             page_ids = []
             for offset, upload in enumerate(ordered):
@@ -166,7 +166,7 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
                 page_ids.append(page.id)
                 written.append(key)
                 store.put(key, upload.content(), content_type=f"image/{upload.fmt.lower()}")
-            job.progress_detail = json_detail(page_ids=page_ids, first_page=first)
+            job.progress_detail = OcrBatchDetail(errors=[], page_ids=page_ids, first_page=first)
             # The first page as committed (before the job can change it), for the answer.
             return job.id, page_read(session.get(BookPage, page_ids[0]))
         except BaseException:
@@ -178,10 +178,6 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
     job_id, first_page = run_transaction(work)
     lifecycle.start(JobMessage(job_id=job_id, job_type=JobType.OCR_BATCH))
     return job_id, first_page
-
-
-def json_detail(**values) -> str:
-    return json.dumps({"errors": [], **values})
 
 
 def get_page(*, book_id: str, number: int) -> PageRead:
@@ -221,9 +217,13 @@ def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
                 code="page_approved",
             )
         job = job_lock_service.acquire(
-            session, book_id=book_id, job_type=JobType.OCR_BATCH, total_items=1, detail={}
+            session,
+            book_id=book_id,
+            job_type=JobType.OCR_BATCH,
+            total_items=1,
+            detail=OcrBatchDetail(),
         )
-        job.progress_detail = json_detail(page_ids=[page.id], first_page=number)
+        job.progress_detail = OcrBatchDetail(errors=[], page_ids=[page.id], first_page=number)
         page_ocr.queue(page, job_id=job.id)
         session.flush()
         return PageJobStarted(**page_read(page).model_dump(), job_id=job.id)

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from book_ingestion.models.database import Book, BookGuideline
+from book_ingestion.models.job_details import SyncDetail
 from book_ingestion.services.guideline_jobs import start_on_extracted_guidelines
 from book_ingestion.services.guideline_store import read_shards, shard_key
 from shared.jobs.engine import ItemHandler
@@ -27,7 +28,9 @@ from shared.models.enums import GuidelineStatus, JobType, ReviewStatus
 
 
 def start_sync(*, book_id: str) -> str:
-    return start_on_extracted_guidelines(book_id=book_id, job_type=JobType.SYNC, action="sync")
+    return start_on_extracted_guidelines(
+        book_id=book_id, job_type=JobType.SYNC, action="sync", detail=SyncDetail(errors=[])
+    )
 
 
 def guideline_row(book: Book, shard: dict, *, now) -> TeachingGuideline:
@@ -111,10 +114,11 @@ def replace_rows(session: Session, *, book_id: str, shards: list[dict]) -> int:
     return len(shards)
 
 
-class SyncJob(ItemHandler):
+class SyncJob(ItemHandler[SyncDetail]):
     job_type = JobType.SYNC
+    detail_type = SyncDetail
 
-    def process(self, ctx: JobContext, item: int) -> ItemOutcome:
+    def process(self, ctx: JobContext[SyncDetail], item: int) -> ItemOutcome:
         shards = read_shards(ctx.book_id)
         return ItemOutcome(
             commit=lambda session: replace_rows(session, book_id=ctx.book_id, shards=shards),

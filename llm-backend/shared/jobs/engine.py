@@ -10,16 +10,16 @@ only the loop's thread writes progress).
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any
+from typing import Any, Generic
 
 from config import get_settings
 from database import session_scope
 from shared.jobs import lifecycle
+from shared.jobs.detail import JobDetail
 from shared.jobs.dispatch import dispatch
 from shared.jobs.heartbeat import Heartbeat
-from shared.jobs.items import ItemOutcome, JobContext, Outcome, crash_message
+from shared.jobs.items import D, ItemOutcome, JobContext, Outcome, crash_message
 from shared.jobs.loop import ItemLoop
 from shared.jobs.messages import JobMessage
 from shared.jobs.models import BookJob
@@ -27,34 +27,36 @@ from shared.jobs.models import BookJob
 logger = logging.getLogger(__name__)
 
 
-class ItemHandler:
+class ItemHandler(Generic[D]):
     """One job type's work. The instance is shared by every run (and by concurrent runs of
-    different books): per-run state lives in `ctx.extra`, never on `self`."""
+    different books): per-run state lives in `ctx.extra`, never on `self`. `detail_type` is
+    the job type's `JobDetail` subclass, what `ctx.detail` is."""
 
     job_type = ""
+    detail_type: type[D] = JobDetail  # type: ignore[assignment]
 
     def concurrency(self) -> int:
         """Items run at once: 1 (sequential, each item builds on the previous) by default."""
         return 1
 
-    def setup(self, ctx: JobContext) -> None:
+    def setup(self, ctx: JobContext[D]) -> None:
         """Runs once per invocation, after the claim and before the first item."""
 
-    def process(self, ctx: JobContext, item: int) -> ItemOutcome:
+    def process(self, ctx: JobContext[D], item: int) -> ItemOutcome:
         raise NotImplementedError
 
     def __call__(self, job_id: str, context: Any = None) -> None:
         run_job(self, job_id, context)
 
 
-def load_context(job_id: str, lease: str) -> JobContext:
+def load_context(job_id: str, lease: str, detail_type: type[D] = JobDetail) -> JobContext[D]:
     with session_scope() as session:
         job = session.get(BookJob, job_id)
         return JobContext(
             job_id=job_id,
             book_id=job.book_id,
             job_type=job.job_type,
-            detail=json.loads(job.progress_detail or "{}"),
+            detail=(job.progress_detail or JobDetail()).as_type(detail_type),
             total=job.total_items or 0,
             first_item=(job.last_completed_item or 0) + 1,
             lease=lease,
@@ -63,12 +65,12 @@ def load_context(job_id: str, lease: str) -> JobContext:
         )
 
 
-def run_job(handler: ItemHandler, job_id: str, lambda_context: Any = None) -> None:
+def run_job(handler: ItemHandler[Any], job_id: str, lambda_context: Any = None) -> None:
     """The registered entry point of every job type (`lambda_context` is None off Lambda)."""
     lease = lifecycle.claim_for_current_message(job_id)
     if lease is None:
         return
-    ctx = load_context(job_id, lease)
+    ctx = load_context(job_id, lease, handler.detail_type)
     interval = get_settings().job_heartbeat_seconds
     try:
         with Heartbeat(job_id=job_id, lease=lease, interval=interval) as heartbeat:
@@ -84,7 +86,7 @@ def run_job(handler: ItemHandler, job_id: str, lambda_context: Any = None) -> No
     settle(ctx, outcome)
 
 
-def settle(ctx: JobContext, outcome: Outcome) -> None:
+def settle(ctx: JobContext[Any], outcome: Outcome) -> None:
     """The job's transition for how its run ended."""
     if outcome is Outcome.DONE:
         lifecycle.complete(job_id=ctx.job_id, lease=ctx.lease)

@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
 from database import session_scope
 from shared.jobs import lifecycle
+from shared.jobs.detail import JobDetail, JobError
 
 
 class Outcome(StrEnum):
@@ -30,17 +31,20 @@ class ItemOutcome:
 
     error: str | None = None
     commit: Callable[[Session], None] | None = None
-    note: dict | None = None  # appended to progress_detail["results"]
+    note: dict | None = None  # appended to the detail's `results`
     # Added to the item's error entry (the page it was about), for admins reading progress.
     error_fields: dict = field(default_factory=dict)
 
 
+D = TypeVar("D", bound=JobDetail)
+
+
 @dataclass
-class JobContext:
+class JobContext(Generic[D]):
     job_id: str
     book_id: str
     job_type: str
-    detail: dict
+    detail: D
     total: int
     first_item: int
     lease: str = ""
@@ -54,12 +58,12 @@ class JobContext:
         """Counts the item and adds its error and note to the detail."""
         if outcome.error:
             self.failed += 1
-            entry = {"item": item, **outcome.error_fields, "error": outcome.error}
-            self.detail.setdefault("errors", []).append(entry)
+            entry = JobError(item=item, **outcome.error_fields, error=outcome.error)
+            self.detail.add_error(entry)
         else:
             self.completed += 1
         if outcome.note is not None:
-            self.detail.setdefault("results", []).append(outcome.note)
+            self.detail.add_result(outcome.note)
 
 
 class LeaseLostError(Exception):

@@ -22,7 +22,6 @@ object writes, and model calls happen outside it.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from sqlalchemy.orm import Session
 from config import get_settings
 from database import run_transaction
 from shared.errors import ConflictError, NotFoundError
+from shared.jobs.detail import JobDetail, ResumedFrom
 from shared.jobs.dispatch import dispatch
 from shared.jobs.messages import JobMessage, get_current_message
 from shared.jobs.models import BookJob
@@ -100,7 +100,7 @@ def ensure_no_active_job(session: Session, *, book_id: str) -> None:
 
 
 def acquire(
-    session: Session, *, book_id: str, job_type: str, total_items: int, detail: dict
+    session: Session, *, book_id: str, job_type: str, total_items: int, detail: JobDetail
 ) -> BookJob:
     """Inserts the book's `pending` job inside the caller's transaction (409 if one is active).
     The caller holds the owner's lock already (`job_lock_service.lock_book`). The job's
@@ -115,7 +115,7 @@ def acquire(
         total_items=total_items,
         completed_items=0,
         failed_items=0,
-        progress_detail=json.dumps(detail),
+        progress_detail=detail,
         heartbeat_at=now,
         created_at=now,
     )
@@ -257,24 +257,28 @@ def get_job(session: Session, *, book_id: str, job_id: str) -> BookJob:
     return job
 
 
-def resumed(old: BookJob) -> tuple[int, dict]:
+def resumed(old: BookJob) -> tuple[int, JobDetail]:
     """The total and detail of a new job over a failed job's items from
-    `last_completed_item + 1`. Item lists live under `detail[items_key]` (default `page_ids`);
-    jobs without a list (finalization, sync) redo their remaining steps. Other settings carry
-    over; `resumed_from` names the old job."""
+    `last_completed_item + 1`. Item lists live under the key `items_key` names (default
+    `page_ids`); jobs without a list (finalization, sync) redo their remaining steps. Other
+    settings carry over; `resumed_from` names the old job."""
     if old.status != JobStatus.FAILED:
         raise ConflictError(
             f"Job {old.id} is {old.status}; only a failed job can be resumed.",
             code="job_not_resumable",
         )
-    detail = json.loads(old.progress_detail or "{}")
+    detail = old.progress_detail or JobDetail()
     start_at = (old.last_completed_item or 0) + 1
-    items_key = detail.get("items_key", "page_ids")
-    items = detail.get(items_key)
-    skip = ("errors", "results", "resumed_from", items_key)
-    new_detail = {k: v for k, v in detail.items() if k not in skip}
-    new_detail.update(errors=[], resumed_from={"job_id": old.id, "item": start_at})
+    # The item list is named by a key of the type's own detail, so it is read by that name.
+    items_key = detail.items_key or "page_ids"
+    kept = detail.dump()
+    items = kept.get(items_key)
+    for key in ("errors", "results", "resumed_from", items_key):
+        kept.pop(key, None)
+    new = JobDetail.model_validate(kept)
+    new.errors = []
+    new.resumed_from = ResumedFrom(job_id=old.id, item=start_at)
     if items is None:
-        return max((old.total_items or 0) - start_at + 1, 0), new_detail
-    new_detail[items_key] = items[start_at - 1 :]
-    return len(new_detail[items_key]), new_detail
+        return max((old.total_items or 0) - start_at + 1, 0), new
+    setattr(new, items_key, items[start_at - 1 :])
+    return len(items[start_at - 1 :]), new

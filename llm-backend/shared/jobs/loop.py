@@ -17,7 +17,6 @@ checkpointed with its output in one transaction under the lease.
 from __future__ import annotations
 
 import contextvars
-import json
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from functools import partial
@@ -33,7 +32,7 @@ from shared.jobs.items import ItemOutcome, JobContext, LeaseLostError, Outcome
 
 
 class ItemProcessor(Protocol):
-    def process(self, ctx: JobContext, item: int) -> ItemOutcome: ...
+    def process(self, ctx: JobContext[Any], item: int) -> ItemOutcome: ...
 
 
 def has_time(lambda_context: Any) -> bool:
@@ -48,7 +47,7 @@ class ItemLoop:
     def __init__(
         self,
         handler: ItemProcessor,
-        ctx: JobContext,
+        ctx: JobContext[Any],
         heartbeat: Heartbeat,
         lambda_context: Any,
         *,
@@ -136,7 +135,7 @@ class ItemLoop:
             "failed_items": self.ctx.failed,
             "last_completed_item": self.watermark,
             "current_item": min(self.inflight.values(), default=None),
-            "progress_detail": json.dumps(self.ctx.detail),
+            "progress_detail": self.ctx.detail,
         }
         return run_transaction(partial(self._save, progress, outcome))
 

@@ -9,9 +9,10 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.jobs.detail import JobDetail
 from shared.models.base import Base, created_at_column, new_id
 from shared.models.enums import ACTIVE_JOB_STATUSES, JobStatus
-from shared.models.types import UTCDateTime
+from shared.models.types import JsonModel, UTCDateTime
 
 # The partial unique index's condition: one job per book in an active status.
 _ACTIVE = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_JOB_STATUSES))
@@ -36,7 +37,8 @@ class BookJob(Base):
     failed_items: Mapped[int] = mapped_column(Integer, nullable=False, server_default=sql_text("0"))
     current_item: Mapped[int | None] = mapped_column(Integer)
     last_completed_item: Mapped[int | None] = mapped_column(Integer)
-    progress_detail: Mapped[str | None] = mapped_column(Text)
+    # JSON text read as the base model; a handler views it as its type's subclass.
+    progress_detail: Mapped[JobDetail | None] = mapped_column(JsonModel(JobDetail))
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from pydantic import BaseModel
+from sqlalchemy import DateTime, Text
 from sqlalchemy.types import TypeDecorator
 
 
@@ -27,3 +28,25 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+class JsonModel(TypeDecorator):
+    """A pydantic model stored as JSON text: the column stays TEXT (no migration), code reads
+    and writes the model. Binds any model instance (a subclass writes its own fields) through
+    its `to_json()` when it has one, so one method decides the stored text."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        super().__init__()
+        self.model = model
+
+    def process_bind_param(self, value: BaseModel | None, dialect) -> str | None:
+        if value is None:
+            return None
+        to_json = getattr(value, "to_json", None)
+        return to_json() if to_json is not None else value.model_dump_json()
+
+    def process_result_value(self, value: str | None, dialect) -> BaseModel | None:
+        return None if value is None else self.model.model_validate_json(value)

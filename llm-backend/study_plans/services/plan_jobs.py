@@ -26,6 +26,7 @@ from shared.jobs.registry import register
 from shared.models.entities import TeachingGuideline
 from shared.models.enums import JobType
 from study_plans.api.schemas import StudyPlanJobStarted, StudyPlanRead
+from study_plans.models.job_detail import StudyPlanBulkDetail
 from study_plans.services.generation import generate_study_plan
 from study_plans.services.plans import existing, plan_read
 
@@ -76,12 +77,12 @@ def start_bulk(*, guideline_ids: list[str], force_regenerate: bool) -> str:
             book_id=book_id,
             job_type=JobType.STUDY_PLAN_BULK,
             total_items=len(ids),
-            detail={
-                "errors": [],
-                "items_key": "guideline_ids",
-                "guideline_ids": ids,
-                "force_regenerate": force_regenerate,
-            },
+            detail=StudyPlanBulkDetail(
+                errors=[],
+                items_key="guideline_ids",
+                guideline_ids=ids,
+                force_regenerate=force_regenerate,
+            ),
         )
         return job.id
 
@@ -90,15 +91,16 @@ def start_bulk(*, guideline_ids: list[str], force_regenerate: bool) -> str:
     return job_id
 
 
-class StudyPlanBulkJob(ItemHandler):
+class StudyPlanBulkJob(ItemHandler[StudyPlanBulkDetail]):
     job_type = JobType.STUDY_PLAN_BULK
+    detail_type = StudyPlanBulkDetail
 
-    def process(self, ctx: JobContext, item: int) -> ItemOutcome:
-        guideline_id = ctx.detail["guideline_ids"][item - 1]
+    def process(self, ctx: JobContext[StudyPlanBulkDetail], item: int) -> ItemOutcome:
+        guideline_id = ctx.detail.guideline_ids[item - 1]
         try:
             plan, created = generate_study_plan(
                 guideline_id=guideline_id,
-                force_regenerate=bool(ctx.detail.get("force_regenerate")),
+                force_regenerate=ctx.detail.force_regenerate,
                 job_id=ctx.job_id,
                 guard=lambda: under_lease(ctx),
             )

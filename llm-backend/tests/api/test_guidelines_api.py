@@ -252,6 +252,7 @@ def test_a_swept_bulk_study_plan_job_saves_nothing_more(auth_client, local_stora
     from shared.jobs import lifecycle
     from shared.jobs.dispatch import set_dispatcher
     from shared.jobs.items import JobContext, LeaseLostError
+    from study_plans.models.job_detail import StudyPlanBulkDetail
     from study_plans.services import plan_jobs as study_plan_service
 
     set_dispatcher(HeldDispatcher())
@@ -262,7 +263,8 @@ def test_a_swept_bulk_study_plan_job_saves_nothing_more(auth_client, local_stora
     age_heartbeat(job_id, 3600)
     assert sweep_stale_jobs(book_id) == [job_id]
     fake_llm.push(plan_reply("late"), review_reply(True))
-    ctx = JobContext(job_id, book_id, "study_plan_bulk", {"guideline_ids": [gid]}, 1, 1)
+    detail = StudyPlanBulkDetail(guideline_ids=[gid])
+    ctx = JobContext(job_id, book_id, "study_plan_bulk", detail, 1, 1)
     ctx.lease = lease
 
     with pytest.raises(LeaseLostError):

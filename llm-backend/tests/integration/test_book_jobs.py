@@ -19,6 +19,7 @@ from book_ingestion.services import book_service, job_lock_service, job_service
 from database import session_scope
 from shared.errors import ConflictError
 from shared.jobs import lifecycle
+from shared.jobs.detail import JobDetail
 from shared.jobs.dispatch import set_dispatcher
 from shared.jobs.heartbeat import Heartbeat
 from shared.models.base import utcnow
@@ -56,7 +57,7 @@ def test_second_acquire_is_a_conflict_naming_the_active_job(held):
 
     with pytest.raises(ConflictError) as caught, session_scope() as session:
         job_lock_service.acquire(
-            session, book_id=book_id, job_type="ocr_batch", total_items=1, detail={}
+            session, book_id=book_id, job_type="ocr_batch", total_items=1, detail=JobDetail()
         )
 
     assert caught.value.status_code == 409

@@ -294,6 +294,7 @@ def test_two_books_extracting_at_once_keep_their_own_state(local_storage, db, fa
 
 
 def test_a_worker_swept_mid_page_writes_no_guideline_files(local_storage, db, fake_llm):
+    from book_ingestion.models.job_details import ExtractionDetail
     from shared.jobs.items import JobContext, LeaseLostError, under_lease
     from shared.storage import get_blob_store
 
@@ -303,7 +304,7 @@ def test_a_worker_swept_mid_page_writes_no_guideline_files(local_storage, db, fa
         book_id=book_id, start_page=1, end_page=PAGES
     ).job_id
     lease = lifecycle.claim(job_id=job_id, handoff=None)
-    ctx = JobContext(job_id, book_id, "extraction", {}, PAGES, 1, lease=lease)
+    ctx = JobContext(job_id, book_id, "extraction", ExtractionDetail(), PAGES, 1, lease=lease)
     with under_lease(ctx):
         get_blob_store().put(f"books/{book_id}/guidelines/a.json", b"1", content_type="x/y")
     age_heartbeat(job_id, 3600)

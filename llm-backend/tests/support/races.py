@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 from book_ingestion.models.database import BookPage
 from book_ingestion.services import extraction_service, keys
 from database import get_db_manager, session_scope
+from shared.jobs.detail import JobDetail
 from shared.jobs.models import BookJob
 from shared.models.base import utcnow
 from shared.models.entities import TeachingGuideline
@@ -63,7 +64,7 @@ def race_book(fake_llm, **book) -> RaceBook:
             total_items=1,
             completed_items=0,
             failed_items=0,
-            progress_detail='{"errors": []}',
+            progress_detail=JobDetail(errors=[]),
             heartbeat_at=utcnow(),
             created_at=utcnow(),
             completed_at=utcnow(),
