@@ -17,6 +17,7 @@ from book_ingestion.guideline_schemas import (
 from book_ingestion.models.database import BookGuideline
 from book_ingestion.services import book_service
 from book_ingestion.services.guideline_store import (
+    GuidelineShard,
     guidelines_prefix,
     load_state,
     save,
@@ -31,19 +32,19 @@ from shared.models.entities import TeachingGuideline
 from shared.storage import get_blob_store
 
 
-def _read(shard: dict, version: int) -> BookGuidelineRead:
+def _read(shard: GuidelineShard, version: int) -> BookGuidelineRead:
     return BookGuidelineRead(
-        topic_key=shard["topic_key"],
-        topic_title=shard["topic_title"],
-        subtopic_key=shard["subtopic_key"],
-        subtopic_title=shard["subtopic_title"],
-        status=shard["status"],
-        source_page_start=shard["page_start"],
-        source_page_end=shard["page_end"],
+        topic_key=shard.topic_key,
+        topic_title=shard.topic_title,
+        subtopic_key=shard.subtopic_key,
+        subtopic_title=shard.subtopic_title,
+        status=shard.status,
+        source_page_start=shard.page_start,
+        source_page_end=shard.page_end,
         version=version,
-        guidelines=shard["guidelines"],
-        topic_summary=shard["topic_summary"],
-        subtopic_summary=shard["subtopic_summary"],
+        guidelines=shard.guidelines,
+        topic_summary=shard.topic_summary,
+        subtopic_summary=shard.subtopic_summary,
     )
 
 
@@ -63,7 +64,7 @@ def list_guidelines(*, book_id: str) -> BookGuidelines:
         versions = _versions(session, book_id)
     state = load_state(book_id)
     items = [
-        _read(s, versions.get(shard_key(book_id, s["topic_key"], s["subtopic_key"]), 1))
+        _read(s, versions.get(shard_key(book_id, s.topic_key, s.subtopic_key), 1))
         for s in shards(book_id, state)
     ]
     return BookGuidelines(

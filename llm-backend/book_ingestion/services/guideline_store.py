@@ -75,6 +75,16 @@ class ExtractionState(BaseModel):
         return [s for s in self.subtopics if s.topic_key == topic_key]
 
 
+class GuidelineShard(Subtopic):
+    """One subtopic's file `topics/{topic_key}/{subtopic_key}.json`: the subtopic with its
+    book and topic. What sync turns into a row and the admin list shows; the file holds
+    exactly its fields (`save`), so a file reads back as this model."""
+
+    book_id: str
+    topic_title: str
+    topic_summary: str = ""
+
+
 def load_state(book_id: str) -> ExtractionState:
     try:
         raw = get_blob_store().get(guidelines_prefix(book_id) + "state.json")
@@ -83,15 +93,14 @@ def load_state(book_id: str) -> ExtractionState:
     return ExtractionState.model_validate_json(raw)
 
 
-def shard(book_id: str, state: ExtractionState, sub: Subtopic) -> dict:
+def shard(book_id: str, state: ExtractionState, sub: Subtopic) -> GuidelineShard:
     topic = state.topic(sub.topic_key)
-    return {
-        "book_id": book_id,
-        "topic_key": sub.topic_key,
-        "topic_title": topic.topic_title if topic else sub.topic_key,
-        "topic_summary": topic.topic_summary if topic else "",
-        **sub.model_dump(exclude={"topic_key"}),
-    }
+    return GuidelineShard(
+        **sub.model_dump(),
+        book_id=book_id,
+        topic_title=topic.topic_title if topic else sub.topic_key,
+        topic_summary=topic.topic_summary if topic else "",
+    )
 
 
 def index(state: ExtractionState) -> dict:
@@ -132,7 +141,7 @@ def save(book_id: str, state: ExtractionState, *, shards: list[str] | None = Non
     wanted = {shard_key(book_id, s.topic_key, s.subtopic_key): s for s in state.subtopics}
     for key, sub in wanted.items():
         if shards is None or sub.ref in shards:
-            _put(key, shard(book_id, state, sub))
+            _put(key, shard(book_id, state, sub).model_dump(mode="json"))
     if shards is None:
         for key in store.list_keys(prefix + "topics/"):
             if key not in wanted:
@@ -142,12 +151,12 @@ def save(book_id: str, state: ExtractionState, *, shards: list[str] | None = Non
     _put(prefix + "state.json", state.model_dump(mode="json"))
 
 
-def shards(book_id: str, state: ExtractionState) -> list[dict]:
+def shards(book_id: str, state: ExtractionState) -> list[GuidelineShard]:
     """The shards `state` describes, in index order: what sync snapshots and the book's
     guideline list shows. The shard files hold exactly these (`save` writes them from the
     state), so one read of state.json stands for every file."""
     return [shard(book_id, state, s) for t in state.topics for s in state.subtopics_of(t.topic_key)]
 
 
-def read_shards(book_id: str) -> list[dict]:
+def read_shards(book_id: str) -> list[GuidelineShard]:
     return shards(book_id, load_state(book_id))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from book_ingestion.models.database import Book, BookGuideline
 from book_ingestion.models.job_details import SyncDetail
 from book_ingestion.services.guideline_jobs import start_on_extracted_guidelines
-from book_ingestion.services.guideline_store import read_shards, shard_key
+from book_ingestion.services.guideline_store import GuidelineShard, read_shards, shard_key
 from shared.jobs.engine import ItemHandler
 from shared.jobs.items import ItemOutcome, JobContext
 from shared.jobs.registry import register
@@ -33,24 +33,24 @@ def start_sync(*, book_id: str) -> str:
     )
 
 
-def guideline_row(book: Book, shard: dict, *, now) -> TeachingGuideline:
+def guideline_row(book: Book, shard: GuidelineShard, *, now) -> TeachingGuideline:
     return TeachingGuideline(
         book_id=book.id,
         country=book.country,
         board=book.board,
         grade=book.grade,
         subject=book.subject,
-        topic=shard["topic_title"],
-        subtopic=shard["subtopic_title"],
-        topic_key=shard["topic_key"],
-        subtopic_key=shard["subtopic_key"],
-        topic_title=shard["topic_title"],
-        subtopic_title=shard["subtopic_title"],
-        topic_summary=shard["topic_summary"],
-        subtopic_summary=shard["subtopic_summary"],
-        guideline=shard["guidelines"],
-        source_page_start=shard["page_start"],
-        source_page_end=shard["page_end"],
+        topic=shard.topic_title,
+        subtopic=shard.subtopic_title,
+        topic_key=shard.topic_key,
+        subtopic_key=shard.subtopic_key,
+        topic_title=shard.topic_title,
+        subtopic_title=shard.subtopic_title,
+        topic_summary=shard.topic_summary,
+        subtopic_summary=shard.subtopic_summary,
+        guideline=shard.guidelines,
+        source_page_start=shard.page_start,
+        source_page_end=shard.page_end,
         status=GuidelineStatus.PENDING_REVIEW,
         review_status=ReviewStatus.TO_BE_REVIEWED,
         generated_at=now,
@@ -68,7 +68,7 @@ def _content(row: TeachingGuideline) -> tuple:
     return tuple(getattr(row, name) for name in CONTENT)
 
 
-def replace_rows(session: Session, *, book_id: str, shards: list[dict]) -> int:
+def replace_rows(session: Session, *, book_id: str, shards: list[GuidelineShard]) -> int:
     """In the caller's transaction: the book's rows become one per shard (unchanged ones kept,
     the rest deleted and inserted anew); the number of shards synced."""
     book = session.get(Book, book_id)
@@ -101,7 +101,7 @@ def replace_rows(session: Session, *, book_id: str, shards: list[dict]) -> int:
         session.add(
             BookGuideline(
                 book_id=book_id,
-                guideline_s3_key=shard_key(book_id, shard["topic_key"], shard["subtopic_key"]),
+                guideline_s3_key=shard_key(book_id, shard.topic_key, shard.subtopic_key),
                 status=row.status,
                 review_status=row.review_status,
                 reviewed_at=row.reviewed_at,

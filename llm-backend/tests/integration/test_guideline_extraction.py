@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from book_ingestion.services import extraction_service, job_service
+from book_ingestion.services.guideline_store import GuidelineShard, read_shards, shard_key
 from shared.jobs import lifecycle
 from shared.jobs.dispatch import set_dispatcher
+from shared.storage import get_blob_store
 from tests.support.book_jobs import HeldDispatcher, age_heartbeat, job_view, sweep_stale_jobs
 from tests.support.books import wait_for, wait_jobs_idle
 from tests.support.guidelines import PAGES, BookModel, guideline_files, make_book
@@ -131,6 +133,11 @@ def test_twelve_pages_build_index_page_index_and_shards(storage, db, fake_llm):
         GEOMETRY, "triangles", "Triangles", "open", 10, 12, 12, "g10 + g11 + g12"
     )
     assert files["state.json"]["page_summaries"] == {str(p): f"s{p}" for p in range(1, 13)}
+    # Each shard file reads back as the model it was written from.
+    store = get_blob_store()
+    for shard in read_shards(book_id):
+        key = shard_key(book_id, shard.topic_key, shard.subtopic_key)
+        assert GuidelineShard.model_validate_json(store.get(key)) == shard
 
 
 def test_context_pack_has_recent_summaries_and_open_subtopics_only(local_storage, db, fake_llm):

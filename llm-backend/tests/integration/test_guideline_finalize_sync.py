@@ -216,7 +216,7 @@ def test_a_failure_mid_sync_leaves_the_previous_rows(local_storage, db, fake_llm
     made = []
 
     def fail_on_third(book, shard, *, now):
-        made.append(shard["subtopic_key"])
+        made.append(shard.subtopic_key)
         if len(made) == 3:
             raise RuntimeError("database went away")
         return real_row(book, shard, now=now)
