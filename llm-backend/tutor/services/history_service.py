@@ -14,20 +14,16 @@ from shared.models.enums import SessionMode
 from shared.models.paging import page
 from tutor.models import progress_view as view
 from tutor.models.exam_view import exam_feedback, exam_review_questions
-from tutor.models.state import SessionState
 from tutor.models.turn_view import current_step
+from tutor.services.session_reads import stored_state
 
 NEWEST = (TutorSession.created_at.desc(), TutorSession.id.desc())
 LIST_CAP = 20
 
 
-def _state(row: TutorSession) -> SessionState | None:
-    return SessionState.model_validate_json(row.state_json) if row.state_json else None
-
-
 def entry(row: TutorSession) -> dict:
     """One history entry; a row without a state (never started) shows its columns."""
-    state = _state(row)
+    state = stored_state(row)
     base = {
         "session_id": row.id,
         "created_at": row.created_at,
@@ -82,7 +78,7 @@ def newest(*, db: Session, user: User) -> tuple[list[dict], int]:
     )
     items = []
     for row in rows:
-        state = _state(row)
+        state = stored_state(row)
         items.append({**entry(row), "message_count": len(state.conversation) if state else 0})
     return items, total
 
@@ -107,7 +103,7 @@ def guideline_sessions(
         clauses.append(TutorSession.mode == mode)
     items = []
     for row in db.scalars(select(TutorSession).where(*clauses).order_by(*NEWEST)):
-        state = _state(row)
+        state = stored_state(row)
         if state is None or (finished_only and not state.is_complete):
             continue
         is_exam = state.mode == SessionMode.EXAM
@@ -133,7 +129,7 @@ def guideline_sessions(
 
 def exam_review(*, row: TutorSession) -> dict:
     """A finished exam, answers and marks included (the route lets only its owner in)."""
-    state = _state(row)
+    state = stored_state(row)
     if state is None or state.mode != SessionMode.EXAM:
         raise BadRequestError("Not an exam session", code="not_exam_session")
     questions = exam_review_questions(state)

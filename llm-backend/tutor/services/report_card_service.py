@@ -21,6 +21,7 @@ from shared.models.entities import TeachingGuideline, User
 from shared.models.enums import ReviewStatus, SessionMode
 from tutor.models.state import SessionState
 from tutor.services import curriculum_service
+from tutor.services.session_reads import stored_state
 
 
 @dataclass
@@ -55,9 +56,7 @@ def _rows(db: Session, user: User) -> list[tuple[TutorSession, SessionState | No
         .where(TutorSession.user_id == user.id)
         .order_by(TutorSession.created_at, TutorSession.id)
     ).all()
-    return [
-        (r, SessionState.model_validate_json(r.state_json) if r.state_json else None) for r in rows
-    ]
+    return [(r, stored_state(r)) for r in rows]
 
 
 def _later(seen: datetime | None, at: datetime) -> datetime:

@@ -28,7 +28,13 @@ PAST_DISCUSSIONS = 5  # clarify sessions looked at for `past_discussions`
 
 
 def load_state(row: TutorSession) -> SessionState:
+    """The one place a session row's `state_json` becomes its `SessionState`."""
     return SessionState.model_validate_json(row.state_json)
+
+
+def stored_state(row: TutorSession) -> SessionState | None:
+    """`load_state`, or None for a row stored without a state (read-only views list those)."""
+    return load_state(row) if row.state_json else None
 
 
 def events_of(*, db: Session, session_id: str) -> list[Event]:
