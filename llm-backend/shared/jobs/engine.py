@@ -1,7 +1,8 @@
 """Running a job: claim → heartbeat → the item loop → complete, hand off or stop; any exception
 outside an item fails the job with the one crash message.
 
-A job type is an `ItemHandler` in its domain: it sets `job_type`, implements
+A job type is an `ItemHandler` in its domain: it sets `job_type` and `detail_type` (its
+`shared.jobs.detail.JobDetail` subclass, what `ctx.detail` is), implements
 `process(ctx, item)` (and optionally `setup(ctx)` and `concurrency()`), and is registered with
 `shared.jobs.registry.register(job_type, handler)`. `process` may run on a pool thread; a
 handler with `concurrency() > 1` must not change `ctx` there (its items are independent and
@@ -49,7 +50,7 @@ class ItemHandler(Generic[D]):
         run_job(self, job_id, context)
 
 
-def load_context(job_id: str, lease: str, detail_type: type[D] = JobDetail) -> JobContext[D]:
+def load_context(job_id: str, lease: str, detail_type: type[D]) -> JobContext[D]:
     with session_scope() as session:
         job = session.get(BookJob, job_id)
         return JobContext(
