@@ -25,7 +25,7 @@ class JobError(BaseModel):
 
     item: int | None = None
     page: int | None = None
-    error: str = ""
+    error: str | None = ""
 
 
 class ResumedFrom(BaseModel):
