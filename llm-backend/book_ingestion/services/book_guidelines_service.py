@@ -24,7 +24,7 @@ from book_ingestion.services.guideline_store import (
     shards,
 )
 from book_ingestion.services.sync_service import replace_rows
-from database import run_transaction, session_scope
+from database import run_transaction
 from shared.errors import NotFoundError
 from shared.jobs import lifecycle
 from shared.models.entities import TeachingGuideline
@@ -56,11 +56,11 @@ def _versions(session: Session, book_id: str) -> dict[str, int]:
     return dict(rows.all())
 
 
-def list_guidelines(*, book_id: str) -> BookGuidelines:
+def list_guidelines(*, session: Session, book_id: str) -> BookGuidelines:
     """Every subtopic shard in index order; an empty list before any extraction."""
-    with session_scope() as session:
-        book_service.get_book(session, book_id=book_id)
-        versions = _versions(session, book_id)
+    book_service.get_book(session, book_id=book_id)
+    versions = _versions(session, book_id)
+    session.commit()  # ends the read before the storage reads below
     state = load_state(book_id)
     items = [
         _read(s, versions.get(shard_key(book_id, s["topic_key"], s["subtopic_key"]), 1))
@@ -74,10 +74,12 @@ def list_guidelines(*, book_id: str) -> BookGuidelines:
     )
 
 
-def get_guideline(*, book_id: str, topic_key: str, subtopic_key: str) -> BookGuidelineRead:
+def get_guideline(
+    *, session: Session, book_id: str, topic_key: str, subtopic_key: str
+) -> BookGuidelineRead:
     found = [
         g
-        for g in list_guidelines(book_id=book_id).guidelines
+        for g in list_guidelines(session=session, book_id=book_id).guidelines
         if (g.topic_key, g.subtopic_key) == (topic_key, subtopic_key)
     ]
     if not found:

@@ -117,8 +117,8 @@ def get_book(session: Session, *, book_id: str, lock: bool = False) -> Book:
 
 
 def list_books(
-    session: Session,
     *,
+    session: Session,
     country: str | None,
     board: str | None,
     grade: int | None,
@@ -231,45 +231,45 @@ def derive_status(*, pages: list[BookPage], active: bool, approved_guidelines: i
     return BookStatus.APPROVED if approved_guidelines else BookStatus.READY_FOR_EXTRACTION
 
 
-def book_detail(*, book_id: str) -> BookDetail:
-    with session_scope() as session:
-        lifecycle.sweep_stale(session, book_id=book_id)
-        book = get_book(session, book_id=book_id)
-        pages = list(
-            session.scalars(
-                select(BookPage).where(BookPage.book_id == book_id).order_by(BookPage.page_number)
-            )
+def book_detail(*, session: Session, book_id: str) -> BookDetail:
+    lifecycle.sweep_stale(session, book_id=book_id)
+    session.commit()  # the sweep's own transaction: lock order step 2 alone
+    book = get_book(session, book_id=book_id)
+    pages = list(
+        session.scalars(
+            select(BookPage).where(BookPage.book_id == book_id).order_by(BookPage.page_number)
         )
-        active = lifecycle.active_job(session, book_id=book_id)
-        # Pages and the active job are loaded already; only the guidelines need counting.
-        counts = _guideline_counts(session, [book_id])[book_id]
-        return BookDetail(
-            **BookRead.model_validate(book)
-            .model_copy(
-                update={
-                    **counts,
-                    "page_count": len(pages),
-                    "has_active_job": active is not None,
-                }
-            )
-            .model_dump(),
-            status=derive_status(
-                pages=pages,
-                active=active is not None,
-                approved_guidelines=counts["approved_guideline_count"],
-            ),
-            pages=[
-                PageSummary(
-                    id=p.id,
-                    etag=page_etag(p.id),
-                    number=p.page_number,
-                    stage=p.status,
-                    ocr_error=p.ocr_error,
-                )
-                for p in pages
-            ],
-            active_job=job_read(active) if active else None,
+    )
+    active = lifecycle.active_job(session, book_id=book_id)
+    # Pages and the active job are loaded already; only the guidelines need counting.
+    counts = _guideline_counts(session, [book_id])[book_id]
+    return BookDetail(
+        **BookRead.model_validate(book)
+        .model_copy(
+            update={
+                **counts,
+                "page_count": len(pages),
+                "has_active_job": active is not None,
+            }
         )
+        .model_dump(),
+        status=derive_status(
+            pages=pages,
+            active=active is not None,
+            approved_guidelines=counts["approved_guideline_count"],
+        ),
+        pages=[
+            PageSummary(
+                id=p.id,
+                etag=page_etag(p.id),
+                number=p.page_number,
+                stage=p.status,
+                ocr_error=p.ocr_error,
+            )
+            for p in pages
+        ],
+        active_job=job_read(active) if active else None,
+    )
 
 
 def delete_book(*, book_id: str) -> None:

@@ -29,9 +29,13 @@ def get_row(session: Session, *, guideline_id: str) -> TeachingGuideline:
     return row
 
 
+def get_guideline(*, session: Session, guideline_id: str) -> GuidelineRead:
+    return GuidelineRead.model_validate(get_row(session, guideline_id=guideline_id))
+
+
 def list_for_review(
-    session: Session,
     *,
+    session: Session,
     country: str | None,
     board: str | None,
     grade: int | None,
@@ -60,7 +64,7 @@ def list_for_review(
     return [GuidelineRead.model_validate(r) for r in rows]
 
 
-def filters(session: Session) -> ReviewFilters:
+def filters(*, session: Session) -> ReviewFilters:
     def distinct(column) -> list:
         return list(session.scalars(select(column).distinct().order_by(column)))
 
@@ -82,7 +86,7 @@ def filters(session: Session) -> ReviewFilters:
 
 
 def set_approval(
-    session: Session, *, guideline_id: str, approved: bool, reviewer: str
+    *, session: Session, guideline_id: str, approved: bool, reviewer: str
 ) -> GuidelineRead:
     row = get_row(session, guideline_id=guideline_id)
     row.review_status = ReviewStatus.APPROVED if approved else ReviewStatus.TO_BE_REVIEWED
@@ -104,9 +108,10 @@ def set_approval(
                 reviewed_at=row.reviewed_at,
             )
         )
-    session.flush()
+    session.commit()
     return GuidelineRead.model_validate(row)
 
 
-def delete_guideline(session: Session, *, guideline_id: str) -> None:
+def delete_guideline(*, session: Session, guideline_id: str) -> None:
     session.delete(get_row(session, guideline_id=guideline_id))
+    session.commit()

@@ -23,7 +23,7 @@ from book_ingestion.schemas import BulkUploadStarted, PageJobStarted, PageRead
 from book_ingestion.services import book_service, images, job_lock_service, keys, page_ocr
 from book_ingestion.services.page_etag import if_match_allows, page_etag
 from config import get_settings
-from database import run_transaction, session_scope
+from database import run_transaction
 from shared.errors import BadRequestError, ConflictError, NotFoundError, PreconditionFailedError
 from shared.jobs import lifecycle
 from shared.jobs.messages import JobMessage
@@ -184,10 +184,9 @@ def json_detail(**values) -> str:
     return json.dumps({"errors": [], **values})
 
 
-def get_page(*, book_id: str, number: int) -> PageRead:
-    with session_scope() as session:
-        book_service.get_book(session, book_id=book_id)
-        return page_read(_page(session, book_id, number))
+def get_page(*, session: Session, book_id: str, number: int) -> PageRead:
+    book_service.get_book(session, book_id=book_id)
+    return page_read(_page(session, book_id, number))
 
 
 def approve_page(*, book_id: str, number: int) -> PageRead:

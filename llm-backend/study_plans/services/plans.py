@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from book_ingestion.services.guideline_review_service import get_row
-from database import session_scope
 from shared.errors import NotFoundError
 from shared.models.entities import StudyPlan
 from study_plans.api.schemas import StudyPlanRead
@@ -38,13 +37,12 @@ def existing(session: Session, guideline_id: str) -> StudyPlan | None:
     return session.scalar(select(StudyPlan).where(StudyPlan.guideline_id == guideline_id))
 
 
-def get_study_plan(*, guideline_id: str) -> StudyPlanRead:
-    with session_scope() as session:
-        get_row(session, guideline_id=guideline_id)
-        row = existing(session, guideline_id)
-        if row is None:
-            raise NotFoundError("Study plan not found", code="study_plan_not_found")
-        return plan_read(row)
+def get_study_plan(*, session: Session, guideline_id: str) -> StudyPlanRead:
+    get_row(session, guideline_id=guideline_id)
+    row = existing(session, guideline_id)
+    if row is None:
+        raise NotFoundError("Study plan not found", code="study_plan_not_found")
+    return plan_read(row)
 
 
 def steps_for(session: Session, guideline_id: str) -> list[TeachingStep]:
