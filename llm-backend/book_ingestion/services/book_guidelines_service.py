@@ -58,7 +58,7 @@ def _versions(session: Session, book_id: str) -> dict[str, int]:
 
 def list_guidelines(*, session: Session, book_id: str) -> BookGuidelines:
     """Every subtopic shard in index order; an empty list before any extraction."""
-    book_service.get_book(session, book_id=book_id)
+    book_service.get_book(session=session, book_id=book_id)
     versions = _versions(session, book_id)
     session.commit()  # ends the read before the storage reads below
     state = load_state(book_id)
@@ -98,7 +98,7 @@ def approve_guidelines(*, book_id: str) -> BookGuidelinesApproved:
     retry does the same again."""
 
     def work(session: Session) -> BookGuidelinesApproved:
-        book_service.get_book(session, book_id=book_id, lock=True)
+        book_service.get_book(session=session, book_id=book_id, lock=True)
         lifecycle.ensure_no_active_job(session, book_id=book_id)
         state = load_state(book_id)
         if not state.subtopics:
@@ -109,7 +109,7 @@ def approve_guidelines(*, book_id: str) -> BookGuidelinesApproved:
         for sub in state.subtopics:
             sub.status = "final"
         save(book_id, state)
-        synced = replace_rows(session, book_id=book_id, shards=shards(book_id, state))
+        synced = replace_rows(session=session, book_id=book_id, shards=shards(book_id, state))
         return BookGuidelinesApproved(
             book_id=book_id,
             approved_count=len(state.subtopics),
@@ -128,7 +128,7 @@ def delete_guidelines(*, book_id: str) -> None:
     rows whose files a new extraction rewrites."""
 
     def work(session: Session) -> None:
-        book_service.get_book(session, book_id=book_id, lock=True)
+        book_service.get_book(session=session, book_id=book_id, lock=True)
         lifecycle.ensure_no_active_job(session, book_id=book_id)
         session.execute(delete(TeachingGuideline).where(TeachingGuideline.book_id == book_id))
         session.execute(delete(BookGuideline).where(BookGuideline.book_id == book_id))

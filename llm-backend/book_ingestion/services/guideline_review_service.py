@@ -22,7 +22,7 @@ from shared.models.paging import equal_to
 TG = TeachingGuideline
 
 
-def get_row(session: Session, *, guideline_id: str) -> TeachingGuideline:
+def get_row(*, session: Session, guideline_id: str) -> TeachingGuideline:
     row = session.get(TeachingGuideline, guideline_id)
     if row is None:
         raise NotFoundError(f"Guideline {guideline_id} not found.", code="guideline_not_found")
@@ -30,7 +30,7 @@ def get_row(session: Session, *, guideline_id: str) -> TeachingGuideline:
 
 
 def get_guideline(*, session: Session, guideline_id: str) -> GuidelineRead:
-    return GuidelineRead.model_validate(get_row(session, guideline_id=guideline_id))
+    return GuidelineRead.model_validate(get_row(session=session, guideline_id=guideline_id))
 
 
 def list_for_review(
@@ -88,7 +88,7 @@ def filters(*, session: Session) -> ReviewFilters:
 def set_approval(
     *, session: Session, guideline_id: str, approved: bool, reviewer: str
 ) -> GuidelineRead:
-    row = get_row(session, guideline_id=guideline_id)
+    row = get_row(session=session, guideline_id=guideline_id)
     row.review_status = ReviewStatus.APPROVED if approved else ReviewStatus.TO_BE_REVIEWED
     row.status = GuidelineStatus.APPROVED if approved else GuidelineStatus.REJECTED
     row.reviewed_by, row.reviewed_at = reviewer, utcnow()
@@ -113,5 +113,5 @@ def set_approval(
 
 
 def delete_guideline(*, session: Session, guideline_id: str) -> None:
-    session.delete(get_row(session, guideline_id=guideline_id))
+    session.delete(get_row(session=session, guideline_id=guideline_id))
     session.commit()

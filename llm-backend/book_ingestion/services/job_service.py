@@ -19,7 +19,7 @@ def _swept(session: Session, *, book_id: str) -> None:
     than the sweep), then the book (404 without it)."""
     lifecycle.sweep_stale(session, book_id=book_id)
     session.commit()
-    book_service.get_book(session, book_id=book_id)
+    book_service.get_book(session=session, book_id=book_id)
 
 
 def list_jobs(*, session: Session, book_id: str) -> list[JobRead]:
@@ -54,12 +54,16 @@ def resume_job(*, book_id: str, job_id: str) -> str:
     """A new job of the same type over the failed job's items from `last_completed_item + 1`."""
 
     def work(session: Session) -> tuple[str, str]:
-        book_service.get_book(session, book_id=book_id, lock=True)
+        book_service.get_book(session=session, book_id=book_id, lock=True)
         lifecycle.sweep_stale(session, book_id=book_id)
         old = lifecycle.get_job(session, book_id=book_id, job_id=job_id)
         total, detail = lifecycle.resumed(old)
         job = job_lock_service.acquire(
-            session, book_id=book_id, job_type=old.job_type, total_items=total, detail=detail
+            session=session,
+            book_id=book_id,
+            job_type=old.job_type,
+            total_items=total,
+            detail=detail,
         )
         return job.id, job.job_type
 

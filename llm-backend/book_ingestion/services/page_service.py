@@ -140,10 +140,10 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
     def work(session: Session) -> tuple[str, PageRead]:
         written: list[str] = []
         try:
-            book_service.get_book(session, book_id=book_id, lock=True)
+            book_service.get_book(session=session, book_id=book_id, lock=True)
             first = _count(session, book_id) + 1
             job = job_lock_service.acquire(
-                session,
+                session=session,
                 book_id=book_id,
                 job_type=JobType.OCR_BATCH,
                 total_items=len(ordered),
@@ -185,7 +185,7 @@ def json_detail(**values) -> str:
 
 
 def get_page(*, session: Session, book_id: str, number: int) -> PageRead:
-    book_service.get_book(session, book_id=book_id)
+    book_service.get_book(session=session, book_id=book_id)
     return page_read(_page(session, book_id, number))
 
 
@@ -194,7 +194,7 @@ def approve_page(*, book_id: str, number: int) -> PageRead:
 
 
 def _approve(session: Session, *, book_id: str, number: int) -> PageRead:
-    book_service.get_book(session, book_id=book_id, lock=True)
+    book_service.get_book(session=session, book_id=book_id, lock=True)
     page = _page(session, book_id, number)
     if page.status not in (PageStage.PENDING_REVIEW, PageStage.APPROVED):
         raise ConflictError(
@@ -212,7 +212,7 @@ def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
     `job_running`. Until the job writes the new text, the page keeps its previous one."""
 
     def work(session: Session) -> PageJobStarted:
-        book_service.get_book(session, book_id=book_id, lock=True)
+        book_service.get_book(session=session, book_id=book_id, lock=True)
         page = _page(session, book_id, number)
         if page.status == PageStage.APPROVED:
             raise ConflictError(
@@ -220,7 +220,7 @@ def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
                 code="page_approved",
             )
         job = job_lock_service.acquire(
-            session, book_id=book_id, job_type=JobType.OCR_BATCH, total_items=1, detail={}
+            session=session, book_id=book_id, job_type=JobType.OCR_BATCH, total_items=1, detail={}
         )
         job.progress_detail = json_detail(page_ids=[page.id], first_page=number)
         page_ocr.queue(page, job_id=job.id)
@@ -243,7 +243,7 @@ def delete_page(*, book_id: str, number: int, if_match: str | None = None) -> No
     deleted afterwards, and a failure there leaves only files that no row names."""
 
     def work(session: Session) -> list[str]:
-        book_service.get_book(session, book_id=book_id, lock=True)
+        book_service.get_book(session=session, book_id=book_id, lock=True)
         lifecycle.ensure_no_active_job(session, book_id=book_id)
         target = _page(session, book_id, number)
         if not if_match_allows(if_match, target.id):

@@ -39,7 +39,9 @@ def get_approved_guideline(*, session: Session, guideline_id: str) -> TeachingGu
 
 def plan_for(*, session: Session, guideline: TeachingGuideline) -> list[PlanStep]:
     """The guideline's study plan as the tutor's steps; the default plan without one."""
-    return _steps(plans.steps_for(session, guideline.id)) or _default_plan(guideline)
+    return _steps(plans.steps_for(session=session, guideline_id=guideline.id)) or _default_plan(
+        guideline
+    )
 
 
 def plans_for(
@@ -47,7 +49,7 @@ def plans_for(
 ) -> dict[str, list[PlanStep]]:
     """Each guideline's study plan as the tutor's steps (the plans read in one query); the
     default plan for a guideline without a readable one."""
-    stored = plans.steps_for_many(session, [g.id for g in guidelines])
+    stored = plans.steps_for_many(session=session, guideline_ids=[g.id for g in guidelines])
     return {g.id: _steps(stored[g.id]) or _default_plan(g) for g in guidelines}
 
 
