@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from book_ingestion.models.status import OcrStatus, PageStage, PageStatus
+from shared.api.page import Page
 from shared.api.params import Grade, Year
 
 
@@ -49,12 +50,8 @@ class BookRead(BaseModel):
     has_active_job: bool = Field(False, description="A job is pending or running")
 
 
-class BookList(BaseModel):
-    items: list[BookRead]
+class BookList(Page[BookRead]):
     books: list[BookRead] = Field(description="The same list, under the frontend's name")
-    total: int
-    limit: int
-    offset: int
 
 
 PAGE_ID = "The page's id: stable for the page's life, whatever its number becomes."

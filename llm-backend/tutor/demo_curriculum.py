@@ -101,7 +101,7 @@ def seed_demo() -> str:
             db.flush()
             steps = [{"type": k, "concept": c, "goal": g} for k, c, g in sub["plan"]]
             plans.store(
-                db,
+                session=db,
                 guideline_id=guideline.id,
                 plan={"steps": steps},
                 generator_model="demo-seed",

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from book_ingestion.schemas import BookCreate, BookDetail, BookList, BookRead
 from book_ingestion.services import book_service
-from database import session_scope
+from database import DbSession
 from shared.api.params import Grade, Limit, Offset
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
@@ -23,6 +23,7 @@ def create_book(body: BookCreate, admin: AdminUser) -> BookRead:
 @router.get("")
 def list_books(
     admin: AdminUser,
+    session: DbSession,
     country: str | None = None,
     board: str | None = None,
     grade: Grade | None = None,
@@ -30,21 +31,20 @@ def list_books(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> BookList:
-    with session_scope() as session:
-        return book_service.list_books(
-            session,
-            country=country,
-            board=board,
-            grade=grade,
-            subject=subject,
-            limit=limit,
-            offset=offset,
-        )
+    return book_service.list_books(
+        session=session,
+        country=country,
+        board=board,
+        grade=grade,
+        subject=subject,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/{book_id}")
-def get_book(book_id: str, admin: AdminUser) -> BookDetail:
-    return book_service.book_detail(book_id=book_id)
+def get_book(book_id: str, admin: AdminUser, session: DbSession) -> BookDetail:
+    return book_service.book_detail(session=session, book_id=book_id)
 
 
 @router.delete("/{book_id}", status_code=204, responses=errors(409))

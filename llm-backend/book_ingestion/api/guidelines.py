@@ -28,7 +28,7 @@ from book_ingestion.services import (
     guideline_review_service,
     sync_service,
 )
-from database import session_scope
+from database import DbSession
 from shared.api.params import Grade, Offset, limit_up_to
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
@@ -78,8 +78,8 @@ def sync(book_id: str, admin: AdminUser) -> JobStarted:
 
 
 @book_router.get("/guidelines")
-def book_guidelines(book_id: str, admin: AdminUser) -> BookGuidelines:
-    return book_guidelines_service.list_guidelines(book_id=book_id)
+def book_guidelines(book_id: str, admin: AdminUser, session: DbSession) -> BookGuidelines:
+    return book_guidelines_service.list_guidelines(session=session, book_id=book_id)
 
 
 @book_router.put("/guidelines/approve", responses=errors(409))
@@ -89,10 +89,10 @@ def approve_book_guidelines(book_id: str, admin: AdminUser) -> BookGuidelinesApp
 
 @book_router.get("/guidelines/{topic_key}/{subtopic_key}")
 def book_guideline(
-    book_id: str, topic_key: str, subtopic_key: str, admin: AdminUser
+    book_id: str, topic_key: str, subtopic_key: str, admin: AdminUser, session: DbSession
 ) -> BookGuidelineRead:
     return book_guidelines_service.get_guideline(
-        book_id=book_id, topic_key=topic_key, subtopic_key=subtopic_key
+        session=session, book_id=book_id, topic_key=topic_key, subtopic_key=subtopic_key
     )
 
 
@@ -106,6 +106,7 @@ def delete_book_guidelines(book_id: str, admin: AdminUser) -> Response:
 @router.get("/review")
 def review_queue(
     admin: AdminUser,
+    session: DbSession,
     country: str | None = None,
     board: str | None = None,
     grade: Grade | None = None,
@@ -116,46 +117,42 @@ def review_queue(
 ) -> list[GuidelineRead]:
     """Every matching guideline (the frontend sends no `limit`): those to review first, then
     by subject, topic, subtopic. `limit`/`offset` page through a long list."""
-    with session_scope() as session:
-        return guideline_review_service.list_for_review(
-            session,
-            country=country,
-            board=board,
-            grade=grade,
-            subject=subject,
-            status=status,
-            limit=limit,
-            offset=offset,
-        )
+    return guideline_review_service.list_for_review(
+        session=session,
+        country=country,
+        board=board,
+        grade=grade,
+        subject=subject,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/review/filters")
-def review_filters(admin: AdminUser) -> ReviewFilters:
-    with session_scope() as session:
-        return guideline_review_service.filters(session)
+def review_filters(admin: AdminUser, session: DbSession) -> ReviewFilters:
+    return guideline_review_service.filters(session=session)
 
 
 @router.get("/{guideline_id}")
-def get_guideline(guideline_id: str, admin: AdminUser) -> GuidelineRead:
-    with session_scope() as session:
-        row = guideline_review_service.get_row(session, guideline_id=guideline_id)
-        return GuidelineRead.model_validate(row)
+def get_guideline(guideline_id: str, admin: AdminUser, session: DbSession) -> GuidelineRead:
+    return guideline_review_service.get_guideline(session=session, guideline_id=guideline_id)
 
 
 @router.post("/{guideline_id}/approve")
-def approve(guideline_id: str, body: ApprovalUpdate, admin: AdminUser) -> GuidelineRead:
-    with session_scope() as session:
-        return guideline_review_service.set_approval(
-            session,
-            guideline_id=guideline_id,
-            approved=body.approved,
-            reviewer=admin.cognito_sub or admin.id,
-        )
+def approve(
+    guideline_id: str, body: ApprovalUpdate, admin: AdminUser, session: DbSession
+) -> GuidelineRead:
+    return guideline_review_service.set_approval(
+        session=session,
+        guideline_id=guideline_id,
+        approved=body.approved,
+        reviewer=admin.cognito_sub or admin.id,
+    )
 
 
 @router.delete("/{guideline_id}")
-def delete_guideline(guideline_id: str, admin: AdminUser) -> GuidelineDeleted:
+def delete_guideline(guideline_id: str, admin: AdminUser, session: DbSession) -> GuidelineDeleted:
     """200 with a message (the frontend's contract), not 204; its study plan goes with it."""
-    with session_scope() as session:
-        guideline_review_service.delete_guideline(session, guideline_id=guideline_id)
+    guideline_review_service.delete_guideline(session=session, guideline_id=guideline_id)
     return GuidelineDeleted(id=guideline_id)

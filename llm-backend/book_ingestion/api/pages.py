@@ -10,6 +10,7 @@ from book_ingestion.api.upload_limit import UploadLimitRoute
 from book_ingestion.schemas import BulkUploadStarted, PageJobStarted, PageRead
 from book_ingestion.services import page_service
 from config import get_settings
+from database import DbSession
 from shared.api.params import PageNumber
 from shared.api.responses import errors
 from shared.auth.dependencies import AdminUser
@@ -57,8 +58,11 @@ def bulk_upload(
 
 
 @router.get("/{number}")
-def get_page(book_id: str, number: Number, admin: AdminUser, response: Response) -> PageRead:
-    return _tagged(page_service.get_page(book_id=book_id, number=number), response)
+def get_page(
+    book_id: str, number: Number, admin: AdminUser, session: DbSession, response: Response
+) -> PageRead:
+    page = page_service.get_page(session=session, book_id=book_id, number=number)
+    return _tagged(page, response)
 
 
 @router.put("/{number}/approve", responses=errors(409))

@@ -25,7 +25,7 @@ from book_ingestion.services.guideline_store import (
     shards,
 )
 from book_ingestion.services.sync_service import replace_rows
-from database import run_transaction, session_scope
+from database import run_transaction
 from shared.errors import NotFoundError
 from shared.jobs import lifecycle
 from shared.models.entities import TeachingGuideline
@@ -57,11 +57,11 @@ def _versions(session: Session, book_id: str) -> dict[str, int]:
     return dict(rows.all())
 
 
-def list_guidelines(*, book_id: str) -> BookGuidelines:
+def list_guidelines(*, session: Session, book_id: str) -> BookGuidelines:
     """Every subtopic shard in index order; an empty list before any extraction."""
-    with session_scope() as session:
-        book_service.get_book(session, book_id=book_id)
-        versions = _versions(session, book_id)
+    book_service.get_book(session=session, book_id=book_id)
+    versions = _versions(session, book_id)
+    session.commit()  # ends the read before the storage reads below
     state = load_state(book_id)
     items = [
         _read(s, versions.get(shard_key(book_id, s.topic_key, s.subtopic_key), 1))
@@ -75,10 +75,12 @@ def list_guidelines(*, book_id: str) -> BookGuidelines:
     )
 
 
-def get_guideline(*, book_id: str, topic_key: str, subtopic_key: str) -> BookGuidelineRead:
+def get_guideline(
+    *, session: Session, book_id: str, topic_key: str, subtopic_key: str
+) -> BookGuidelineRead:
     found = [
         g
-        for g in list_guidelines(book_id=book_id).guidelines
+        for g in list_guidelines(session=session, book_id=book_id).guidelines
         if (g.topic_key, g.subtopic_key) == (topic_key, subtopic_key)
     ]
     if not found:
@@ -97,7 +99,7 @@ def approve_guidelines(*, book_id: str) -> BookGuidelinesApproved:
     retry does the same again."""
 
     def work(session: Session) -> BookGuidelinesApproved:
-        book_service.get_book(session, book_id=book_id, lock=True)
+        book_service.get_book(session=session, book_id=book_id, lock=True)
         lifecycle.ensure_no_active_job(session, book_id=book_id)
         state = load_state(book_id)
         if not state.subtopics:
@@ -108,7 +110,7 @@ def approve_guidelines(*, book_id: str) -> BookGuidelinesApproved:
         for sub in state.subtopics:
             sub.status = "final"
         save(book_id, state)
-        synced = replace_rows(session, book_id=book_id, shards=shards(book_id, state))
+        synced = replace_rows(session=session, book_id=book_id, shards=shards(book_id, state))
         return BookGuidelinesApproved(
             book_id=book_id,
             approved_count=len(state.subtopics),
@@ -127,7 +129,7 @@ def delete_guidelines(*, book_id: str) -> None:
     rows whose files a new extraction rewrites."""
 
     def work(session: Session) -> None:
-        book_service.get_book(session, book_id=book_id, lock=True)
+        book_service.get_book(session=session, book_id=book_id, lock=True)
         lifecycle.ensure_no_active_job(session, book_id=book_id)
         session.execute(delete(TeachingGuideline).where(TeachingGuideline.book_id == book_id))
         session.execute(delete(BookGuideline).where(BookGuideline.book_id == book_id))

@@ -105,7 +105,7 @@ def create_book(*, data: BookCreate, created_by: str) -> BookRead:
     raise ConflictError("Could not reserve a book id; try again.", code="book_id_conflict")
 
 
-def get_book(session: Session, *, book_id: str, lock: bool = False) -> Book:
+def get_book(*, session: Session, book_id: str, lock: bool = False) -> Book:
     """`lock=True` takes the book's row FOR NO KEY UPDATE: step 1 of the lock order in
     job_lock_service, for every request that starts a job or changes the book."""
     stmt = select(Book).where(Book.id == book_id)
@@ -118,8 +118,8 @@ def get_book(session: Session, *, book_id: str, lock: bool = False) -> Book:
 
 
 def list_books(
-    session: Session,
     *,
+    session: Session,
     country: str | None,
     board: str | None,
     grade: int | None,
@@ -140,12 +140,12 @@ def list_books(
         limit=limit,
         offset=offset,
     )
-    counts = book_counts(session, [b.id for b in rows])
+    counts = book_counts(session=session, book_ids=[b.id for b in rows])
     items = [BookRead.model_validate(b).model_copy(update=counts[b.id]) for b in rows]
     return BookList(items=items, books=items, total=total, limit=limit, offset=offset)
 
 
-def book_counts(session: Session, book_ids: list[str]) -> dict[str, dict]:
+def book_counts(*, session: Session, book_ids: list[str]) -> dict[str, dict]:
     """Per book: pages, synced guidelines, approved ones, an active job; three grouped queries
     for the whole list, never one per book."""
     counts = _guideline_counts(session, book_ids)
@@ -233,45 +233,45 @@ def derive_status(*, pages: list[BookPage], active: bool, approved_guidelines: i
     return BookStatus.APPROVED if approved_guidelines else BookStatus.READY_FOR_EXTRACTION
 
 
-def book_detail(*, book_id: str) -> BookDetail:
-    with session_scope() as session:
-        lifecycle.sweep_stale(session, book_id=book_id)
-        book = get_book(session, book_id=book_id)
-        pages = list(
-            session.scalars(
-                select(BookPage).where(BookPage.book_id == book_id).order_by(BookPage.page_number)
-            )
+def book_detail(*, session: Session, book_id: str) -> BookDetail:
+    lifecycle.sweep_stale(session, book_id=book_id)
+    session.commit()  # the sweep's own transaction: lock order step 2 alone
+    book = get_book(session=session, book_id=book_id)
+    pages = list(
+        session.scalars(
+            select(BookPage).where(BookPage.book_id == book_id).order_by(BookPage.page_number)
         )
-        active = lifecycle.active_job(session, book_id=book_id)
-        # Pages and the active job are loaded already; only the guidelines need counting.
-        counts = _guideline_counts(session, [book_id])[book_id]
-        return BookDetail(
-            **BookRead.model_validate(book)
-            .model_copy(
-                update={
-                    **counts,
-                    "page_count": len(pages),
-                    "has_active_job": active is not None,
-                }
-            )
-            .model_dump(),
-            status=derive_status(
-                pages=pages,
-                active=active is not None,
-                approved_guidelines=counts["approved_guideline_count"],
-            ),
-            pages=[
-                PageSummary(
-                    id=p.id,
-                    etag=page_etag(p.id),
-                    number=p.page_number,
-                    stage=p.status,
-                    ocr_error=p.ocr_error,
-                )
-                for p in pages
-            ],
-            active_job=job_read(active) if active else None,
+    )
+    active = lifecycle.active_job(session, book_id=book_id)
+    # Pages and the active job are loaded already; only the guidelines need counting.
+    counts = _guideline_counts(session, [book_id])[book_id]
+    return BookDetail(
+        **BookRead.model_validate(book)
+        .model_copy(
+            update={
+                **counts,
+                "page_count": len(pages),
+                "has_active_job": active is not None,
+            }
         )
+        .model_dump(),
+        status=derive_status(
+            pages=pages,
+            active=active is not None,
+            approved_guidelines=counts["approved_guideline_count"],
+        ),
+        pages=[
+            PageSummary(
+                id=p.id,
+                etag=page_etag(p.id),
+                number=p.page_number,
+                stage=p.status,
+                ocr_error=p.ocr_error,
+            )
+            for p in pages
+        ],
+        active_job=job_read(active) if active else None,
+    )
 
 
 def delete_book(*, book_id: str) -> None:
@@ -283,7 +283,7 @@ def delete_book(*, book_id: str) -> None:
     content rows, and the book row's DELETE (FOR UPDATE) last."""
 
     def work(session: Session) -> None:
-        book = get_book(session, book_id=book_id, lock=True)
+        book = get_book(session=session, book_id=book_id, lock=True)
         lifecycle.ensure_no_active_job(session, book_id=book_id)
         session.execute(delete(TeachingGuideline).where(TeachingGuideline.book_id == book_id))
         session.delete(book)

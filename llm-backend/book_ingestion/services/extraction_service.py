@@ -50,7 +50,7 @@ def start_extraction(
     starts no job and answers `already_complete`."""
 
     def work(session: Session) -> ExtractionStarted:
-        book_service.get_book(session, book_id=book_id, lock=True)
+        book_service.get_book(session=session, book_id=book_id, lock=True)
         lifecycle.ensure_no_active_job(session, book_id=book_id)
         pages = list(
             session.scalars(
@@ -92,7 +92,7 @@ def start_extraction(
                 code="invalid_start_page",
             )
         job = job_lock_service.acquire(
-            session,
+            session=session,
             book_id=book_id,
             job_type=JobType.EXTRACTION,
             total_items=len(chosen),

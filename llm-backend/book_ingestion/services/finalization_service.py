@@ -168,7 +168,9 @@ class FinalizationJob(ItemHandler[FinalizationDetail]):
         detail.synced_count = len(synced)
         return ItemOutcome(
             note=note,
-            commit=lambda session: replace_rows(session, book_id=ctx.book_id, shards=synced),
+            commit=lambda session: replace_rows(
+                session=session, book_id=ctx.book_id, shards=synced
+            ),
         )
 
 

@@ -20,7 +20,7 @@ def start_on_extracted_guidelines(
     book has nothing extracted to `action` (or already has an active job)."""
 
     def work(session: Session) -> str:
-        book_service.get_book(session, book_id=book_id, lock=True)
+        book_service.get_book(session=session, book_id=book_id, lock=True)
         # An active job comes first: an extraction may be rebuilding the guidelines just now.
         lifecycle.ensure_no_active_job(session, book_id=book_id)
         if not load_state(book_id).subtopics:
@@ -28,7 +28,7 @@ def start_on_extracted_guidelines(
                 f"Book {book_id} has no extracted guidelines to {action}.", code="no_guidelines"
             )
         job = job_lock_service.acquire(
-            session,
+            session=session,
             book_id=book_id,
             job_type=job_type,
             total_items=1,

@@ -22,16 +22,20 @@ from shared.models.paging import equal_to
 TG = TeachingGuideline
 
 
-def get_row(session: Session, *, guideline_id: str) -> TeachingGuideline:
+def get_row(*, session: Session, guideline_id: str) -> TeachingGuideline:
     row = session.get(TeachingGuideline, guideline_id)
     if row is None:
         raise NotFoundError(f"Guideline {guideline_id} not found.", code="guideline_not_found")
     return row
 
 
+def get_guideline(*, session: Session, guideline_id: str) -> GuidelineRead:
+    return GuidelineRead.model_validate(get_row(session=session, guideline_id=guideline_id))
+
+
 def list_for_review(
-    session: Session,
     *,
+    session: Session,
     country: str | None,
     board: str | None,
     grade: int | None,
@@ -60,7 +64,7 @@ def list_for_review(
     return [GuidelineRead.model_validate(r) for r in rows]
 
 
-def filters(session: Session) -> ReviewFilters:
+def filters(*, session: Session) -> ReviewFilters:
     def distinct(column) -> list:
         return list(session.scalars(select(column).distinct().order_by(column)))
 
@@ -82,9 +86,9 @@ def filters(session: Session) -> ReviewFilters:
 
 
 def set_approval(
-    session: Session, *, guideline_id: str, approved: bool, reviewer: str
+    *, session: Session, guideline_id: str, approved: bool, reviewer: str
 ) -> GuidelineRead:
-    row = get_row(session, guideline_id=guideline_id)
+    row = get_row(session=session, guideline_id=guideline_id)
     row.review_status = ReviewStatus.APPROVED if approved else ReviewStatus.TO_BE_REVIEWED
     row.status = GuidelineStatus.APPROVED if approved else GuidelineStatus.REJECTED
     row.reviewed_by, row.reviewed_at = reviewer, utcnow()
@@ -104,9 +108,10 @@ def set_approval(
                 reviewed_at=row.reviewed_at,
             )
         )
-    session.flush()
+    session.commit()
     return GuidelineRead.model_validate(row)
 
 
-def delete_guideline(session: Session, *, guideline_id: str) -> None:
-    session.delete(get_row(session, guideline_id=guideline_id))
+def delete_guideline(*, session: Session, guideline_id: str) -> None:
+    session.delete(get_row(session=session, guideline_id=guideline_id))
+    session.commit()

@@ -42,7 +42,7 @@ from shared.jobs.detail import JobDetail
 from shared.jobs.models import BookJob
 
 
-def lock_book(session: Session, *, book_id: str) -> bool:
+def lock_book(*, session: Session, book_id: str) -> bool:
     """Step 1 of the lock order: the book's row FOR NO KEY UPDATE (a no-op when this
     transaction holds it already). False when there is no such book."""
     stmt = select(Book.id).where(Book.id == book_id).with_for_update(key_share=True)
@@ -50,11 +50,11 @@ def lock_book(session: Session, *, book_id: str) -> bool:
 
 
 def acquire(
-    session: Session, *, book_id: str, job_type: str, total_items: int, detail: JobDetail
+    *, session: Session, book_id: str, job_type: str, total_items: int, detail: JobDetail
 ) -> BookJob:
     """The book's `pending` job in the caller's transaction (409 if one is active, 404 without
     the book), after locking the book's row (step 1; the caller usually holds it already)."""
-    if not lock_book(session, book_id=book_id):
+    if not lock_book(session=session, book_id=book_id):
         raise NotFoundError(f"Book {book_id} not found.", code="book_not_found")
     return lifecycle.acquire(
         session, book_id=book_id, job_type=job_type, total_items=total_items, detail=detail

@@ -7,55 +7,63 @@ from sqlalchemy.orm import Session
 
 from book_ingestion.schemas import JobRead
 from book_ingestion.services import book_service, job_lock_service
-from database import run_transaction, session_scope
+from database import run_transaction
 from shared.jobs import lifecycle
 from shared.jobs.messages import JobMessage
 from shared.jobs.models import BookJob
 from shared.models.enums import JobType
 
 
-def list_jobs(*, book_id: str) -> list[JobRead]:
-    with session_scope() as session:
-        lifecycle.sweep_stale(session, book_id=book_id)
-        book_service.get_book(session, book_id=book_id)
-        jobs = session.scalars(
-            select(BookJob)
-            .where(BookJob.book_id == book_id)
-            .order_by(BookJob.created_at.desc(), BookJob.id)
-        )
-        return [book_service.job_read(job) for job in jobs]
+def _swept(session: Session, *, book_id: str) -> None:
+    """The stale sweep in a transaction of its own (lock order step 2 alone, held no longer
+    than the sweep), then the book (404 without it)."""
+    lifecycle.sweep_stale(session, book_id=book_id)
+    session.commit()
+    book_service.get_book(session=session, book_id=book_id)
 
 
-def latest_job(*, book_id: str, job_type: JobType | None = None) -> JobRead | None:
+def list_jobs(*, session: Session, book_id: str) -> list[JobRead]:
+    _swept(session, book_id=book_id)
+    jobs = session.scalars(
+        select(BookJob)
+        .where(BookJob.book_id == book_id)
+        .order_by(BookJob.created_at.desc(), BookJob.id)
+    )
+    return [book_service.job_read(job) for job in jobs]
+
+
+def latest_job(
+    *, session: Session, book_id: str, job_type: JobType | None = None
+) -> JobRead | None:
     """The book's most recently requested job (of `job_type`, when given), after a stale
     sweep; None when there is none."""
-    with session_scope() as session:
-        lifecycle.sweep_stale(session, book_id=book_id)
-        book_service.get_book(session, book_id=book_id)
-        stmt = select(BookJob).where(BookJob.book_id == book_id)
-        if job_type is not None:
-            stmt = stmt.where(BookJob.job_type == job_type)
-        job = session.scalars(stmt.order_by(BookJob.created_at.desc(), BookJob.id).limit(1)).first()
-        return book_service.job_read(job) if job is not None else None
+    _swept(session, book_id=book_id)
+    stmt = select(BookJob).where(BookJob.book_id == book_id)
+    if job_type is not None:
+        stmt = stmt.where(BookJob.job_type == job_type)
+    job = session.scalars(stmt.order_by(BookJob.created_at.desc(), BookJob.id).limit(1)).first()
+    return book_service.job_read(job) if job is not None else None
 
 
-def get_job(*, book_id: str, job_id: str) -> JobRead:
-    with session_scope() as session:
-        lifecycle.sweep_stale(session, book_id=book_id)
-        book_service.get_book(session, book_id=book_id)
-        return book_service.job_read(lifecycle.get_job(session, book_id=book_id, job_id=job_id))
+def get_job(*, session: Session, book_id: str, job_id: str) -> JobRead:
+    _swept(session, book_id=book_id)
+    return book_service.job_read(lifecycle.get_job(session, book_id=book_id, job_id=job_id))
 
 
 def resume_job(*, book_id: str, job_id: str) -> str:
     """A new job of the same type over the failed job's items from `last_completed_item + 1`."""
 
     def work(session: Session) -> tuple[str, str]:
-        book_service.get_book(session, book_id=book_id, lock=True)
+        book_service.get_book(session=session, book_id=book_id, lock=True)
         lifecycle.sweep_stale(session, book_id=book_id)
         old = lifecycle.get_job(session, book_id=book_id, job_id=job_id)
         total, detail = lifecycle.resumed(old)
         job = job_lock_service.acquire(
-            session, book_id=book_id, job_type=old.job_type, total_items=total, detail=detail
+            session=session,
+            book_id=book_id,
+            job_type=old.job_type,
+            total_items=total,
+            detail=detail,
         )
         return job.id, job.job_type
 

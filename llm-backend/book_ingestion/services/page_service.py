@@ -23,7 +23,7 @@ from book_ingestion.schemas import BulkUploadStarted, PageJobStarted, PageRead
 from book_ingestion.services import book_service, images, job_lock_service, keys, page_ocr
 from book_ingestion.services.page_etag import if_match_allows, page_etag
 from config import get_settings
-from database import run_transaction, session_scope
+from database import run_transaction
 from shared.errors import BadRequestError, ConflictError, NotFoundError, PreconditionFailedError
 from shared.jobs import lifecycle
 from shared.jobs.messages import JobMessage
@@ -140,10 +140,10 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
     def work(session: Session) -> tuple[str, PageRead]:
         written: list[str] = []
         try:
-            book_service.get_book(session, book_id=book_id, lock=True)
+            book_service.get_book(session=session, book_id=book_id, lock=True)
             first = _count(session, book_id) + 1
             job = job_lock_service.acquire(
-                session,
+                session=session,
                 book_id=book_id,
                 job_type=JobType.OCR_BATCH,
                 total_items=len(ordered),
@@ -180,10 +180,9 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
     return job_id, first_page
 
 
-def get_page(*, book_id: str, number: int) -> PageRead:
-    with session_scope() as session:
-        book_service.get_book(session, book_id=book_id)
-        return page_read(_page(session, book_id, number))
+def get_page(*, session: Session, book_id: str, number: int) -> PageRead:
+    book_service.get_book(session=session, book_id=book_id)
+    return page_read(_page(session, book_id, number))
 
 
 def approve_page(*, book_id: str, number: int) -> PageRead:
@@ -191,7 +190,7 @@ def approve_page(*, book_id: str, number: int) -> PageRead:
 
 
 def _approve(session: Session, *, book_id: str, number: int) -> PageRead:
-    book_service.get_book(session, book_id=book_id, lock=True)
+    book_service.get_book(session=session, book_id=book_id, lock=True)
     page = _page(session, book_id, number)
     if page.status not in (PageStage.PENDING_REVIEW, PageStage.APPROVED):
         raise ConflictError(
@@ -209,7 +208,7 @@ def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
     `job_running`. Until the job writes the new text, the page keeps its previous one."""
 
     def work(session: Session) -> PageJobStarted:
-        book_service.get_book(session, book_id=book_id, lock=True)
+        book_service.get_book(session=session, book_id=book_id, lock=True)
         page = _page(session, book_id, number)
         if page.status == PageStage.APPROVED:
             raise ConflictError(
@@ -217,7 +216,7 @@ def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
                 code="page_approved",
             )
         job = job_lock_service.acquire(
-            session,
+            session=session,
             book_id=book_id,
             job_type=JobType.OCR_BATCH,
             total_items=1,
@@ -244,7 +243,7 @@ def delete_page(*, book_id: str, number: int, if_match: str | None = None) -> No
     deleted afterwards, and a failure there leaves only files that no row names."""
 
     def work(session: Session) -> list[str]:
-        book_service.get_book(session, book_id=book_id, lock=True)
+        book_service.get_book(session=session, book_id=book_id, lock=True)
         lifecycle.ensure_no_active_job(session, book_id=book_id)
         target = _page(session, book_id, number)
         if not if_match_allows(if_match, target.id):

@@ -68,7 +68,7 @@ def _content(row: TeachingGuideline) -> tuple:
     return tuple(getattr(row, name) for name in CONTENT)
 
 
-def replace_rows(session: Session, *, book_id: str, shards: list[GuidelineShard]) -> int:
+def replace_rows(*, session: Session, book_id: str, shards: list[GuidelineShard]) -> int:
     """In the caller's transaction: the book's rows become one per shard (unchanged ones kept,
     the rest deleted and inserted anew); the number of shards synced."""
     book = session.get(Book, book_id)
@@ -121,7 +121,9 @@ class SyncJob(ItemHandler[SyncDetail]):
     def process(self, ctx: JobContext[SyncDetail], item: int) -> ItemOutcome:
         shards = read_shards(ctx.book_id)
         return ItemOutcome(
-            commit=lambda session: replace_rows(session, book_id=ctx.book_id, shards=shards),
+            commit=lambda session: replace_rows(
+                session=session, book_id=ctx.book_id, shards=shards
+            ),
             note={"synced": len(shards)},
         )
 

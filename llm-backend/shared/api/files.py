@@ -15,7 +15,19 @@ from shared.storage import BlobNotFoundError, check_key, get_blob_store
 router = APIRouter(tags=["files"], route_class=ApiRoute)
 
 
-@router.get("/admin/files/{key:path}", responses=errors(400))
+@router.get(
+    "/admin/files/{key:path}",
+    response_class=Response,
+    responses={
+        200: {
+            # Any stored file: page images, and JSON / text files whose bodies no one schema
+            # describes.
+            "content": {"*/*": {}},
+            "description": "The file's bytes, its media type guessed from its extension",
+        },
+        **errors(400),
+    },
+)
 def get_file(key: str, admin: AdminUser) -> Response:
     store = get_blob_store()
     if store.backend != "local":

@@ -85,8 +85,8 @@ class LLMCallsReport(BaseModel):
 
 
 @router.get("/llm-config", response_model=list[LLMConfigRead])
-def list_llm_config(_admin: AdminUser, db: DbSession):
-    return admin_service.list_configs(session=db)
+def list_llm_config(_admin: AdminUser, session: DbSession):
+    return admin_service.list_configs(session=session)
 
 
 @router.get("/llm-config/options", response_model=LLMConfigOptions)
@@ -95,9 +95,11 @@ def llm_config_options(_admin: AdminUser):
 
 
 @router.put("/llm-config/{component_key}", response_model=LLMConfigRead, responses=errors(400, 404))
-def update_llm_config(component_key: str, body: LLMConfigUpdate, admin: AdminUser, db: DbSession):
+def update_llm_config(
+    component_key: str, body: LLMConfigUpdate, admin: AdminUser, session: DbSession
+):
     return admin_service.update_config(
-        session=db,
+        session=session,
         component_key=component_key,
         provider=body.provider,
         model_id=body.model_id,
@@ -113,7 +115,7 @@ CallOutcome = Literal[
 @router.get("/llm-calls", response_model=LLMCallsReport)
 def llm_calls(
     _admin: AdminUser,
-    db: DbSession,
+    session: DbSession,
     component: str | None = None,
     # A typo in the filter is a 422, not an empty list that looks like "no failures".
     outcome: CallOutcome | None = None,
@@ -123,9 +125,9 @@ def llm_calls(
     return {
         "since_hours": since_hours,
         "calls": admin_service.recent_calls(
-            session=db, component=component, outcome=outcome, limit=limit
+            session=session, component=component, outcome=outcome, limit=limit
         ),
-        "totals": admin_service.call_totals(session=db, since_hours=since_hours),
+        "totals": admin_service.call_totals(session=session, since_hours=since_hours),
     }
 
 

@@ -82,10 +82,10 @@ class ProfileRead(BaseModel):
 
 
 @router.post("/auth/sync")
-def sync_account(user: CurrentUser, identity: Identity, db: DbSession) -> ProfileRead:
+def sync_account(user: CurrentUser, identity: Identity, session: DbSession) -> ProfileRead:
     """Create or refresh the caller's account from their token (call after each sign-in; the
     client sends its ID token and no body). Answers the whole stored profile."""
-    return ProfileRead.model_validate(user_service.sync_user(session=db, identity=identity))
+    return ProfileRead.model_validate(user_service.sync_user(session=session, identity=identity))
 
 
 @router.get("/profile")
@@ -94,6 +94,6 @@ def read_profile(user: CurrentUser) -> ProfileRead:
 
 
 @router.put("/profile")
-def update_profile(body: ProfileUpdate, user: CurrentUser, db: DbSession) -> ProfileRead:
-    updated = user_service.update_profile(session=db, user_id=user.id, changes=body.changes())
+def update_profile(body: ProfileUpdate, user: CurrentUser, session: DbSession) -> ProfileRead:
+    updated = user_service.update_profile(session=session, user_id=user.id, changes=body.changes())
     return ProfileRead.model_validate(updated)

@@ -24,11 +24,11 @@ class ModelChoiceRead(BaseModel):
 
 
 @router.get("/models", response_model=dict[str, ModelChoiceRead])
-def models(db: DbSession):
+def models(session: DbSession):
     """Every `llm_config` row, keyed by component (`tutor`, `book_ingestion`, ...)."""
     return {
         row.component_key: ModelChoiceRead(
             provider=row.provider, model_id=row.model_id, description=row.description
         )
-        for row in admin_service.list_configs(session=db)
+        for row in admin_service.list_configs(session=session)
     }

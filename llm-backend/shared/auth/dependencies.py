@@ -17,7 +17,7 @@ from fastapi.security import HTTPBearer
 from sqlalchemy.orm import Session
 
 from config import get_settings
-from database import DbSession  # defined there, next to get_db; tutor routes import it from here
+from database import DbSession
 from shared.api.responses import answers
 from shared.auth.errors import token_error
 from shared.auth.identity import VerifiedIdentity
@@ -75,17 +75,17 @@ def get_identity(
 Identity = Annotated[VerifiedIdentity, Depends(get_identity)]
 
 
-def _user_for(identity: VerifiedIdentity, db: Session) -> User:
-    user = user_service.get_or_create_user(session=db, identity=identity)
+def _user_for(identity: VerifiedIdentity, session: Session) -> User:
+    user = user_service.get_or_create_user(session=session, identity=identity)
     if not user.is_active:
         raise PermissionDeniedError("This account is disabled.", code="account_disabled")
     return user
 
 
 @answers(403)  # a disabled account
-def get_current_user(identity: Identity, db: DbSession) -> User:
+def get_current_user(identity: Identity, session: DbSession) -> User:
     """The signed-in user's row, created on first sight from the token's claims."""
-    return _user_for(identity, db)
+    return _user_for(identity, session)
 
 
 @answers(403)
@@ -98,15 +98,15 @@ def get_admin_identity(identity: Identity) -> VerifiedIdentity:
 
 @answers(403)
 def require_admin(
-    identity: Annotated[VerifiedIdentity, Depends(get_admin_identity)], db: DbSession
+    identity: Annotated[VerifiedIdentity, Depends(get_admin_identity)], session: DbSession
 ) -> User:
     """The signed-in user, who must be in the `admin` Cognito group (403 otherwise)."""
-    return _user_for(identity, db)
+    return _user_for(identity, session)
 
 
 @answers(401, 403)
 def get_session_owner(
-    identity: Annotated[VerifiedIdentity | None, Depends(get_optional_identity)], db: DbSession
+    identity: Annotated[VerifiedIdentity | None, Depends(get_optional_identity)], session: DbSession
 ) -> User | None:
     """Who may own tutoring sessions in this request: the signed-in user, or None (anonymous)
     when ALLOW_ANONYMOUS_SESSIONS is on and no token was sent. Use it when creating sessions."""
@@ -114,25 +114,25 @@ def get_session_owner(
         if get_settings().allow_anonymous_sessions:
             return None
         raise token_error("missing_token")
-    return _user_for(identity, db)
+    return _user_for(identity, session)
 
 
 SessionOwner = Annotated[User | None, Depends(get_session_owner)]
 
 
 @answers(404)
-def get_owned_session(session_id: str, owner: SessionOwner, db: DbSession) -> TutorSession:
+def get_owned_session(session_id: str, owner: SessionOwner, session: DbSession) -> TutorSession:
     """The tutoring session `session_id` if the caller may see it, else 404: another user's
     session looks exactly like one that does not exist, so ids cannot be probed. A session
     without a user (anonymous) is reachable only while ALLOW_ANONYMOUS_SESSIONS is on."""
-    session = db.get(TutorSession, session_id)
-    if session is None:
+    row = session.get(TutorSession, session_id)
+    if row is None:
         raise NotFoundError("Session not found.", code="session_not_found")
-    if session.user_id is None:
+    if row.user_id is None:
         if get_settings().allow_anonymous_sessions:
-            return session
-    elif owner is not None and session.user_id == owner.id:
-        return session
+            return row
+    elif owner is not None and row.user_id == owner.id:
+        return row
     raise NotFoundError("Session not found.", code="session_not_found")
 
 
@@ -141,20 +141,20 @@ AdminUser = Annotated[User, Depends(require_admin)]
 OwnedSession = Annotated[TutorSession, Depends(get_owned_session)]
 
 
-def get_signed_in_session(user: CurrentUser, session: OwnedSession) -> TutorSession:
+def get_signed_in_session(user: CurrentUser, row: OwnedSession) -> TutorSession:
     """Routes the contract marks "required auth + ownership": a token is needed even for an
     anonymous session (which anyone signed in may act on, as upstream)."""
-    return session
+    return row
 
 
 @answers(403)
-def get_session_for_owner_only(user: CurrentUser, session: OwnedSession) -> TutorSession:
+def get_session_for_owner_only(user: CurrentUser, row: OwnedSession) -> TutorSession:
     """`/replay` and `/exam-review` are stricter (contract §1.2): only the owner, so an
     anonymous session is 403 to everyone; another user's session is 404 through OwnedSession,
     like a missing one."""
-    if session.user_id != user.id:
+    if row.user_id != user.id:
         raise PermissionDeniedError("Not your session", code="not_session_owner")
-    return session
+    return row
 
 
 SignedInSession = Annotated[TutorSession, Depends(get_signed_in_session)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from book_ingestion.schemas import JobStarted
+from database import DbSession
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
@@ -42,5 +43,5 @@ def generate_study_plan(
 
 
 @router.get("/{guideline_id}/study-plan")
-def get_study_plan(guideline_id: str, admin: AdminUser) -> StudyPlanRead:
-    return plans.get_study_plan(guideline_id=guideline_id)
+def get_study_plan(guideline_id: str, admin: AdminUser, session: DbSession) -> StudyPlanRead:
+    return plans.get_study_plan(session=session, guideline_id=guideline_id)

@@ -32,8 +32,8 @@ def generate_study_plan(
     """The plan, and whether it was (re)generated now (False: the existing one returned).
     `guard` wraps the save (a job's lease: a swept bulk job saves nothing more)."""
     with session_scope() as session:
-        guideline = get_row(session, guideline_id=guideline_id)
-        row = existing(session, guideline_id)
+        guideline = get_row(session=session, guideline_id=guideline_id)
+        row = existing(session=session, guideline_id=guideline_id)
         if row is not None and not force_regenerate:
             return plan_read(row), False
         context = generator.guideline_vars(guideline)
@@ -68,7 +68,9 @@ def _save(guideline_id: str, plan: dict, reasoning: str, feedback: str, revised:
         "reviewer_model": config_store.resolve(reviewer.COMPONENT).model_id,
     }
     with session_scope() as session:
-        get_row(session, guideline_id=guideline_id)  # deleted meanwhile → 404, nothing saved
+        get_row(
+            session=session, guideline_id=guideline_id
+        )  # deleted meanwhile → 404, nothing saved
         row = session.scalar(
             select(StudyPlan).where(StudyPlan.guideline_id == guideline_id).with_for_update()
         )

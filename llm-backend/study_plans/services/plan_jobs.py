@@ -37,8 +37,8 @@ def request_study_plan(
     """The existing plan (no model call) unless `force_regenerate`; otherwise a started job
     for the guideline's book, or for a guideline without a book the plan generated now."""
     with session_scope() as session:
-        guideline = get_row(session, guideline_id=guideline_id)
-        row = existing(session, guideline_id)
+        guideline = get_row(session=session, guideline_id=guideline_id)
+        row = existing(session=session, guideline_id=guideline_id)
         if row is not None and not force_regenerate:
             return plan_read(row)
         book_id = guideline.book_id
@@ -71,7 +71,7 @@ def start_bulk(*, guideline_ids: list[str], force_regenerate: bool) -> str:
                 "A bulk study plan job covers guidelines of one book.", code="mixed_books"
             )
         book_id = book_ids.pop()
-        get_book(session, book_id=book_id, lock=True)  # the book's lock, taken first
+        get_book(session=session, book_id=book_id, lock=True)  # the book's lock, taken first
         job = lifecycle.acquire(
             session,
             book_id=book_id,

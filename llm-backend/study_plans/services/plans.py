@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from book_ingestion.services.guideline_review_service import get_row
-from database import session_scope
 from shared.errors import NotFoundError
 from shared.models.entities import StudyPlan
 from study_plans.api.schemas import StudyPlanRead
@@ -34,25 +33,24 @@ def plan_read(row: StudyPlan) -> StudyPlanRead:
     )
 
 
-def existing(session: Session, guideline_id: str) -> StudyPlan | None:
+def existing(*, session: Session, guideline_id: str) -> StudyPlan | None:
     return session.scalar(select(StudyPlan).where(StudyPlan.guideline_id == guideline_id))
 
 
-def get_study_plan(*, guideline_id: str) -> StudyPlanRead:
-    with session_scope() as session:
-        get_row(session, guideline_id=guideline_id)
-        row = existing(session, guideline_id)
-        if row is None:
-            raise NotFoundError("Study plan not found", code="study_plan_not_found")
-        return plan_read(row)
+def get_study_plan(*, session: Session, guideline_id: str) -> StudyPlanRead:
+    get_row(session=session, guideline_id=guideline_id)
+    row = existing(session=session, guideline_id=guideline_id)
+    if row is None:
+        raise NotFoundError("Study plan not found", code="study_plan_not_found")
+    return plan_read(row)
 
 
-def steps_for(session: Session, guideline_id: str) -> list[TeachingStep]:
+def steps_for(*, session: Session, guideline_id: str) -> list[TeachingStep]:
     """The guideline's plan steps; [] without a (readable) plan."""
-    return steps_for_many(session, [guideline_id])[guideline_id]
+    return steps_for_many(session=session, guideline_ids=[guideline_id])[guideline_id]
 
 
-def steps_for_many(session: Session, guideline_ids: list[str]) -> dict[str, list[TeachingStep]]:
+def steps_for_many(*, session: Session, guideline_ids: list[str]) -> dict[str, list[TeachingStep]]:
     """Each guideline's plan steps ([] without a readable plan), in one query."""
     stored = (
         session.execute(
@@ -68,7 +66,7 @@ def steps_for_many(session: Session, guideline_ids: list[str]) -> dict[str, list
 
 
 def store(
-    session: Session, *, guideline_id: str, plan: dict, generator_model: str, status: str
+    *, session: Session, guideline_id: str, plan: dict, generator_model: str, status: str
 ) -> None:
     """Adds a ready-made plan (either stored shape) for a guideline that has none."""
     session.add(

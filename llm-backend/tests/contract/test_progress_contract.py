@@ -157,7 +157,7 @@ def test_report_card_reads_a_constant_number_of_queries(db, curriculum):
             with session_scope() as s:
                 user = s.get(User, make.user_id("student-a"))
                 seen.clear()
-                report_card_service.report_card(db=s, user=user)
+                report_card_service.report_card(session=s, user=user)
         finally:
             event.remove(db, "before_cursor_execute", count)
         return len(seen)

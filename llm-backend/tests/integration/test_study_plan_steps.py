@@ -21,13 +21,25 @@ def test_steps_of_many_guidelines_in_one_statement(db):
     older_steps = {"steps": [{"type": "practice", "concept": "folding", "goal": "fold it"}]}
     with session_scope() as session:
         plans.store(
-            session, guideline_id=todo, plan=todo_list, generator_model="m", status="generated"
+            session=session,
+            guideline_id=todo,
+            plan=todo_list,
+            generator_model="m",
+            status="generated",
         )
         plans.store(
-            session, guideline_id=older, plan=older_steps, generator_model="m", status="approved"
+            session=session,
+            guideline_id=older,
+            plan=older_steps,
+            generator_model="m",
+            status="approved",
         )
         plans.store(
-            session, guideline_id=garbage, plan={"steps": "x"}, generator_model="m", status="x"
+            session=session,
+            guideline_id=garbage,
+            plan={"steps": "x"},
+            generator_model="m",
+            status="x",
         )
 
     statements: list[str] = []
@@ -38,7 +50,7 @@ def test_steps_of_many_guidelines_in_one_statement(db):
     event.listen(db, "before_cursor_execute", record)
     try:
         with session_scope() as session:
-            many = plans.steps_for_many(session, [todo, older, garbage, none])
+            many = plans.steps_for_many(session=session, guideline_ids=[todo, older, garbage, none])
     finally:
         event.remove(db, "before_cursor_execute", record)
 
@@ -50,6 +62,8 @@ def test_steps_of_many_guidelines_in_one_statement(db):
         none: [],
     }
     with session_scope() as session:
-        assert _read(plans.steps_for(session, older)) == [("practice", "folding", "fold it")]
-        assert plans.steps_for(session, none) == []
-        assert plans.steps_for_many(session, []) == {}
+        assert _read(plans.steps_for(session=session, guideline_id=older)) == [
+            ("practice", "folding", "fold it")
+        ]
+        assert plans.steps_for(session=session, guideline_id=none) == []
+        assert plans.steps_for_many(session=session, guideline_ids=[]) == {}

@@ -54,7 +54,7 @@ def _write(*, owner: str | None, state: SessionState, minute: int, paused: bool 
 def _state(guideline_id: str, mode: str, messages: int) -> SessionState:
     with session_scope() as db:
         g = db.get(TeachingGuideline, guideline_id)
-        plan = curriculum_service.plan_for(db=db, guideline=g) if mode == "teach_me" else []
+        plan = curriculum_service.plan_for(session=db, guideline=g) if mode == "teach_me" else []
         return SessionState(
             mode=mode,
             guideline_id=g.id,

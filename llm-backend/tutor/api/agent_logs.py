@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from database import DbSession
 from shared.api.params import limit_up_to
 from shared.api.route import ApiRoute
-from shared.auth.dependencies import DbSession, OwnedSession
+from shared.auth.dependencies import OwnedSession
 from tutor.services import agent_log_service
 
 router = APIRouter(prefix="/sessions", tags=["sessions"], route_class=ApiRoute)
@@ -49,8 +50,8 @@ class AgentLogsRead(BaseModel):
 
 @router.get("/{session_id}/agent-logs", response_model=AgentLogsRead)
 def agent_logs(
-    session: OwnedSession,
-    db: DbSession,
+    row: OwnedSession,
+    session: DbSession,
     turn_id: Annotated[str | None, Query(pattern=r"^turn_\d{1,9}$")] = None,
     agent_name: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     limit: LogLimit = 100,
@@ -58,5 +59,5 @@ def agent_logs(
     """Oldest first: with `turn_id` and/or `agent_name`, every log that matches (at most the
     last 2000); without either, the last `limit`."""
     return agent_log_service.agent_logs(
-        db=db, row=session, turn_id=turn_id, agent_name=agent_name, limit=limit
+        session=session, row=row, turn_id=turn_id, agent_name=agent_name, limit=limit
     )

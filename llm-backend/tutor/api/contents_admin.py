@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from database import DbSession
 from shared.api.params import Grade, Offset, limit_up_to
 from shared.api.route import ApiRoute
-from shared.auth.dependencies import AdminUser, DbSession
+from shared.auth.dependencies import AdminUser
 from tutor.api.schemas import ContentCreate, ContentPage, ContentRead, ContentUpdate
 from tutor.services import contents_service
 
@@ -17,14 +18,14 @@ ContentsLimit = limit_up_to(200)
 @router.get("", response_model=ContentPage)
 def list_contents(
     admin: AdminUser,
-    db: DbSession,
+    session: DbSession,
     topic: str | None = None,
     grade: Grade | None = None,
     limit: ContentsLimit = 50,
     offset: Offset = 0,
 ) -> ContentPage:
     rows, total = contents_service.list_contents(
-        db=db, topic=topic, grade=grade, limit=limit, offset=offset
+        session=session, topic=topic, grade=grade, limit=limit, offset=offset
     )
     return ContentPage(
         items=[ContentRead.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
@@ -32,26 +33,28 @@ def list_contents(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ContentRead)
-def create_content(body: ContentCreate, admin: AdminUser, db: DbSession) -> ContentRead:
-    row = contents_service.create_content(db=db, values=body.model_dump())
+def create_content(body: ContentCreate, admin: AdminUser, session: DbSession) -> ContentRead:
+    row = contents_service.create_content(session=session, values=body.model_dump())
     return ContentRead.model_validate(row)
 
 
 @router.get("/{content_id}", response_model=ContentRead)
-def get_content(content_id: str, admin: AdminUser, db: DbSession) -> ContentRead:
-    return ContentRead.model_validate(contents_service.get_content(db=db, content_id=content_id))
+def get_content(content_id: str, admin: AdminUser, session: DbSession) -> ContentRead:
+    return ContentRead.model_validate(
+        contents_service.get_content(session=session, content_id=content_id)
+    )
 
 
 @router.patch("/{content_id}", response_model=ContentRead)
 def update_content(
-    content_id: str, body: ContentUpdate, admin: AdminUser, db: DbSession
+    content_id: str, body: ContentUpdate, admin: AdminUser, session: DbSession
 ) -> ContentRead:
     row = contents_service.update_content(
-        db=db, content_id=content_id, changes=body.model_dump(exclude_unset=True)
+        session=session, content_id=content_id, changes=body.model_dump(exclude_unset=True)
     )
     return ContentRead.model_validate(row)
 
 
 @router.delete("/{content_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_content(content_id: str, admin: AdminUser, db: DbSession) -> None:
-    contents_service.delete_content(db=db, content_id=content_id)
+def delete_content(content_id: str, admin: AdminUser, session: DbSession) -> None:
+    contents_service.delete_content(session=session, content_id=content_id)

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from database import DbSession
 from shared.api.params import Grade
 from shared.api.route import ApiRoute
-from shared.auth.dependencies import DbSession, get_optional_identity
+from shared.auth.dependencies import get_optional_identity
 from tutor.services import curriculum_service
 
 # The curriculum is the same for everyone, so no token is needed; the frontend still sends
@@ -41,7 +42,7 @@ class CurriculumRead(BaseModel):
 
 @router.get("", response_model=CurriculumRead)
 def curriculum(
-    db: DbSession,
+    session: DbSession,
     country: Name,
     board: Name,
     grade: Grade,
@@ -52,5 +53,5 @@ def curriculum(
     `topic`, its subtopics and their guideline ids. Approved guidelines only; exact,
     case-sensitive matching; distinct values sorted alphabetically."""
     return curriculum_service.curriculum(
-        db=db, country=country, board=board, grade=grade, subject=subject, topic=topic
+        session=session, country=country, board=board, grade=grade, subject=subject, topic=topic
     )

@@ -12,10 +12,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from database import DbSession
 from shared.api.params import Limit, ListPageNumber
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
-from shared.auth.dependencies import CurrentUser, DbSession, OwnerOnlySession
+from shared.auth.dependencies import CurrentUser, OwnerOnlySession
 from shared.models.enums import SessionMode
 from tutor.api.progress_schemas import (
     ExamReviewRead,
@@ -35,37 +36,37 @@ Subject = Annotated[str | None, Query(max_length=100)]
 
 
 @router.get("/report-card", response_model=ReportCardRead)
-def report_card(user: CurrentUser, db: DbSession) -> dict:
-    return report_card_service.report_card(db=db, user=user)
+def report_card(user: CurrentUser, session: DbSession) -> dict:
+    return report_card_service.report_card(session=session, user=user)
 
 
 @router.get("/subtopic-progress", response_model=SubtopicProgressMapRead)
-def subtopic_progress(user: CurrentUser, db: DbSession) -> dict:
-    return report_card_service.subtopic_progress(db=db, user=user)
+def subtopic_progress(user: CurrentUser, session: DbSession) -> dict:
+    return report_card_service.subtopic_progress(session=session, user=user)
 
 
 @router.get("/history", response_model=HistoryPageRead)
 def history(
     user: CurrentUser,
-    db: DbSession,
+    session: DbSession,
     subject: Subject = None,
     page: ListPageNumber = 1,
     page_size: PageSize = 20,
 ) -> dict:
     sessions, total = history_service.history(
-        db=db, user=user, subject=subject, page_number=page, page_size=page_size
+        session=session, user=user, subject=subject, page_number=page, page_size=page_size
     )
     return {"sessions": sessions, "page": page, "page_size": page_size, "total": total}
 
 
 @router.get("/stats", response_model=SessionStatsRead)
-def stats(user: CurrentUser, db: DbSession) -> dict:
-    return history_service.stats(db=db, user=user)
+def stats(user: CurrentUser, session: DbSession) -> dict:
+    return history_service.stats(session=session, user=user)
 
 
 @router.get("", response_model=SessionListRead)
-def list_sessions(user: CurrentUser, db: DbSession) -> dict:
-    sessions, total = history_service.newest(db=db, user=user)
+def list_sessions(user: CurrentUser, session: DbSession) -> dict:
+    sessions, total = history_service.newest(session=session, user=user)
     return {"sessions": sessions, "total": total}
 
 
@@ -73,17 +74,21 @@ def list_sessions(user: CurrentUser, db: DbSession) -> dict:
 def guideline_sessions(
     guideline_id: str,
     user: CurrentUser,
-    db: DbSession,
+    session: DbSession,
     mode: SessionMode | None = None,
     finished_only: bool = False,
 ) -> dict:
     sessions = history_service.guideline_sessions(
-        db=db, user=user, guideline_id=guideline_id, mode=mode, finished_only=finished_only
+        session=session,
+        user=user,
+        guideline_id=guideline_id,
+        mode=mode,
+        finished_only=finished_only,
     )
     return {"sessions": sessions}
 
 
 # 400: not an exam; 403: an anonymous session (nobody owns it), or the exam is not finished.
 @router.get("/{session_id}/exam-review", response_model=ExamReviewRead, responses=errors(400, 403))
-def exam_review(session: OwnerOnlySession) -> dict:
-    return history_service.exam_review(row=session)
+def exam_review(row: OwnerOnlySession) -> dict:
+    return history_service.exam_review(row=row)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from shared.api.page import Page
 from shared.api.params import StrictGrade
 from shared.models.enums import SessionMode
 from tutor.models.turn_view import ExamFeedbackRead, TurnRead
@@ -186,8 +187,5 @@ class ContentRead(BaseModel):
     tags: str | None
 
 
-class ContentPage(BaseModel):
-    items: list[ContentRead]
-    total: int
-    limit: int
-    offset: int
+class ContentPage(Page[ContentRead]):
+    pass

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from config import get_settings
+from database import DbSession
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import (
     CurrentUser,
-    DbSession,
     OwnedSession,
     OwnerOnlySession,
     SessionOwner,
@@ -54,9 +54,9 @@ def _coverage_message(coverage: float) -> str:
     # 404: no such (approved) guideline; 409: an unfinished, answered exam on it exists.
     responses=errors(404, 409),
 )
-def create_session(body: SessionCreate, owner: SessionOwner, db: DbSession) -> SessionCreated:
+def create_session(body: SessionCreate, owner: SessionOwner, session: DbSession) -> SessionCreated:
     created = session_service.create_session(
-        db=db,
+        session=session,
         owner=owner,
         guideline_id=body.goal.guideline_id,
         mode=body.mode,
@@ -78,10 +78,10 @@ def create_session(body: SessionCreate, owner: SessionOwner, db: DbSession) -> S
 @router.get("/resumable", response_model=ResumableRead, responses=errors(404))  # 404 = none
 def resumable(
     user: CurrentUser,
-    db: DbSession,
+    session: DbSession,
     guideline_id: Annotated[str, Query(min_length=1, max_length=100)],
 ) -> ResumableRead:
-    row = session_service.resumable(db=db, owner=user, guideline_id=guideline_id)
+    row = session_service.resumable(session=session, owner=user, guideline_id=guideline_id)
     if row is None:
         raise NotFoundError("No resumable session found", code="no_resumable_session")
     state = session_reads.load_state(row)
@@ -95,13 +95,13 @@ def resumable(
 
 
 @router.get("/{session_id}", response_model=SessionStateView)
-def get_session(session: OwnedSession, db: DbSession) -> SessionStateView:
-    return session_reads.view(db=db, row=session)
+def get_session(row: OwnedSession, session: DbSession) -> SessionStateView:
+    return session_reads.view(session=session, row=row)
 
 
 @router.post("/{session_id}/step", response_model=StepRead, responses=STATE_CONFLICT)
-def step(body: StepCreate, session: OwnedSession, db: DbSession) -> StepRead:
-    out = session_service.step(db=db, row=session, message=body.student_reply)
+def step(body: StepCreate, row: OwnedSession, session: DbSession) -> StepRead:
+    out = session_service.step(session=session, row=row, message=body.student_reply)
     return StepRead(
         next_turn=turn(out.state, out.reply),
         routing=out.routing,
@@ -110,8 +110,8 @@ def step(body: StepCreate, session: OwnedSession, db: DbSession) -> StepRead:
 
 
 @router.post("/{session_id}/pause", response_model=PauseRead, responses=WRONG_STATE)
-def pause(session: SignedInSession, db: DbSession) -> PauseRead:
-    state = session_service.set_paused(db=db, row=session, paused=True)
+def pause(row: SignedInSession, session: DbSession) -> PauseRead:
+    state = session_service.set_paused(session=session, row=row, paused=True)
     coverage = session_reads.coverage_percent(state)
     return PauseRead(
         coverage=coverage,
@@ -121,10 +121,10 @@ def pause(session: SignedInSession, db: DbSession) -> PauseRead:
 
 
 @router.post("/{session_id}/resume", response_model=ResumeRead, responses=WRONG_STATE)
-def resume(session: SignedInSession, db: DbSession) -> ResumeRead:
-    state = session_service.set_paused(db=db, row=session, paused=False)
+def resume(row: SignedInSession, session: DbSession) -> ResumeRead:
+    state = session_service.set_paused(session=session, row=row, paused=False)
     return ResumeRead(
-        session_id=session.id,
+        session_id=row.id,
         message="Session resumed",
         current_step=current_step(state),
         conversation_history=_history(state),
@@ -139,8 +139,8 @@ def _history(state: SessionState) -> list[ChatMessageRead]:
 
 
 @router.post("/{session_id}/end-exam", response_model=EndExamRead, responses=WRONG_STATE)
-def end_exam(session: SignedInSession, db: DbSession) -> EndExamRead:
-    state = session_service.end_exam(db=db, row=session)
+def end_exam(row: SignedInSession, session: DbSession) -> EndExamRead:
+    state = session_service.end_exam(session=session, row=row)
     result = state.exam_result
     return EndExamRead(
         score=result.score,
@@ -151,8 +151,8 @@ def end_exam(session: SignedInSession, db: DbSession) -> EndExamRead:
 
 
 @router.post("/{session_id}/end-clarify", response_model=EndClarifyRead, responses=WRONG_STATE)
-def end_clarify(session: SignedInSession, db: DbSession) -> EndClarifyRead:
-    result = session_service.end_clarify(db=db, row=session)
+def end_clarify(row: SignedInSession, session: DbSession) -> EndClarifyRead:
+    result = session_service.end_clarify(session=session, row=row)
     return EndClarifyRead(
         concepts_discussed=result.state.concepts_discussed,
         message="Doubts session ended successfully.",
@@ -160,10 +160,10 @@ def end_clarify(session: SignedInSession, db: DbSession) -> EndClarifyRead:
 
 
 @router.get("/{session_id}/replay", response_model=SessionStateView)
-def replay(session: OwnerOnlySession, db: DbSession) -> SessionStateView:
-    return session_reads.view(db=db, row=session)
+def replay(row: OwnerOnlySession, session: DbSession) -> SessionStateView:
+    return session_reads.view(session=session, row=row)
 
 
 @router.get("/{session_id}/summary", response_model=SummaryRead)
-def summary(session: OwnedSession) -> SummaryRead:
-    return SummaryRead(**vars(session_reads.summary(session_reads.load_state(session))))
+def summary(row: OwnedSession) -> SummaryRead:
+    return SummaryRead(**vars(session_reads.summary(session_reads.load_state(row))))

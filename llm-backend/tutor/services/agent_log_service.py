@@ -56,7 +56,7 @@ class AgentLog:
 
 def agent_logs(
     *,
-    db: Session,
+    session: Session,
     row: TutorSession,
     turn_id: str | None,
     agent_name: str | None,
@@ -65,10 +65,10 @@ def agent_logs(
     """The session's logs, oldest first, with `total_count` all that match. As upstream: with
     a filter (turn, agent) every matching log, without one the last `limit`; every matching
     log is at most the last MAX_FILTERED_LOGS, so no session answers with an unbounded body."""
-    events = db.scalars(
+    events = session.scalars(
         select(Event).where(Event.session_id == row.id).order_by(Event.created_at, Event.id)
     ).all()
-    calls = db.scalars(
+    calls = session.scalars(
         select(LLMCall).where(LLMCall.session_id == row.id).order_by(LLMCall.started_at, LLMCall.id)
     ).all()
     hide = _exam_running(row)

@@ -12,11 +12,11 @@ from shared.models.paging import page
 MAX_EXAMPLES = 5  # keeps the prompt bounded however many rows admins add
 
 
-def examples_for(*, db: Session, topics: list[str], grade: int) -> list[str]:
+def examples_for(*, session: Session, topics: list[str], grade: int) -> list[str]:
     names = [t for t in topics if t]
     if not names:
         return []
-    rows = db.scalars(
+    rows = session.scalars(
         select(Content.text)
         .where(Content.topic.in_(names), Content.grade == grade)
         .order_by(Content.id)
@@ -26,7 +26,7 @@ def examples_for(*, db: Session, topics: list[str], grade: int) -> list[str]:
 
 
 def list_contents(
-    *, db: Session, topic: str | None, grade: int | None, limit: int, offset: int
+    *, session: Session, topic: str | None, grade: int | None, limit: int, offset: int
 ) -> tuple[list[Content], int]:
     clauses = []
     if topic:
@@ -34,7 +34,7 @@ def list_contents(
     if grade is not None:
         clauses.append(Content.grade == grade)
     return page(
-        db,
+        session,
         Content,
         where=clauses,
         order_by=(Content.topic, Content.id),
@@ -43,38 +43,38 @@ def list_contents(
     )
 
 
-def get_content(*, db: Session, content_id: str) -> Content:
-    row = db.get(Content, content_id)
+def get_content(*, session: Session, content_id: str) -> Content:
+    row = session.get(Content, content_id)
     if row is None:
         raise NotFoundError("Content not found.", code="content_not_found")
     return row
 
 
-def create_content(*, db: Session, values: dict) -> Content:
+def create_content(*, session: Session, values: dict) -> Content:
     row = Content(**values)
-    db.add(row)
-    db.commit()
+    session.add(row)
+    session.commit()
     return row
 
 
-def update_content(*, db: Session, content_id: str, changes: dict) -> Content:
+def update_content(*, session: Session, content_id: str, changes: dict) -> Content:
     """One UPDATE … RETURNING: a row deleted meanwhile is a 404, not a write that matches
     nothing after a read that found it."""
     if not changes:
-        return get_content(db=db, content_id=content_id)
-    row = db.scalars(
+        return get_content(session=session, content_id=content_id)
+    row = session.scalars(
         update(Content).where(Content.id == content_id).values(**changes).returning(Content)
     ).one_or_none()
     if row is None:
         raise NotFoundError("Content not found.", code="content_not_found")
-    db.commit()
+    session.commit()
     return row
 
 
-def delete_content(*, db: Session, content_id: str) -> None:
+def delete_content(*, session: Session, content_id: str) -> None:
     """One DELETE decides: of two concurrent deletes the second waits on the row lock, then
     finds no row (404) instead of reading it first and answering 204 too."""
-    deleted = db.execute(delete(Content).where(Content.id == content_id)).rowcount
+    deleted = session.execute(delete(Content).where(Content.id == content_id)).rowcount
     if not deleted:
         raise NotFoundError("Content not found.", code="content_not_found")
-    db.commit()
+    session.commit()

@@ -29,23 +29,27 @@ def subtopic_of(g: TeachingGuideline) -> str:
     return g.subtopic_title or g.subtopic or g.subtopic_key or topic_of(g)
 
 
-def get_approved_guideline(*, db: Session, guideline_id: str) -> TeachingGuideline:
-    g = db.get(TeachingGuideline, guideline_id)
+def get_approved_guideline(*, session: Session, guideline_id: str) -> TeachingGuideline:
+    g = session.get(TeachingGuideline, guideline_id)
     if g is None or g.review_status != ReviewStatus.APPROVED:
         # An unapproved guideline is indistinguishable from a missing one for students.
         raise NotFoundError("Guideline not found.", code="guideline_not_found")
     return g
 
 
-def plan_for(*, db: Session, guideline: TeachingGuideline) -> list[PlanStep]:
+def plan_for(*, session: Session, guideline: TeachingGuideline) -> list[PlanStep]:
     """The guideline's study plan as the tutor's steps; the default plan without one."""
-    return _steps(plans.steps_for(db, guideline.id)) or _default_plan(guideline)
+    return _steps(plans.steps_for(session=session, guideline_id=guideline.id)) or _default_plan(
+        guideline
+    )
 
 
-def plans_for(*, db: Session, guidelines: list[TeachingGuideline]) -> dict[str, list[PlanStep]]:
+def plans_for(
+    *, session: Session, guidelines: list[TeachingGuideline]
+) -> dict[str, list[PlanStep]]:
     """Each guideline's study plan as the tutor's steps (the plans read in one query); the
     default plan for a guideline without a readable one."""
-    stored = plans.steps_for_many(db, [g.id for g in guidelines])
+    stored = plans.steps_for_many(session=session, guideline_ids=[g.id for g in guidelines])
     return {g.id: _steps(stored[g.id]) or _default_plan(g) for g in guidelines}
 
 
@@ -60,7 +64,7 @@ def _default_plan(guideline: TeachingGuideline) -> list[PlanStep]:
 
 def curriculum(
     *,
-    db: Session,
+    session: Session,
     country: str,
     board: str,
     grade: int,
@@ -79,13 +83,13 @@ def curriculum(
     ]
     levels: dict = {"subjects": None, "topics": None, "subtopics": None}
     if not subject:
-        levels["subjects"] = _distinct(db, TeachingGuideline.subject, clauses)
+        levels["subjects"] = _distinct(session, TeachingGuideline.subject, clauses)
         return levels
     clauses.append(TeachingGuideline.subject == subject)
     if not topic:
-        levels["topics"] = _distinct(db, TeachingGuideline.topic, clauses)
+        levels["topics"] = _distinct(session, TeachingGuideline.topic, clauses)
         return levels
-    rows = db.execute(
+    rows = session.execute(
         select(TeachingGuideline.id, TeachingGuideline.subtopic, TeachingGuideline.subtopic_key)
         .where(*clauses, TeachingGuideline.topic == topic)
         .where(TeachingGuideline.subtopic.is_not(None))
@@ -98,6 +102,6 @@ def curriculum(
     return levels
 
 
-def _distinct(db: Session, column, clauses: list) -> list[str]:
-    values = db.scalars(select(column).where(*clauses, column.is_not(None)).distinct())
+def _distinct(session: Session, column, clauses: list) -> list[str]:
+    values = session.scalars(select(column).where(*clauses, column.is_not(None)).distinct())
     return sorted(values)

@@ -50,13 +50,13 @@ def entry(row: TutorSession) -> dict:
 
 
 def history(
-    *, db: Session, user: User, subject: str | None, page_number: int, page_size: int
+    *, session: Session, user: User, subject: str | None, page_number: int, page_size: int
 ) -> tuple[list[dict], int]:
     clauses = [TutorSession.user_id == user.id]
     if subject:
         clauses.append(TutorSession.subject == subject)
     rows, total = page(
-        db,
+        session,
         TutorSession,
         where=clauses,
         order_by=NEWEST,
@@ -66,10 +66,10 @@ def history(
     return [entry(r) for r in rows], total
 
 
-def newest(*, db: Session, user: User) -> tuple[list[dict], int]:
+def newest(*, session: Session, user: User) -> tuple[list[dict], int]:
     """The caller's 20 newest sessions with their message counts, and how many they have."""
     rows, total = page(
-        db,
+        session,
         TutorSession,
         where=[TutorSession.user_id == user.id],
         order_by=NEWEST,
@@ -83,8 +83,8 @@ def newest(*, db: Session, user: User) -> tuple[list[dict], int]:
     return items, total
 
 
-def stats(*, db: Session, user: User) -> dict:
-    rows = db.scalars(select(TutorSession).where(TutorSession.user_id == user.id)).all()
+def stats(*, session: Session, user: User) -> dict:
+    rows = session.scalars(select(TutorSession).where(TutorSession.user_id == user.id)).all()
     entries = [entry(r) for r in rows]
     mastery = [e["mastery"] for e in entries]
     return {
@@ -96,13 +96,13 @@ def stats(*, db: Session, user: User) -> dict:
 
 
 def guideline_sessions(
-    *, db: Session, user: User, guideline_id: str, mode: str | None, finished_only: bool
+    *, session: Session, user: User, guideline_id: str, mode: str | None, finished_only: bool
 ) -> list[dict]:
     clauses = [TutorSession.user_id == user.id, TutorSession.guideline_id == guideline_id]
     if mode:
         clauses.append(TutorSession.mode == mode)
     items = []
-    for row in db.scalars(select(TutorSession).where(*clauses).order_by(*NEWEST)):
+    for row in session.scalars(select(TutorSession).where(*clauses).order_by(*NEWEST)):
         state = stored_state(row)
         if state is None or (finished_only and not state.is_complete):
             continue

@@ -50,8 +50,8 @@ class Tally:
         return round(self.share * 100, 1)
 
 
-def _rows(db: Session, user: User) -> list[tuple[TutorSession, SessionState | None]]:
-    rows = db.scalars(
+def _rows(session: Session, user: User) -> list[tuple[TutorSession, SessionState | None]]:
+    rows = session.scalars(
         select(TutorSession)
         .where(TutorSession.user_id == user.id)
         .order_by(TutorSession.created_at, TutorSession.id)
@@ -84,22 +84,22 @@ def _tally(rows: list[tuple[TutorSession, SessionState | None]]) -> dict[str, Ta
     return tallies
 
 
-def _plans(db: Session, guidelines: list[TeachingGuideline]) -> dict[str, list[str]]:
+def _plans(session: Session, guidelines: list[TeachingGuideline]) -> dict[str, list[str]]:
     """Each guideline's current plan concepts, from the plans a new session would follow."""
-    plans = curriculum_service.plans_for(db=db, guidelines=guidelines)
+    plans = curriculum_service.plans_for(session=session, guidelines=guidelines)
     return {gid: list(dict.fromkeys(s.concept for s in steps)) for gid, steps in plans.items()}
 
 
-def _guidelines(db: Session, ids: list[str]) -> dict[str, TeachingGuideline]:
+def _guidelines(session: Session, ids: list[str]) -> dict[str, TeachingGuideline]:
     if not ids:
         return {}
-    found = db.scalars(select(TeachingGuideline).where(TeachingGuideline.id.in_(ids)))
+    found = session.scalars(select(TeachingGuideline).where(TeachingGuideline.id.in_(ids)))
     return {g.id: g for g in found}
 
 
-def _measure(db: Session, tallies: dict[str, Tally]) -> dict[str, TeachingGuideline]:
-    guidelines = _guidelines(db, list(tallies))
-    plans = _plans(db, list(guidelines.values()))
+def _measure(session: Session, tallies: dict[str, Tally]) -> dict[str, TeachingGuideline]:
+    guidelines = _guidelines(session, list(tallies))
+    plans = _plans(session, list(guidelines.values()))
     for gid, t in tallies.items():
         t.plan = plans.get(gid, t.session_plan)
     return guidelines
@@ -127,10 +127,10 @@ def _subtopic(t: Tally, g: TeachingGuideline | None) -> dict:
     }
 
 
-def report_card(*, db: Session, user: User) -> dict:
-    rows = _rows(db, user)
+def report_card(*, session: Session, user: User) -> dict:
+    rows = _rows(session, user)
     tallies = _tally(rows)
-    guidelines = _measure(db, tallies)
+    guidelines = _measure(session, tallies)
     # subject -> topic key -> (topic name, subtopics)
     tree: dict[str, dict[str, tuple[str, list[dict]]]] = {}
     for gid, t in tallies.items():
@@ -161,10 +161,10 @@ def report_card(*, db: Session, user: User) -> dict:
     }
 
 
-def subtopic_progress(*, db: Session, user: User) -> dict:
+def subtopic_progress(*, session: Session, user: User) -> dict:
     """Badges of the subtopic picker: guidelines with at least one teach_me session."""
-    tallies = {gid: t for gid, t in _tally(_rows(db, user)).items() if t.teach_sessions}
-    _measure(db, tallies)
+    tallies = {gid: t for gid, t in _tally(_rows(session, user)).items() if t.teach_sessions}
+    _measure(session, tallies)
     return {
         "user_progress": {
             gid: {"coverage": t.coverage, "session_count": t.teach_sessions, "status": "studied"}
@@ -174,11 +174,11 @@ def subtopic_progress(*, db: Session, user: User) -> dict:
 
 
 def progress_by_guideline(
-    *, db: Session, user: User, guidelines: list[TeachingGuideline]
+    *, session: Session, user: User, guidelines: list[TeachingGuideline]
 ) -> dict[str, Tally]:
     """Progress on each of `guidelines` (the curriculum's subtopic list)."""
-    tallies = _tally(_rows(db, user))
-    plans = _plans(db, guidelines)
+    tallies = _tally(_rows(session, user))
+    plans = _plans(session, guidelines)
     out = {}
     for g in guidelines:
         t = tallies.get(g.id) or Tally(g.id, names=None)

@@ -37,29 +37,29 @@ def stored_state(row: TutorSession) -> SessionState | None:
     return load_state(row) if row.state_json else None
 
 
-def events_of(*, db: Session, session_id: str) -> list[Event]:
+def events_of(*, session: Session, session_id: str) -> list[Event]:
     return list(
-        db.scalars(
+        session.scalars(
             select(Event).where(Event.session_id == session_id).order_by(Event.created_at, Event.id)
         ).all()
     )
 
 
-def view(*, db: Session, row: TutorSession) -> state_view.SessionStateView:
+def view(*, session: Session, row: TutorSession) -> state_view.SessionStateView:
     state = load_state(row)
-    guideline = db.get(TeachingGuideline, state.guideline_id)
+    guideline = session.get(TeachingGuideline, state.guideline_id)
     plan = state.plan
     if not plan and guideline is not None:
         # Exam and clarify sessions stored before every mode kept a plan: without one the
         # frontend's completion rule (current_step > steps) would call them finished.
-        plan = curriculum_service.plan_for(db=db, guideline=guideline)
+        plan = curriculum_service.plan_for(session=session, guideline=guideline)
     return state_view.build(
         session_id=row.id,
         created_at=row.created_at,
         updated_at=row.updated_at,
         state=state,
         guideline=guideline,
-        events=events_of(db=db, session_id=row.id),
+        events=events_of(session=session, session_id=row.id),
         plan=plan,
     )
 
@@ -94,7 +94,7 @@ def coverage_percent(state: SessionState) -> float:
     return round(state.coverage * 100, 1)
 
 
-def _user_sessions(*, db: Session, owner: User, guideline_id: str, mode: str):
+def _user_sessions(*, session: Session, owner: User, guideline_id: str, mode: str):
     return select(TutorSession).where(
         TutorSession.user_id == owner.id,
         TutorSession.guideline_id == guideline_id,
@@ -102,12 +102,12 @@ def _user_sessions(*, db: Session, owner: User, guideline_id: str, mode: str):
     )
 
 
-def unfinished_exam(*, db: Session, owner: User, guideline_id: str) -> str | None:
+def unfinished_exam(*, session: Session, owner: User, guideline_id: str) -> str | None:
     """The newest of the user's exams on this guideline that is unfinished and has at least
     one answer; exams nobody answered (abandoned right after creation) do not count."""
-    rows = db.scalars(
+    rows = session.scalars(
         _user_sessions(
-            db=db, owner=owner, guideline_id=guideline_id, mode=SessionMode.EXAM
+            session=session, owner=owner, guideline_id=guideline_id, mode=SessionMode.EXAM
         ).order_by(TutorSession.created_at.desc())
     )
     for row in rows:
@@ -123,12 +123,14 @@ class PastDiscussion:
     concepts_discussed: list[str]
 
 
-def past_discussions(*, db: Session, owner: User, guideline_id: str) -> list[PastDiscussion] | None:
+def past_discussions(
+    *, session: Session, owner: User, guideline_id: str
+) -> list[PastDiscussion] | None:
     """The user's latest clarify sessions on this guideline (the new one included) that
     discussed something; None when there are none."""
-    rows = db.scalars(
+    rows = session.scalars(
         _user_sessions(
-            db=db, owner=owner, guideline_id=guideline_id, mode=SessionMode.CLARIFY_DOUBTS
+            session=session, owner=owner, guideline_id=guideline_id, mode=SessionMode.CLARIFY_DOUBTS
         )
         .order_by(TutorSession.created_at.desc())
         .limit(PAST_DISCUSSIONS)

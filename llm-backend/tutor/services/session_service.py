@@ -48,9 +48,11 @@ def student_profile(owner: User | None, grade: int | None = None) -> StudentProf
     )
 
 
-def _context(*, db: Session, guideline: TeachingGuideline, session_id: str | None) -> TutorContext:
+def _context(
+    *, session: Session, guideline: TeachingGuideline, session_id: str | None
+) -> TutorContext:
     topics = [curriculum_service.topic_of(guideline), guideline.topic, guideline.topic_key]
-    examples = contents_service.examples_for(db=db, topics=topics, grade=guideline.grade)
+    examples = contents_service.examples_for(session=session, topics=topics, grade=guideline.grade)
     return TutorContext(
         session_id=session_id, guideline_text=guideline.guideline or "", examples=examples
     )
@@ -105,7 +107,7 @@ EXAM_EXISTS = "An incomplete exam already exists for this topic"
 
 def create_session(
     *,
-    db: Session,
+    session: Session,
     owner: User | None,
     guideline_id: str,
     mode: SessionMode,
@@ -115,9 +117,13 @@ def create_session(
 ) -> Created:
     """`student` and `goal` are the request's objects, stored as sent (`student_json`,
     `goal_json`); the tutor personalises from the signed-in user's profile."""
-    guideline = curriculum_service.get_approved_guideline(db=db, guideline_id=guideline_id)
+    guideline = curriculum_service.get_approved_guideline(
+        session=session, guideline_id=guideline_id
+    )
     if mode == SessionMode.EXAM and owner is not None:
-        existing = session_reads.unfinished_exam(db=db, owner=owner, guideline_id=guideline.id)
+        existing = session_reads.unfinished_exam(
+            session=session, owner=owner, guideline_id=guideline.id
+        )
         if existing:
             raise ConflictError(
                 EXAM_EXISTS,
@@ -125,7 +131,7 @@ def create_session(
                 detail_fields={"existing_session_id": existing},
             )
     # Every mode keeps the plan: the frontend's completion rule compares the step with it.
-    plan = curriculum_service.plan_for(db=db, guideline=guideline)
+    plan = curriculum_service.plan_for(session=session, guideline=guideline)
     state = SessionState(
         mode=mode,
         guideline_id=guideline.id,
@@ -139,10 +145,10 @@ def create_session(
         id=new_id(), user_id=owner.id if owner else None, subject=guideline.subject, mode=mode
     )
     row.guideline_id = guideline.id
-    ctx = _context(db=db, guideline=guideline, session_id=row.id)
-    paused = resumable(db=db, owner=owner, guideline_id=guideline.id) if owner else None
+    ctx = _context(session=session, guideline=guideline, session_id=row.id)
+    paused = resumable(session=session, owner=owner, guideline_id=guideline.id) if owner else None
     paused_id = paused.id if paused else None
-    db.commit()  # end the read transaction: no connection is held during the model call
+    session.commit()  # end the read transaction: no connection is held during the model call
     if mode == SessionMode.TEACH_ME:
         result = teach.opening(state=state, ctx=ctx)
     elif mode == SessionMode.EXAM:
@@ -153,12 +159,12 @@ def create_session(
         setattr(row, key, value)
     row.student_json = json.dumps(student)
     row.goal_json = json.dumps({**goal, "guideline_id": guideline.id, "mode": mode})
-    db.add(row)
-    db.flush()
-    db.add_all(_events(row.id, result.state, result.events))
-    db.commit()
+    session.add(row)
+    session.flush()
+    session.add_all(_events(row.id, result.state, result.events))
+    session.commit()
     past = (
-        session_reads.past_discussions(db=db, owner=owner, guideline_id=guideline.id)
+        session_reads.past_discussions(session=session, owner=owner, guideline_id=guideline.id)
         if mode == SessionMode.CLARIFY_DOUBTS and owner is not None
         else None
     )
@@ -166,7 +172,7 @@ def create_session(
 
 
 def _write(
-    *, db: Session, row: TutorSession, seen: int, state: SessionState, drafts: list[EventDraft]
+    *, session: Session, row: TutorSession, seen: int, state: SessionState, drafts: list[EventDraft]
 ) -> None:
     values = {
         **_columns(state),
@@ -180,20 +186,20 @@ def _write(
         .execution_options(synchronize_session=False)
     )
     try:
-        if db.execute(stmt).rowcount != 1:
+        if session.execute(stmt).rowcount != 1:
             raise ConflictError(RELOAD, code="stale_session")
-        db.add_all(_events(row.id, state, drafts))
-        db.commit()
+        session.add_all(_events(row.id, state, drafts))
+        session.commit()
     except IntegrityError as exc:
-        db.rollback()
+        session.rollback()
         raise ConflictError(
             "You already have a paused session for this subtopic; resume or finish it first.",
             code="paused_session_exists",
         ) from exc
     except BaseException:
-        db.rollback()
+        session.rollback()
         raise
-    db.expire(row)
+    session.expire(row)
 
 
 def _guard_open(state: SessionState) -> None:
@@ -242,7 +248,7 @@ def _grading(result: TurnResult) -> Grading | None:
     )
 
 
-def step(*, db: Session, row: TutorSession, message: str) -> StepOutcome:
+def step(*, session: Session, row: TutorSession, message: str) -> StepOutcome:
     state, seen = load_state(row), row.state_version
     if state.is_complete:
         # A finished session answers without a model call and without a write: an exam
@@ -252,24 +258,24 @@ def step(*, db: Session, row: TutorSession, message: str) -> StepOutcome:
             if state.mode == SessionMode.EXAM
             else student_texts.session_finished(state.student)
         )
-        db.commit()
+        session.commit()
         return StepOutcome(state, reply, "Continue", None)
     if state.is_paused:
         raise ConflictError("This session is paused; resume it first.", code="session_paused")
-    guideline = db.get(TeachingGuideline, state.guideline_id)
+    guideline = session.get(TeachingGuideline, state.guideline_id)
     ctx = (
-        _context(db=db, guideline=guideline, session_id=row.id)
+        _context(session=session, guideline=guideline, session_id=row.id)
         if guideline
         else TutorContext(session_id=row.id, guideline_text="")
     )
-    db.commit()  # release the connection while the models think
+    session.commit()  # release the connection while the models think
     result = pipeline.run_turn(state=state, ctx=ctx, message=message)
-    _write(db=db, row=row, seen=seen, state=result.state, drafts=result.events)
+    _write(session=session, row=row, seen=seen, state=result.state, drafts=result.events)
     routing: Routing = "Advance" if _position(result.state) != _position(state) else "Continue"
     return StepOutcome(result.state, result.reply, routing, _grading(result))
 
 
-def set_paused(*, db: Session, row: TutorSession, paused: bool) -> SessionState:
+def set_paused(*, session: Session, row: TutorSession, paused: bool) -> SessionState:
     state, seen = load_state(row), row.state_version
     if paused and state.mode != SessionMode.TEACH_ME:
         raise BadRequestError("Only Teach Me sessions can be paused", code="wrong_mode")
@@ -281,12 +287,16 @@ def set_paused(*, db: Session, row: TutorSession, paused: bool) -> SessionState:
     state.is_paused = paused
     node = {"action": "pause" if paused else "resume", "coverage": state.coverage}
     _write(
-        db=db, row=row, seen=seen, state=state, drafts=[EventDraft("Advance", state.step_idx, node)]
+        session=session,
+        row=row,
+        seen=seen,
+        state=state,
+        drafts=[EventDraft("Advance", state.step_idx, node)],
     )
     return state
 
 
-def end_exam(*, db: Session, row: TutorSession) -> SessionState:
+def end_exam(*, session: Session, row: TutorSession) -> SessionState:
     state, seen = load_state(row), row.state_version
     if state.mode != SessionMode.EXAM:
         raise BadRequestError("Not an exam session", code="wrong_mode")
@@ -296,11 +306,11 @@ def end_exam(*, db: Session, row: TutorSession) -> SessionState:
     # and be offered by `resumable` although it can no longer be resumed.
     state.is_paused = False
     result = exam.end_early(state=state)
-    _write(db=db, row=row, seen=seen, state=result.state, drafts=result.events)
+    _write(session=session, row=row, seen=seen, state=result.state, drafts=result.events)
     return result.state
 
 
-def end_clarify(*, db: Session, row: TutorSession) -> TurnResult:
+def end_clarify(*, session: Session, row: TutorSession) -> TurnResult:
     state, seen = load_state(row), row.state_version
     if state.mode != SessionMode.CLARIFY_DOUBTS:
         raise BadRequestError("Not a Clarify Doubts session", code="wrong_mode")
@@ -308,14 +318,14 @@ def end_clarify(*, db: Session, row: TutorSession) -> TurnResult:
         raise BadRequestError("Session already ended", code="session_already_ended")
     state.is_paused = False  # as in end_exam: a finished session is never left paused
     result = clarify.close(state=state)
-    _write(db=db, row=row, seen=seen, state=result.state, drafts=result.events)
+    _write(session=session, row=row, seen=seen, state=result.state, drafts=result.events)
     return result
 
 
-def resumable(*, db: Session, owner: User, guideline_id: str) -> TutorSession | None:
+def resumable(*, session: Session, owner: User, guideline_id: str) -> TutorSession | None:
     """The user's paused teach_me session on this guideline (at most one: a partial unique
     index), the newest by update should an older database hold more."""
-    return db.scalars(
+    return session.scalars(
         select(TutorSession)
         .where(
             TutorSession.user_id == owner.id,
