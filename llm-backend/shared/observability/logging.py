@@ -36,6 +36,7 @@ def _install_request_id_factory() -> None:
         record.request_id = request_id_var.get()
         return record
 
+    # A marker on the function object (functions take attributes; their type has none).
     factory.adds_request_id = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
 

@@ -1,7 +1,7 @@
 """cfn-lint, with AWS's serverless rules, finds nothing in the template: no errors, no warnings
 and no informational findings. Rules the template opts out of are listed, with the reason, in
 its `Metadata: cfn-lint` blocks (infra/README.md, "Lint"). The backend's layering contracts
-(import-linter) and types (mypy) pass too, as `.ci/run` checks them."""
+(import-linter) hold too; `.ci/run` checks them, and types with mypy, after the tests."""
 
 from __future__ import annotations
 

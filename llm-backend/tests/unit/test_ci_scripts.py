@@ -79,7 +79,7 @@ def test_ci_run_passes_only_when_the_test_command_passes(tmp_path, pytest_exit):
     # PostgreSQL comes from TEST_DATABASE_URL and Chromium is "installed", so nothing else runs.
     shutil.copytree(REPO / ".ci", tmp_path / ".ci")
     _executable(tmp_path / "scripts" / "test.sh", f"echo tests ran >> ran.log; exit {pytest_exit}")
-    for tool in ("ruff", "lint-imports"):
+    for tool in ("ruff", "lint-imports", "mypy"):
         log = f'echo "{tool} $*" >> "$(dirname "$0")/../../../ran.log"'
         _executable(tmp_path / "llm-backend" / ".venv" / "bin" / tool, log)
     _executable(tmp_path / "bin" / "chromium", "exit 0")
@@ -99,6 +99,7 @@ def test_ci_run_passes_only_when_the_test_command_passes(tmp_path, pytest_exit):
             "ruff check llm-backend",
             "ruff format --check llm-backend",
             "lint-imports .importlinter",
+            "mypy ",
         ]
     else:
         assert ran == ["tests ran"]  # stopped before linting
