@@ -31,7 +31,7 @@ def translated_errors(sdk: ModuleType, *, timeout: float) -> Iterator[None]:
         ) from exc
 
 
-def provider_error_message(exc) -> str:
+def provider_error_message(exc: BaseException) -> str:
     """The provider's `error.message`, not the SDK's repr of the whole body (which can echo
     request data); kept for logs and `llm_calls`, never sent to clients."""
     body = exc.body if isinstance(exc.body, dict) else {}
