@@ -214,7 +214,7 @@ def _apply_remaining_schema(ctx: StepContext) -> None:
     """Catch-all for every other table: any model column or index the database lacks."""
     for table in METADATA.sorted_tables:
         ctx.ensure_columns(table)
-        for index in sorted(table.indexes, key=lambda i: i.name):
+        for index in sorted(table.indexes, key=lambda i: i.name or ""):
             if index.name not in INDEXES_WITH_RESOLVER:
                 ctx.ensure_index(index)
 

@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from mangum import Mangum
 
 from shared.observability.logging import SERVICE_NAME, get_logger
@@ -53,7 +54,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context
-def worker_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def worker_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     """Runs each record's job (`{"job_id", "job_type"}`) through `shared.jobs`; a record whose
     body is malformed, whose type is unknown or whose handler raises is returned in
     `batchItemFailures`, so SQS redelivers only that message."""

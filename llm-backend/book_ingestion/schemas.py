@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from book_ingestion.models.status import OcrStatus, PageStage, PageStatus
 from shared.api.page import Page
 from shared.api.params import Grade, Year
+from shared.jobs.schemas import JobStarted as JobStarted  # the job routes' answer, re-exported
 
 
 class BookCreate(BaseModel):
@@ -143,10 +144,6 @@ class PageRead(ContractPageFields):
     @property
     def ocr_text(self) -> str | None:
         return self.text
-
-
-class JobStarted(BaseModel):
-    job_id: str
 
 
 class BulkUploadStarted(BaseModel):

@@ -49,7 +49,7 @@ class AppError(Exception):
         message: str,
         *,
         code: str | None = None,
-        headers: dict | None = None,
+        headers: dict[str, str] | None = None,
         detail_fields: Mapping[str, Any] | None = None,
     ):
         super().__init__(message)

@@ -117,6 +117,10 @@ def get_book(*, session: Session, book_id: str, lock: bool = False) -> Book:
     return book
 
 
+def book_exists(session: Session, *, book_id: str) -> bool:
+    return session.get(Book, book_id) is not None
+
+
 def list_books(
     *,
     session: Session,

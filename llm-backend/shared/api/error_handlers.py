@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import traceback
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -35,11 +36,11 @@ def error_response(
     status: int,
     code: str,
     message: str,
-    headers: dict | None = None,
+    headers: dict[str, str] | None = None,
     *,
-    detail: str | dict | None = None,
-    errors: list[dict] | None = None,
-):
+    detail: str | dict[str, Any] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> JSONResponse:
     if status == 422 and errors is None:
         # Every 422 carries a field list; this one names no field (the request as a whole).
         errors = [field_error([], message, code)]
@@ -58,7 +59,7 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def _field_errors(exc: RequestValidationError) -> list[dict]:
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     # Only loc, msg and type: pydantic's `input` would echo what was sent (a password, a
     # megabyte of text) and its `ctx` can hold objects JSON cannot carry.
     return [
@@ -69,7 +70,7 @@ def _field_errors(exc: RequestValidationError) -> list[dict]:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
-    async def _app_error(_: Request, exc: AppError):
+    async def _app_error(_: Request, exc: AppError) -> JSONResponse:
         return error_response(
             exc.status_code,
             exc.code,
@@ -80,13 +81,13 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError):
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         return error_response(
             422, "validation_error", _describe_validation(exc), errors=_field_errors(exc)
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException):
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return error_response(
@@ -99,7 +100,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(PoolTimeoutError)
     @app.exception_handler(DBAPIError)
-    async def _database(_: Request, exc: Exception):
+    async def _database(_: Request, exc: Exception) -> JSONResponse:
         # Classified by SQLSTATE (shared.db_errors): busy (deadlock or serialization failure
         # after its retries, lock timeout) and unreachable are 503s; anything else from the
         # driver is a bug, a 500. Log lines carry the SQLSTATE, constraint and table only:

@@ -94,6 +94,7 @@ def answers(*statuses: int) -> Callable[[F], F]:
     it (directly or through other dependencies) declares them."""
 
     def mark(dependency: F) -> F:
+        # A marker on the function object (functions take attributes; their type has none).
         dependency.error_statuses = statuses  # type: ignore[attr-defined]
         return dependency
 

@@ -36,6 +36,7 @@ class BearerToken(HTTPBearer):
     def __init__(self) -> None:
         super().__init__(auto_error=False, bearerFormat="JWT", scheme_name="CognitoBearer")
 
+    # Narrower than HTTPBearer.__call__ on purpose: routes get the token string, not credentials.
     async def __call__(self, request: Request) -> str | None:  # type: ignore[override]
         header = request.headers.get("authorization")
         if header is None:

@@ -54,7 +54,8 @@ def http_fetcher(url: str, *, timeout: float) -> JwksFetcher:
         if len(body) > MAX_JWKS_BYTES:
             raise JwksFetchError("key set larger than 1 MB")
         try:
-            return json.loads(body)
+            keys: Mapping[str, Any] = json.loads(body)
+            return keys
         except ValueError as exc:
             raise JwksFetchError("key set is not JSON") from exc
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -81,7 +82,7 @@ def recent_calls(
     return list(session.scalars(query))
 
 
-def call_totals(*, session: Session, since_hours: int) -> list[dict]:
+def call_totals(*, session: Session, since_hours: int) -> list[dict[str, Any]]:
     """Per component over the window: calls, failures, error rate, p50/p95 latency, tokens.
 
     Aggregated in the database (a busy tutor makes many thousands of calls a day, and the

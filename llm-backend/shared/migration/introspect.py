@@ -115,6 +115,7 @@ def default_sql(column: Column, conn: Connection) -> str | None:
     default = column.server_default
     if default is None:
         return None
+    # server_default is typed as FetchedValue; the columns compared here carry a DefaultClause.
     arg = default.arg  # type: ignore[attr-defined]
     if isinstance(arg, str):
         return "'" + arg.replace("'", "''") + "'"

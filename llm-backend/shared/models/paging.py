@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 
-def equal_to(*pairs: tuple[Any, Any]) -> list:
+def equal_to(*pairs: tuple[Any, Any]) -> list[Any]:
     """`column == value` for each pair whose value was given (None means "any")."""
     return [column == value for column, value in pairs if value is not None]
 
@@ -18,15 +18,15 @@ def page(
     session: Session,
     model: type,
     *,
-    where: Sequence,
-    order_by: Sequence,
+    where: Sequence[Any],
+    order_by: Sequence[Any],
     limit: int,
     offset: int,
-) -> tuple[list, int]:
+) -> tuple[list[Any], int]:
     """Rows `offset`..`offset+limit` of `model` matching `where`, in `order_by`, and how many
     match in all."""
     total = session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-    rows = session.scalars(
+    rows: Sequence[Any] = session.scalars(
         select(model).where(*where).order_by(*order_by).limit(limit).offset(offset)
     ).all()
     return list(rows), total

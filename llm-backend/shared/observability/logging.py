@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from contextvars import ContextVar
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -31,11 +32,12 @@ def _install_request_id_factory() -> None:
     if getattr(base_factory, "adds_request_id", False):
         return
 
-    def factory(*args, **kwargs) -> logging.LogRecord:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = base_factory(*args, **kwargs)
         record.request_id = request_id_var.get()
         return record
 
+    # A marker on the function object (functions take attributes; their type has none).
     factory.adds_request_id = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
 

@@ -23,7 +23,7 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 def _pick_request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == HEADER.encode():
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if _SAFE_ID.match(candidate):
                 return candidate
     context = scope.get("aws.context")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -37,7 +38,7 @@ class S3BlobStore:
                     self._client = boto3.client("s3", region_name=self.region)
         return self._client
 
-    def _call(self, what: str, fn, **kwargs):
+    def _call(self, what: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
         try:
             return fn(Bucket=self.bucket, **kwargs)
         except ClientError as exc:
@@ -59,7 +60,8 @@ class S3BlobStore:
 
     def get(self, key: str) -> bytes:
         response = self._call("read a file", self.client.get_object, Key=check_key(key))
-        return response["Body"].read()
+        body: bytes = response["Body"].read()
+        return body
 
     def exists(self, key: str) -> bool:
         try:
@@ -93,8 +95,9 @@ class S3BlobStore:
         return sorted(keys)
 
     def url(self, key: str) -> str:
-        return self.client.generate_presigned_url(
+        url: str = self.client.generate_presigned_url(
             "get_object",
             Params={"Bucket": self.bucket, "Key": check_key(key)},
             ExpiresIn=self.presign_seconds,
         )
+        return url

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from book_ingestion.schemas import JobStarted
 from database import DbSession
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
+from shared.jobs.schemas import JobStarted
 from study_plans.api.schemas import BulkStudyPlanCreate, StudyPlanJobStarted, StudyPlanRead
 from study_plans.services import plan_jobs, plans
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from book_ingestion.models.database import Book
-from book_ingestion.services.book_service import get_book
+from book_ingestion.services.book_service import book_exists, get_book
 from book_ingestion.services.guideline_review_service import get_row
 from database import run_transaction, session_scope
 from shared.errors import BadRequestError, NotFoundError
@@ -42,7 +41,7 @@ def request_study_plan(
         if row is not None and not force_regenerate:
             return plan_read(row)
         book_id = guideline.book_id
-        has_book = book_id is not None and session.get(Book, book_id) is not None
+        has_book = book_id is not None and book_exists(session, book_id=book_id)
     if not has_book:
         return generate_study_plan(guideline_id=guideline_id, force_regenerate=force_regenerate)[0]
     job_id = start_bulk(guideline_ids=[guideline_id], force_regenerate=force_regenerate)
@@ -108,10 +107,14 @@ class StudyPlanBulkJob(ItemHandler[StudyPlanBulkDetail]):
             raise
         except Exception as exc:
             message = error_text(exc)
-            note = {"guideline_id": guideline_id, "status": "failed", "error": message}
-            return ItemOutcome(error=message, note=note)
+            failed = {"guideline_id": guideline_id, "status": "failed", "error": message}
+            return ItemOutcome(error=message, note=failed)
         status = "generated" if created else "existing"
-        note = {"guideline_id": guideline_id, "status": status, "version": plan.version}
+        note: dict[str, object] = {
+            "guideline_id": guideline_id,
+            "status": status,
+            "version": plan.version,
+        }
         return ItemOutcome(note=note)
 
 

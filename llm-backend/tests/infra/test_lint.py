@@ -1,6 +1,7 @@
 """cfn-lint, with AWS's serverless rules, finds nothing in the template: no errors, no warnings
 and no informational findings. Rules the template opts out of are listed, with the reason, in
-its `Metadata: cfn-lint` blocks (infra/README.md, "Lint")."""
+its `Metadata: cfn-lint` blocks (infra/README.md, "Lint"). The backend's layering contracts
+(import-linter) hold too; `.ci/run` checks them, and types with mypy, after the tests."""
 
 from __future__ import annotations
 
@@ -53,4 +54,24 @@ def test_transformed_template_passes_cfn_lint(sam_template, cfn_template, tmp_pa
     result = _cfn_lint(transformed, "--ignore-checks", *template_ignores, "ES1001")
 
     assert result.stdout == ""
+    assert result.returncode == 0
+
+
+BACKEND = Path(__file__).resolve().parents[2]
+
+
+def test_layering_contracts_hold():
+    """The import-linter contracts in `.importlinter` (entry points above domains above shared;
+    domains reach each other through services only) are all kept."""
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache", ".importlinter"],
+        cwd=BACKEND,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert "Contracts: 2 kept, 0 broken." in result.stdout, result.stdout[-3000:]
     assert result.returncode == 0

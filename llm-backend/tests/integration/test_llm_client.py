@@ -25,7 +25,7 @@ from tests.fakes.llm_server import Fail, RawBody, Reply
 TARGETS = [
     pytest.param("openai", "gpt-5.2", "/v1/responses", id="openai-responses"),
     pytest.param("openai", "gpt-4o-mini", "/v1/chat/completions", id="openai-chat"),
-    pytest.param("anthropic", "claude-sonnet-4-5", "/v1/messages", id="anthropic"),
+    pytest.param("anthropic", "claude-sonnet-4-6", "/v1/messages", id="anthropic"),
     pytest.param("google", "gemini-2.5-flash", "/v1beta/openai/chat/completions", id="google"),
 ]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -209,14 +209,20 @@ def test_missing_config_row_is_a_clear_error(db, fake_llm):
 
 
 def test_reasoning_levels_map_to_provider_settings(db, fake_llm):
+    _use("anthropic", "claude-haiku-4-5")
+    complete(component="tutor", messages=[{"role": "user", "content": "x"}], reasoning="medium")
     _use("anthropic", "claude-opus-4-6")
     complete(component="tutor", messages=[{"role": "user", "content": "x"}], reasoning="medium")
     _use("openai", "gpt-5.2")
     complete(component="tutor", messages=[{"role": "user", "content": "x"}], reasoning="high")
 
-    anthropic_body, openai_body = (r.body for r in fake_llm.requests)
-    assert anthropic_body["thinking"] == {"type": "enabled", "budget_tokens": 8192}
-    assert anthropic_body["max_tokens"] == 4096 + 8192
+    budget_body, adaptive_body, openai_body = (r.body for r in fake_llm.requests)
+    assert budget_body["thinking"] == {"type": "enabled", "budget_tokens": 8192}
+    assert budget_body["max_tokens"] == 4096 + 8192
+    # The SDK deprecates budgets on Opus 4.6: it thinks adaptively, at the level's effort.
+    assert adaptive_body["thinking"] == {"type": "adaptive"}
+    assert adaptive_body["output_config"] == {"effort": "medium"}
+    assert adaptive_body["max_tokens"] == 4096 + 8192
     assert openai_body["reasoning"] == {"effort": "high"}
 
 

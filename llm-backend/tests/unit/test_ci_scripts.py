@@ -3,14 +3,20 @@
 pytest exits 1 on a failure and 5 when it collected nothing; `test.sh` must hand that code on
 (`exec`), and `.ci/run` must stop on it (`set -e`) instead of going on to the lint step and
 reporting success.
+
+Both run in a copy of the repository's layout whose virtualenv is already installed (its
+stamps match pyproject.toml) and whose `python` hands over to this test's interpreter, so the
+scripts run as written without installing anything or building the local model.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,19 +30,38 @@ def _run(command: list[str], cwd: Path, env: dict | None = None) -> subprocess.C
     )
 
 
-def test_test_command_fails_on_a_failing_test(tmp_path):
-    (tmp_path / "test_fails.py").write_text("def test_fails():\n    assert 1 == 2\n")
+def _installed_checkout(root: Path) -> Path:
+    """The scripts and pyproject.toml under `root`, with a virtualenv that bootstrap.sh finds
+    up to date (main and optional extras) and a `python` that runs this interpreter."""
+    shutil.copytree(REPO / "scripts", root / "scripts")
+    backend = root / "llm-backend"
+    backend.mkdir()
+    shutil.copy(REPO / "llm-backend" / "pyproject.toml", backend / "pyproject.toml")
+    venv = backend / ".venv"
+    _executable(venv / "bin" / "python", f'exec "{sys.executable}" "$@"')
+    digest = hashlib.sha256((backend / "pyproject.toml").read_bytes()).hexdigest()
+    (venv / ".installed-dev").write_text(digest + "\n")
+    (venv / ".optional-local").write_text(digest + "\n")
+    return root
 
-    result = _run(["bash", "scripts/test.sh", "-p", "no:cacheprovider", str(tmp_path)], REPO)
+
+def _test_command(tmp_path: Path, test_file: str, body: str) -> subprocess.CompletedProcess:
+    checkout = _installed_checkout(tmp_path / "checkout")
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / test_file).write_text(body)
+    return _run(["bash", "scripts/test.sh", "-p", "no:cacheprovider", str(tests)], checkout)
+
+
+def test_test_command_fails_on_a_failing_test(tmp_path):
+    result = _test_command(tmp_path, "test_fails.py", "def test_fails():\n    assert 1 == 2\n")
 
     assert result.returncode == 1, result.stdout[-2000:]
     assert "1 failed" in result.stdout
 
 
 def test_test_command_fails_when_no_test_ran(tmp_path):
-    (tmp_path / "test_nothing.py").write_text("VALUE = 1\n")
-
-    result = _run(["bash", "scripts/test.sh", "-p", "no:cacheprovider", str(tmp_path)], REPO)
+    result = _test_command(tmp_path, "test_nothing.py", "VALUE = 1\n")
 
     assert result.returncode == 5, result.stdout[-2000:]
     assert "no tests ran" in result.stdout
@@ -54,8 +79,9 @@ def test_ci_run_passes_only_when_the_test_command_passes(tmp_path, pytest_exit):
     # PostgreSQL comes from TEST_DATABASE_URL and Chromium is "installed", so nothing else runs.
     shutil.copytree(REPO / ".ci", tmp_path / ".ci")
     _executable(tmp_path / "scripts" / "test.sh", f"echo tests ran >> ran.log; exit {pytest_exit}")
-    ruff = 'echo "ruff $*" >> "$(dirname "$0")/../../../ran.log"'
-    _executable(tmp_path / "llm-backend" / ".venv" / "bin" / "ruff", ruff)
+    for tool in ("ruff", "lint-imports", "mypy"):
+        log = f'echo "{tool} $*" >> "$(dirname "$0")/../../../ran.log"'
+        _executable(tmp_path / "llm-backend" / ".venv" / "bin" / tool, log)
     _executable(tmp_path / "bin" / "chromium", "exit 0")
     env = {
         **os.environ,
@@ -72,6 +98,8 @@ def test_ci_run_passes_only_when_the_test_command_passes(tmp_path, pytest_exit):
             "tests ran",
             "ruff check llm-backend",
             "ruff format --check llm-backend",
+            "lint-imports .importlinter",
+            "mypy ",
         ]
     else:
         assert ran == ["tests ran"]  # stopped before linting

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -125,7 +126,7 @@ def _event_log(event: Event, hide_secrets: bool) -> AgentLog:
     )
 
 
-def _call_logs(calls: list[LLMCall], events: list[Event]) -> list[AgentLog]:
+def _call_logs(calls: Sequence[LLMCall], events: Sequence[Event]) -> list[AgentLog]:
     # When each turn's events were written (its earliest row), in turn order.
     written: dict[int, datetime] = {}
     for event in events:

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from shared.errors import NotFoundError
 from shared.models.entities import TeachingGuideline
 from shared.models.enums import ReviewStatus
-from study_plans.models.plan_format import TeachingStep
 from study_plans.services import plans
+from study_plans.services.plans import TeachingStep
 from tutor.models.state import PlanStep
 
 # When a guideline has no study plan: explain → check → explain → practice (issue 5).

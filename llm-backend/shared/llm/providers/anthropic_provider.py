@@ -15,6 +15,10 @@ from shared.llm.types import (
 
 # Extended-thinking budgets (tokens) per reasoning level.
 THINKING_BUDGETS = {"low": 2048, "medium": 8192, "high": 16384}
+# Models that think adaptively: the SDK (2.14) deprecates `thinking.type=enabled` for exactly
+# these and asks for `adaptive`, with the depth given as `output_config.effort`. The budget
+# still adds headroom to `max_tokens`, since thinking tokens count toward it.
+ADAPTIVE_THINKING_MODELS = frozenset({"claude-opus-4-6", "claude-mythos-preview"})
 
 
 class AnthropicProvider:
@@ -42,7 +46,10 @@ class AnthropicProvider:
         }
         if request.system_text:
             kwargs["system"] = request.system_text
-        if budget:
+        if budget and request.model in ADAPTIVE_THINKING_MODELS:
+            kwargs["thinking"] = {"type": "adaptive"}
+            kwargs["output_config"] = {"effort": request.reasoning}
+        elif budget:
             kwargs["thinking"] = {"type": "enabled", "budget_tokens": budget}
         # No temperature: current Claude models fix sampling and the SDK no longer takes it.
         if request.schema is not None:
@@ -66,13 +73,13 @@ class AnthropicProvider:
         return kwargs
 
     @staticmethod
-    def _messages(request: ProviderRequest) -> list[dict]:
+    def _messages(request: ProviderRequest) -> list[dict[str, Any]]:
         conversation = request.conversation
         last_user = max((i for i, m in enumerate(conversation) if m.role == "user"), default=-1)
         messages = []
         for i, message in enumerate(conversation):
             if i == last_user and request.images:
-                content: list[dict] = [
+                content: list[dict[str, Any]] = [
                     {
                         "type": "image",
                         "source": {

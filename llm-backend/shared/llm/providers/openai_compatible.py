@@ -10,6 +10,7 @@ import openai
 from shared.llm.audio import looks_like_mp3
 from shared.llm.providers.sdk_errors import translated_errors
 from shared.llm.types import (
+    Message,
     ProviderRequest,
     ProviderResponse,
     SpeechRequest,
@@ -107,10 +108,12 @@ class OpenAICompatibleProvider:
         )
 
     @staticmethod
-    def _responses_item(message, request: ProviderRequest, is_last_user: bool) -> dict:
+    def _responses_item(
+        message: Message, request: ProviderRequest, is_last_user: bool
+    ) -> dict[str, Any]:
         if message.role == "assistant":
             return {"role": "assistant", "content": message.content}
-        content: list[dict] = [{"type": "input_text", "text": message.content}]
+        content: list[dict[str, Any]] = [{"type": "input_text", "text": message.content}]
         if is_last_user:
             content += [
                 {"type": "input_image", "image_url": img.data_url} for img in request.images
@@ -118,12 +121,12 @@ class OpenAICompatibleProvider:
         return {"role": "user", "content": content}
 
     def _chat(self, request: ProviderRequest) -> ProviderResponse:
-        messages: list[dict] = []
+        messages: list[dict[str, Any]] = []
         if request.system_text:
             messages.append({"role": "system", "content": request.system_text})
         for message, is_last_user in _numbered(request):
             if is_last_user and request.images:
-                parts: list[dict] = [{"type": "text", "text": message.content}]
+                parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
                 parts += [
                     {"type": "image_url", "image_url": {"url": img.data_url}}
                     for img in request.images
@@ -159,7 +162,7 @@ class OpenAICompatibleProvider:
         )
 
 
-def _numbered(request: ProviderRequest):
+def _numbered(request: ProviderRequest) -> list[tuple[Message, bool]]:
     """Conversation messages, each flagged if it is the last user message (images go there)."""
     conversation = request.conversation
     last_user = max((i for i, m in enumerate(conversation) if m.role == "user"), default=-1)

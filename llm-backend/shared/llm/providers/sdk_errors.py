@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
+from typing import Protocol
 
 from shared.llm.types import PermanentProviderError, TransientProviderError, is_retryable_status
 
@@ -31,7 +32,14 @@ def translated_errors(sdk: ModuleType, *, timeout: float) -> Iterator[None]:
         ) from exc
 
 
-def provider_error_message(exc) -> str:
+class StatusError(Protocol):
+    """What openai's and anthropic's `APIStatusError` both carry."""
+
+    body: object
+    message: str
+
+
+def provider_error_message(exc: StatusError) -> str:
     """The provider's `error.message`, not the SDK's repr of the whole body (which can echo
     request data); kept for logs and `llm_calls`, never sent to clients."""
     body = exc.body if isinstance(exc.body, dict) else {}
