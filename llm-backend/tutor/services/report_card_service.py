@@ -36,8 +36,6 @@ class Tally:
     teach_sessions: int = 0
     latest_exam: tuple[TutorSession, SessionState] | None = None
     last_studied: datetime | None = None  # latest teach_me or finished exam
-    last_activity: datetime | None = None  # any session
-    paused_session_id: str | None = None
 
     @property
     def share(self) -> float:
@@ -70,9 +68,6 @@ def _tally(rows: list[tuple[TutorSession, SessionState | None]]) -> dict[str, Ta
             continue
         t = tallies.setdefault(state.guideline_id, Tally(state.guideline_id, state))
         t.names = state
-        t.last_activity = _later(t.last_activity, row.updated_at)
-        if row.is_paused:
-            t.paused_session_id = row.id
         if state.mode == SessionMode.TEACH_ME:
             t.teach_sessions += 1
             t.reached.update(state.concepts_reached)
@@ -170,39 +165,4 @@ def subtopic_progress(*, session: Session, user: User) -> dict:
             gid: {"coverage": t.coverage, "session_count": t.teach_sessions, "status": "studied"}
             for gid, t in tallies.items()
         }
-    }
-
-
-def progress_by_guideline(
-    *, session: Session, user: User, guidelines: list[TeachingGuideline]
-) -> dict[str, Tally]:
-    """Progress on each of `guidelines` (the curriculum's subtopic list)."""
-    tallies = _tally(_rows(session, user))
-    plans = _plans(session, guidelines)
-    out = {}
-    for g in guidelines:
-        t = tallies.get(g.id) or Tally(g.id, names=None)
-        t.plan = plans[g.id]
-        out[g.id] = t
-    return out
-
-
-def progress_read(t: Tally) -> dict:
-    exam = t.latest_exam
-    result = exam[1].exam_result if exam else None
-    return {
-        "coverage": round(t.share, 4),
-        "coverage_percent": t.coverage,
-        "latest_exam": (
-            {
-                "score": result.score,
-                "total": result.total,
-                "percentage": result.percentage,
-                "session_id": exam[0].id,
-            }
-            if result
-            else None
-        ),
-        "last_studied": t.last_activity,
-        "paused_session_id": t.paused_session_id,
     }
