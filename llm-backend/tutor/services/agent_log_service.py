@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from shared.models.entities import Event, LLMCall
 from shared.models.entities import Session as TutorSession
 from shared.models.enums import SessionMode
+from tutor.services.session_reads import events_of
 
 # The marks an exam's Check events carry; hidden until the exam ends, so the student never
 # learns mid-exam how an answer was scored.
@@ -66,9 +67,7 @@ def agent_logs(
     """The session's logs, oldest first, with `total_count` all that match. As upstream: with
     a filter (turn, agent) every matching log, without one the last `limit`; every matching
     log is at most the last MAX_FILTERED_LOGS, so no session answers with an unbounded body."""
-    events = session.scalars(
-        select(Event).where(Event.session_id == row.id).order_by(Event.created_at, Event.id)
-    ).all()
+    events = events_of(session=session, session_id=row.id)
     calls = session.scalars(
         select(LLMCall).where(LLMCall.session_id == row.id).order_by(LLMCall.started_at, LLMCall.id)
     ).all()

@@ -14,16 +14,20 @@ from shared.models.enums import SessionMode
 from shared.models.paging import page
 from tutor.models import progress_view as view
 from tutor.models.exam_view import exam_feedback, exam_review_questions
+from tutor.models.state import SessionState
 from tutor.models.turn_view import current_step
-from tutor.services.session_reads import stored_state
+from tutor.services.session_reads import coverage_percent, stored_state
 
 NEWEST = (TutorSession.created_at.desc(), TutorSession.id.desc())
 LIST_CAP = 20
 
 
 def entry(row: TutorSession) -> dict:
+    return _entry(row, stored_state(row))
+
+
+def _entry(row: TutorSession, state: SessionState | None) -> dict:
     """One history entry; a row without a state (never started) shows its columns."""
-    state = stored_state(row)
     base = {
         "session_id": row.id,
         "created_at": row.created_at,
@@ -40,7 +44,7 @@ def entry(row: TutorSession) -> dict:
         step_idx=current_step(state),
     )
     if state.mode == SessionMode.TEACH_ME:
-        base["coverage"] = view.coverage_percent(state) or 0.0
+        base["coverage"] = coverage_percent(state)
     elif state.mode == SessionMode.CLARIFY_DOUBTS:
         base["concepts_discussed"] = state.concepts_discussed
     else:
@@ -79,7 +83,8 @@ def newest(*, session: Session, user: User) -> tuple[list[dict], int]:
     items = []
     for row in rows:
         state = stored_state(row)
-        items.append({**entry(row), "message_count": len(state.conversation) if state else 0})
+        messages = len(state.conversation) if state else 0
+        items.append({**_entry(row, state), "message_count": messages})
     return items, total
 
 

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from shared.models.entities import Session as TutorSession
 from shared.models.entities import TeachingGuideline, User
 from shared.models.enums import ReviewStatus, SessionMode
-from tutor.models.state import SessionState
+from tutor.models.progress_view import percent
+from tutor.models.state import ExamResult, SessionState
 from tutor.services import curriculum_service
 from tutor.services.session_reads import stored_state
 
@@ -34,18 +35,13 @@ class Tally:
     session_plan: list[str] = field(default_factory=list)  # the latest teach_me session's
     plan: list[str] = field(default_factory=list)
     teach_sessions: int = 0
-    latest_exam: tuple[TutorSession, SessionState] | None = None
+    latest_exam: ExamResult | None = None  # the latest finished exam's
     last_studied: datetime | None = None  # latest teach_me or finished exam
 
     @property
-    def share(self) -> float:
-        """0-1: plan concepts reached / distinct plan concepts (0 without a plan)."""
-        return len(self.reached & set(self.plan)) / len(self.plan) if self.plan else 0.0
-
-    @property
     def coverage(self) -> float:
-        """0-100, one decimal."""
-        return round(self.share * 100, 1)
+        """0-100, one decimal: plan concepts reached / distinct plan concepts (0 without one)."""
+        return percent(len(self.reached & set(self.plan)), len(self.plan)) or 0.0
 
 
 def _rows(session: Session, user: User) -> list[tuple[TutorSession, SessionState | None]]:
@@ -74,7 +70,7 @@ def _tally(rows: list[tuple[TutorSession, SessionState | None]]) -> dict[str, Ta
             t.session_plan = state.plan_concepts
             t.last_studied = _later(t.last_studied, row.updated_at)
         elif state.mode == SessionMode.EXAM and state.is_complete and state.exam_result is not None:
-            t.latest_exam = (row, state)
+            t.latest_exam = state.exam_result
             t.last_studied = _later(t.last_studied, row.updated_at)
     return tallies
 
@@ -109,7 +105,7 @@ def _subtopic(t: Tally, g: TeachingGuideline | None) -> dict:
         subtopic, key = curriculum_service.subtopic_of(g), g.subtopic_key
     else:
         subtopic, key = t.names.subtopic, None
-    exam = t.latest_exam[1].exam_result if t.latest_exam else None
+    exam = t.latest_exam
     offered = g is not None and g.review_status == ReviewStatus.APPROVED
     return {
         "subtopic": subtopic,

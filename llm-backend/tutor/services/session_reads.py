@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from shared.models.entities import Event, TeachingGuideline, User
 from shared.models.entities import Session as TutorSession
 from shared.models.enums import SessionMode
-from tutor.models import state_view
+from tutor.models import progress_view, state_view
 from tutor.models.state import SessionState
 from tutor.models.turn_view import current_step, mastery_score
 from tutor.services import curriculum_service
@@ -90,8 +90,8 @@ def summary(state: SessionState) -> Summary:
 
 
 def coverage_percent(state: SessionState) -> float:
-    """Plan concepts reached, 0-100 with one decimal (the state keeps a 0-1 fraction)."""
-    return round(state.coverage * 100, 1)
+    """Plan concepts reached, 0-100 with one decimal; 0 without a plan."""
+    return progress_view.coverage_percent(state) or 0.0
 
 
 def _user_sessions(*, session: Session, owner: User, guideline_id: str, mode: str):

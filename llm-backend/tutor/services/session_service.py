@@ -24,6 +24,7 @@ from shared.models.entities import Session as TutorSession
 from shared.models.enums import SessionMode
 from tutor.agents import student_texts
 from tutor.agents.context import TutorContext
+from tutor.models import progress_view
 from tutor.models.state import MASTERY_BY_VERDICT, SessionState, StudentProfile
 from tutor.orchestration import clarify, exam, pipeline, teach
 from tutor.orchestration.common import EventDraft, TurnResult
@@ -62,15 +63,14 @@ def _columns(state: SessionState) -> dict:
     """The denormalized columns, always derived from the state being written."""
     result = state.exam_result
     if state.mode == SessionMode.EXAM:
-        mastery = round(result.percentage / 100, 4) if result else 0.0
         step = state.exam_current
     elif state.mode == SessionMode.TEACH_ME:
-        mastery, step = state.overall_mastery, state.step_idx
+        step = state.step_idx
     else:
-        mastery, step = 0.0, state.turns
+        step = state.turns
     return {
         "state_json": state.model_dump_json(),
-        "mastery": mastery,
+        "mastery": progress_view.mastery(state),
         "step_idx": step,
         "is_paused": state.is_paused,
         "exam_score": result.score if result else None,
