@@ -240,8 +240,11 @@ def _rename_exam_mode(ctx: StepContext) -> None:
                 f'{column} = replace(replace({column}, \'"mode":"exam_me"\', '
                 f'\'"mode":"exam"\'), \'"mode": "exam_me"\', \'"mode": "exam"\')'
             ),
+            # `\_` is a literal underscore; ESCAPE names the escape character, which SQLite
+            # (unlike PostgreSQL) has no default for.
             where_sql=(
-                f'{column} LIKE \'%"mode":"exam\\_me"%\' OR {column} LIKE \'%"mode": "exam\\_me"%\''
+                f"{column} LIKE '%\"mode\":\"exam\\_me\"%' ESCAPE '\\' "
+                f"OR {column} LIKE '%\"mode\": \"exam\\_me\"%' ESCAPE '\\'"
             ),
             description=f"rename the exam mode in sessions.{column}",
         )

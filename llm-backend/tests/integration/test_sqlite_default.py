@@ -90,6 +90,39 @@ def test_sqlite_legacy_sessions_table_gains_new_columns(sqlite_url):
     assert tuple(row) == ("teach_me", 0, 1, "{}")
 
 
+def test_sqlite_renames_the_old_exam_spelling_in_the_column_and_the_json(sqlite_url):
+    run_migrations()
+    with session_scope() as session:
+        session.execute(
+            text(
+                "INSERT INTO sessions (id, mode, state_json, goal_json) VALUES "
+                "('old', 'exam_me', :state, :goal)"
+            ),
+            {
+                "state": '{"mode":"exam_me","guideline_id":"g"}',
+                "goal": '{"guideline_id": "g", "mode": "exam_me"}',
+            },
+        )
+
+    actions = dict((s["name"], s["actions"]) for s in run_migrations().steps)
+
+    assert actions["rename_exam_mode"] == [
+        "rename sessions.mode exam_me -> exam (1 rows)",
+        "rename the exam mode in sessions.state_json (1 rows)",
+        "rename the exam mode in sessions.goal_json (1 rows)",
+    ]
+    with session_scope() as session:
+        row = session.execute(
+            text("SELECT mode, state_json, goal_json FROM sessions WHERE id = 'old'")
+        ).one()
+    assert tuple(row) == (
+        "exam",
+        '{"mode":"exam","guideline_id":"g"}',
+        '{"guideline_id": "g", "mode": "exam"}',
+    )
+    assert not run_migrations().changed
+
+
 def test_sqlite_original_book_jobs_gain_later_columns_keeping_rows(sqlite_url):
     # `book_jobs` as the schema document first had it: no progress, lease or creation time,
     # and no `book_pages` table. SQLite cannot ADD a column whose default is CURRENT_TIMESTAMP,
