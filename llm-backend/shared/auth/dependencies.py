@@ -142,18 +142,31 @@ AdminUser = Annotated[User, Depends(require_admin)]
 OwnedSession = Annotated[TutorSession, Depends(get_owned_session)]
 
 
-def get_signed_in_session(user: CurrentUser, row: OwnedSession) -> TutorSession:
+@answers(401)
+def get_signed_in_owner(owner: SessionOwner) -> User:
+    """The signed-in caller of a session route that needs a token even where anonymous
+    sessions are allowed. Built on SessionOwner, which the ownership check uses too, so the
+    user row is read once per request."""
+    if owner is None:
+        raise token_error("missing_token")
+    return owner
+
+
+SignedInOwner = Annotated[User, Depends(get_signed_in_owner)]
+
+
+def get_signed_in_session(owner: SignedInOwner, row: OwnedSession) -> TutorSession:
     """Routes the contract marks "required auth + ownership": a token is needed even for an
     anonymous session (which anyone signed in may act on, as upstream)."""
     return row
 
 
 @answers(403)
-def get_session_for_owner_only(user: CurrentUser, row: OwnedSession) -> TutorSession:
+def get_session_for_owner_only(owner: SignedInOwner, row: OwnedSession) -> TutorSession:
     """`/replay` and `/exam-review` are stricter (contract §1.2): only the owner, so an
     anonymous session is 403 to everyone; another user's session is 404 through OwnedSession,
     like a missing one."""
-    if row.user_id != user.id:
+    if row.user_id != owner.id:
         raise PermissionDeniedError("Not your session", code="not_session_owner")
     return row
 
