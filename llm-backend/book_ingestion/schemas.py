@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from book_ingestion.models.status import OcrStatus, PageStage, PageStatus
 from shared.api.page import Page
 from shared.api.params import Grade, Year
-from shared.jobs.schemas import JobStarted as JobStarted  # the job routes' answer, re-exported
 
 
 class BookCreate(BaseModel):

@@ -20,7 +20,6 @@ from book_ingestion.guideline_schemas import (
     JobStartedMessage,
     ReviewFilters,
 )
-from book_ingestion.schemas import JobStarted
 from book_ingestion.services import (
     book_guidelines_service,
     extraction_service,
@@ -33,6 +32,7 @@ from shared.api.params import Grade, Offset, limit_up_to
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
+from shared.jobs.schemas import JobStarted
 from shared.models.enums import ReviewStatus
 
 book_router = APIRouter(prefix="/admin/books/{book_id}", tags=["guidelines"], route_class=ApiRoute)

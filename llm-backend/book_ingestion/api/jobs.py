@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from book_ingestion.schemas import JobRead, JobStarted
+from book_ingestion.schemas import JobRead
 from book_ingestion.services import job_service
 from database import DbSession
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
+from shared.jobs.schemas import JobStarted
 from shared.models.enums import JobType
 
 router = APIRouter(prefix="/admin/books/{book_id}/jobs", tags=["jobs"], route_class=ApiRoute)

@@ -13,7 +13,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from book_ingestion.services.book_service import book_exists, get_book
+from book_ingestion.services import job_lock_service
+from book_ingestion.services.book_service import book_exists
 from book_ingestion.services.guideline_review_service import get_row
 from database import run_transaction, session_scope
 from shared.errors import BadRequestError, NotFoundError
@@ -69,11 +70,9 @@ def start_bulk(*, guideline_ids: list[str], force_regenerate: bool) -> str:
             raise BadRequestError(
                 "A bulk study plan job covers guidelines of one book.", code="mixed_books"
             )
-        book_id = book_ids.pop()
-        get_book(session=session, book_id=book_id, lock=True)  # the book's lock, taken first
-        job = lifecycle.acquire(
-            session,
-            book_id=book_id,
+        job = job_lock_service.acquire(  # the book's lock first, then the job row
+            session=session,
+            book_id=book_ids.pop(),
             job_type=JobType.STUDY_PLAN_BULK,
             total_items=len(ids),
             detail=StudyPlanBulkDetail(
