@@ -33,6 +33,11 @@ def llm_config_page() -> HTMLResponse:
     return _shell("llm_config.html")
 
 
+@router.get("/admin/evaluation", response_class=HTMLResponse, include_in_schema=False)
+def evaluation_page() -> HTMLResponse:
+    return _shell("evaluation.html")
+
+
 def install(app: FastAPI) -> None:
     app.include_router(router)
     app.mount(ASSETS_PATH, StaticFiles(directory=STATIC / "assets"), name="admin-assets")

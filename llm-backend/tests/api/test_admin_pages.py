@@ -6,7 +6,7 @@ import pytest
 
 from shared.api.admin_pages import STATIC
 
-SHELLS = {"/admin/llm-config": "llm_config.html"}
+SHELLS = {"/admin/llm-config": "llm_config.html", "/admin/evaluation": "evaluation.html"}
 
 
 @pytest.mark.parametrize(("path", "name"), SHELLS.items())

@@ -44,7 +44,7 @@ PUBLIC_PATHS = {
 }
 # Admin pages' static HTML shells: they hold no data (the page asks for a token and calls admin
 # API routes with it), so they must take no parameters and no dependencies at all.
-ADMIN_PAGE_SHELLS = {"/admin/llm-config"}
+ADMIN_PAGE_SHELLS = {"/admin/llm-config", "/admin/evaluation"}
 ADMIN_PREFIXES = ("/admin", "/api/admin")
 # A route is guarded when one of these is in its dependency tree. `get_session_owner` allows
 # anonymous callers only while ALLOW_ANONYMOUS_SESSIONS is on (see the README).
