@@ -13,7 +13,15 @@ from typing import Any
 from fastapi import FastAPI
 
 from book_ingestion.api import router as book_ingestion_router
-from shared.api import files, health, llm_config, phone_provision, profile, public_config
+from shared.api import (
+    files,
+    health,
+    llm_config,
+    llm_prices,
+    phone_provision,
+    profile,
+    public_config,
+)
 from shared.api.cors import CorsMiddleware
 from shared.api.error_handlers import install_error_handlers
 from shared.api.request_budget import RequestBudgetMiddleware
@@ -45,6 +53,7 @@ def create_app() -> FastAPI:
     app.include_router(public_config.router)
     app.include_router(llm_config.router)
     app.include_router(llm_config.page_router)
+    app.include_router(llm_prices.router)
     app.include_router(study_plans_router)
     app.include_router(book_ingestion_router)
     app.include_router(files.router)
