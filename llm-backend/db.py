@@ -28,6 +28,7 @@ from config import get_settings
 from database import get_db_manager, safe_url
 from shared.errors import MigrationError
 from shared.llm.components import SPEECH_TO_TEXT, TEXT_TO_SPEECH
+from shared.llm.prices import seeded_price_rows
 from shared.migration import introspect
 from shared.migration.context import StepContext
 from shared.migration.lock import migration_lock
@@ -296,6 +297,25 @@ def _seed_added_llm_config(ctx: StepContext) -> None:
     ctx.conn.commit()
 
 
+def _seed_llm_prices(ctx: StepContext) -> None:
+    """Dated prices for the seeded models, only where a (provider, model) has no row: a price
+    an admin set is never overwritten."""
+    table = TABLES["llm_prices"]
+    present: set[tuple[str, str]] = set()
+    if ctx.has_table(table):
+        query = select(table.c.provider, table.c.model)
+        present = {(provider, model) for provider, model in ctx.conn.execute(query)}
+        ctx.conn.commit()
+    missing = [r for r in seeded_price_rows() if (r["provider"], r["model"]) not in present]
+    if not missing:
+        return
+    ctx.actions.append("add llm_prices for " + ", ".join(r["model"] for r in missing))
+    if ctx.dry_run:
+        return
+    ctx.conn.execute(table.insert(), missing)
+    ctx.conn.commit()
+
+
 STEPS: list[tuple[str, Callable[[StepContext], None]]] = [
     ("create_tables", _create_tables),
     ("apply_session_columns", _apply_session_columns),
@@ -307,6 +327,7 @@ STEPS: list[tuple[str, Callable[[StepContext], None]]] = [
     ("rename_exam_mode", _rename_exam_mode),
     ("seed_llm_config", _seed_llm_config),
     ("seed_added_llm_config", _seed_added_llm_config),
+    ("seed_llm_prices", _seed_llm_prices),
 ]
 
 

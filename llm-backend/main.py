@@ -18,6 +18,7 @@ from shared.api import (
     files,
     health,
     llm_config,
+    llm_prices,
     phone_provision,
     profile,
     public_config,
@@ -53,6 +54,7 @@ def create_app() -> FastAPI:
     app.include_router(public_config.router)
     app.include_router(llm_config.router)
     admin_pages.install(app)
+    app.include_router(llm_prices.router)
     app.include_router(study_plans_router)
     app.include_router(book_ingestion_router)
     app.include_router(files.router)

@@ -214,6 +214,20 @@ class LLMConfig(Base):
     updated_by: Mapped[str | None] = mapped_column(String)
 
 
+class LLMPrice(Base):
+    """What a model costs per million tokens, in US dollars, as an admin last set it (or as the
+    migration seeded it: `updated_at` is then the date the price was read)."""
+
+    __tablename__ = "llm_prices"
+
+    provider: Mapped[str] = mapped_column(String, primary_key=True)
+    model: Mapped[str] = mapped_column(String, primary_key=True)
+    input_per_million_usd: Mapped[float] = mapped_column(Float, nullable=False)
+    output_per_million_usd: Mapped[float] = mapped_column(Float, nullable=False)
+    updated_at: Mapped[datetime] = updated_at_column()
+    updated_by: Mapped[str | None] = mapped_column(String)
+
+
 class LLMCall(Base):
     """One `complete()` call: who asked, which model answered, how long, how it ended.
 
@@ -245,4 +259,6 @@ class LLMCall(Base):
         Index("idx_llm_calls_started", "started_at"),
         # A session's calls, for its agent logs (GET /sessions/{id}/agent-logs).
         Index("idx_llm_calls_session_started", "session_id", "started_at"),
+        # A job's calls, for the cost of an evaluation run.
+        Index("idx_llm_calls_job", "job_id"),
     )

@@ -18,8 +18,9 @@ from sqlalchemy import case, delete, select
 from sqlalchemy.orm import Session
 
 from database import run_transaction
-from shared.errors import AppError, TooManyRequestsError
+from shared.errors import TooManyRequestsError
 from shared.models.rate_limit import RateLimitCounter
+from shared.services.upsert import dialect_insert
 
 # Expired rows deleted per pruning pass; a pass runs when a bucket starts a new window.
 PRUNE_BATCH = 100
@@ -61,20 +62,11 @@ def hit(*, limit: RateLimit, value: str, now: datetime | None = None) -> int:
     return hits
 
 
-def _insert(session: Session):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the project runs on these two only
-        raise AppError(f"Unsupported database dialect: {dialect}")
-    return insert
-
-
 def _count(session: Session, key: str, start: datetime, end: datetime) -> tuple[int, datetime]:
     table = RateLimitCounter
-    stmt = _insert(session)(table).values(bucket=key, window_start=start, expires_at=end, hits=1)
+    stmt = dialect_insert(session)(table).values(
+        bucket=key, window_start=start, expires_at=end, hits=1
+    )
     # A hit from a newer window restarts the count; one stamped with an older window (a
     # container whose clock lags a little) counts towards the stored, newer one.
     newer = stmt.excluded.window_start > table.window_start

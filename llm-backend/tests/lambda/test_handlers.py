@@ -86,6 +86,7 @@ def test_migrate_handler_returns_its_report(db):
         "rename_exam_mode",
         "seed_llm_config",
         "seed_added_llm_config",
+        "seed_llm_prices",
     ]
     status = lambda_handler.migrate_handler({"status": True}, FakeLambdaContext())
     assert status["dry_run"] is True and status["changed"] is False

@@ -21,12 +21,14 @@ def use_database(url: str | None) -> None:
 
 
 def empty_all_tables(engine: Engine) -> None:
-    """Delete every row (children first) and reseed llm_config; on tables this small DELETE is
-    much cheaper than TRUNCATE, which rewrites files and takes exclusive locks."""
+    """Delete every row (children first) and reseed llm_config and llm_prices; on tables this
+    small DELETE is much cheaper than TRUNCATE, which rewrites files and takes exclusive locks."""
     from db import TABLES, default_llm_config_rows
+    from shared.llm.prices import seeded_price_rows
     from shared.models.registry import all_metadata
 
     with engine.begin() as conn:
         for table in reversed(all_metadata().sorted_tables):
             conn.execute(table.delete())
         conn.execute(TABLES["llm_config"].insert(), default_llm_config_rows())
+        conn.execute(TABLES["llm_prices"].insert(), seeded_price_rows())
