@@ -203,6 +203,13 @@ def _apply_book_job_columns(ctx: StepContext) -> None:
     )
 
 
+def _allow_jobs_without_book(ctx: StepContext) -> None:
+    """Jobs that belong to no book (evaluation runs) have a NULL `book_jobs.book_id`; the
+    column was NOT NULL before. After the catch-all, so on SQLite the rebuild copies a table
+    that already has every model column."""
+    ctx.ensure_nullable(TABLES["book_jobs"], ["book_id"])
+
+
 # Unique indexes whose own step resolves conflicting rows before building them. The catch-all
 # leaves them alone: after a real run they exist, and in a dry run (where the resolution is only
 # planned) it would report their still-conflicting rows as a skip.
@@ -316,6 +323,7 @@ STEPS: list[tuple[str, Callable[[StepContext], None]]] = [
     ("apply_book_job_columns", _apply_book_job_columns),
     ("apply_user_profile_columns", _apply_user_profile_columns),
     ("apply_remaining_schema", _apply_remaining_schema),
+    ("allow_jobs_without_book", _allow_jobs_without_book),
     ("rename_exam_mode", _rename_exam_mode),
     ("seed_llm_config", _seed_llm_config),
     ("seed_added_llm_config", _seed_added_llm_config),

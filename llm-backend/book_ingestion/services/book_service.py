@@ -163,8 +163,9 @@ def book_counts(*, session: Session, book_ids: list[str]) -> dict[str, dict]:
     active = select(BookJob.book_id).where(
         BookJob.book_id.in_(book_ids), BookJob.status.in_(ACTIVE_JOB_STATUSES)
     )
-    for book_id in session.scalars(active):
-        counts[book_id]["has_active_job"] = True
+    for owner in session.scalars(active):
+        if owner is not None:  # always: the query names the books
+            counts[owner]["has_active_job"] = True
     return counts
 
 

@@ -227,9 +227,9 @@ class ExtractionJob(ItemHandler[ExtractionDetail]):
 
     def setup(self, ctx: JobContext[ExtractionDetail]) -> None:
         with session_scope() as session:
-            book = session.get(Book, ctx.book_id)
+            book = session.get(Book, ctx.book)
             ctx.extra["book"] = {"subject": book.subject, "grade": book.grade, "board": book.board}
-        ctx.extra["state"] = load_state(ctx.book_id)
+        ctx.extra["state"] = load_state(ctx.book)
 
     def process(self, ctx: JobContext[ExtractionDetail], item: int) -> ItemOutcome:
         state: ExtractionState = ctx.extra["state"]
@@ -256,7 +256,7 @@ class ExtractionJob(ItemHandler[ExtractionDetail]):
             new.failed_pages.append(number)
             touched, outcome = [], ItemOutcome(error=error_text(exc), error_fields={"page": number})
         with under_lease(ctx):
-            save(ctx.book_id, new, shards=touched)
+            save(ctx.book, new, shards=touched)
         ctx.extra["state"] = new
         return outcome
 

@@ -150,11 +150,11 @@ class FinalizationJob(ItemHandler[FinalizationDetail]):
 
     def process(self, ctx: JobContext[FinalizationDetail], item: int) -> ItemOutcome:
         with session_scope() as session:
-            book = session.get(Book, ctx.book_id)
+            book = session.get(Book, ctx.book)
             info = {"subject": book.subject, "grade": book.grade, "board": book.board}
-        new, note = finalize(load_state(ctx.book_id), book=info, job_id=ctx.job_id)
+        new, note = finalize(load_state(ctx.book), book=info, job_id=ctx.job_id)
         with under_lease(ctx):
-            save(ctx.book_id, new)
+            save(ctx.book, new)
         # The finalize result, as the frontend reads it from progress_detail.
         detail = ctx.detail
         detail.status = "finalized"
@@ -164,13 +164,11 @@ class FinalizationJob(ItemHandler[FinalizationDetail]):
         detail.total_topics = len(new.topics)
         if not detail.auto_sync_to_db:
             return ItemOutcome(note=note)
-        synced = shards(ctx.book_id, new)
+        synced = shards(ctx.book, new)
         detail.synced_count = len(synced)
         return ItemOutcome(
             note=note,
-            commit=lambda session: replace_rows(
-                session=session, book_id=ctx.book_id, shards=synced
-            ),
+            commit=lambda session: replace_rows(session=session, book_id=ctx.book, shards=synced),
         )
 
 

@@ -52,7 +52,7 @@ class OcrBatchJob(ItemHandler[OcrBatchDetail]):
 
     def setup(self, ctx: JobContext[OcrBatchDetail]) -> None:
         with session_scope() as session:
-            book = session.get(Book, ctx.book_id)
+            book = session.get(Book, ctx.book)
             ctx.extra["book"] = {"subject": book.subject, "grade": book.grade}
 
     def process(self, ctx: JobContext[OcrBatchDetail], item: int) -> ItemOutcome:

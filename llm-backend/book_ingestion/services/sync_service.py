@@ -119,11 +119,9 @@ class SyncJob(ItemHandler[SyncDetail]):
     detail_type = SyncDetail
 
     def process(self, ctx: JobContext[SyncDetail], item: int) -> ItemOutcome:
-        shards = read_shards(ctx.book_id)
+        shards = read_shards(ctx.book)
         return ItemOutcome(
-            commit=lambda session: replace_rows(
-                session=session, book_id=ctx.book_id, shards=shards
-            ),
+            commit=lambda session: replace_rows(session=session, book_id=ctx.book, shards=shards),
             note={"synced": len(shards)},
         )
 

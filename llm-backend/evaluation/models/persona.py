@@ -17,7 +17,7 @@ DEFAULT_PERSONA_ID = "average_student"  # upstream's API default
 
 
 class ResponseStyle(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_words: int = Field(gt=0)
     language: str = Field(min_length=1)
@@ -25,7 +25,7 @@ class ResponseStyle(BaseModel):
 
 
 class Persona(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     persona_id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str = Field(min_length=1)
@@ -81,8 +81,14 @@ def read_personas(directory: Path) -> dict[str, Persona]:
 
 
 @lru_cache(maxsize=1)
-def load_personas() -> dict[str, Persona]:
+def _shipped() -> dict[str, Persona]:
     return read_personas(PERSONAS_DIR)
+
+
+def load_personas() -> dict[str, Persona]:
+    """The shipped personas by id, sorted; read and validated once per process. The personas
+    are frozen and the dict is a copy, so no caller can change what the next one sees."""
+    return dict(_shipped())
 
 
 def get_persona(persona_id: str) -> Persona:

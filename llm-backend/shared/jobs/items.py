@@ -42,7 +42,7 @@ D = TypeVar("D", bound=JobDetail)
 @dataclass
 class JobContext(Generic[D]):
     job_id: str
-    book_id: str
+    book_id: str | None  # None for a job that belongs to no book (see `book`)
     job_type: str
     detail: D
     total: int
@@ -53,6 +53,13 @@ class JobContext(Generic[D]):
     extra: dict[str, Any] = field(default_factory=dict)
     completed: int = 0
     failed: int = 0
+
+    @property
+    def book(self) -> str:
+        """The book a book job type works on (its rows always have one)."""
+        if self.book_id is None:
+            raise LookupError(f"{self.job_type} job {self.job_id} belongs to no book")
+        return self.book_id
 
     def record(self, item: int, outcome: ItemOutcome) -> None:
         """Counts the item and adds its error and note to the detail."""

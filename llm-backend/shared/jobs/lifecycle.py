@@ -2,7 +2,9 @@
 hand-off, stale sweep and resume.
 
 At most one pending/running job per book: `acquire` inserts a `pending` row and the partial
-unique index `idx_book_running_job` turns a second one into a 409 naming the active job.
+unique index `idx_book_running_job` turns a second one into a 409 naming the active job. A job
+without a book (`book_id` NULL, e.g. an evaluation run) takes no lock and meets no conflict;
+its stale sweep goes by its id (`sweep_stale(job_id=...)`).
 Every later transition is ONE conditional UPDATE of the job row (`WHERE id = … AND status = …`
 and, for the worker, `AND lease_id = …`), so a stale sweep and a finishing worker can never
 overwrite each other: whichever commits first wins and the other updates 0 rows.
@@ -53,8 +55,12 @@ def stale_message(stale_seconds: float) -> str:
     )
 
 
-def sweep_stale(session: Session, *, book_id: str | None = None) -> list[str]:
-    """Fails active jobs whose heartbeat is older than JOB_STALE_SECONDS; returns their ids."""
+def sweep_stale(
+    session: Session, *, book_id: str | None = None, job_id: str | None = None
+) -> list[str]:
+    """Fails active jobs whose heartbeat is older than JOB_STALE_SECONDS; returns their ids.
+    `book_id` limits it to one book's jobs, `job_id` to one job (how a job without a book is
+    swept when it is read or resumed); with neither, every stale job is swept."""
     stale = get_settings().job_stale_seconds
     now = utcnow()
     stmt = (
@@ -73,6 +79,8 @@ def sweep_stale(session: Session, *, book_id: str | None = None) -> list[str]:
     )
     if book_id is not None:
         stmt = stmt.where(JOBS.c.book_id == book_id)
+    if job_id is not None:
+        stmt = stmt.where(JOBS.c.id == job_id)
     return list(session.execute(stmt).scalars())
 
 
@@ -100,12 +108,20 @@ def ensure_no_active_job(session: Session, *, book_id: str) -> None:
 
 
 def acquire(
-    session: Session, *, book_id: str, job_type: str, total_items: int, detail: JobDetail
+    session: Session,
+    *,
+    book_id: str | None,
+    job_type: str,
+    total_items: int,
+    detail: JobDetail,
 ) -> BookJob:
-    """Inserts the book's `pending` job inside the caller's transaction (409 if one is active).
-    The caller holds the owner's lock already (`job_lock_service.lock_book`). The job's
-    heartbeat starts now, so a job whose message is lost is swept like a dead one."""
-    sweep_stale(session, book_id=book_id)
+    """Inserts a `pending` job inside the caller's transaction. A book's job: the caller holds
+    the book's lock already (`job_lock_service.lock_book`), and a second active job of the book
+    is a 409. `book_id=None`: a job that belongs to no book, never in conflict with any other
+    (its domain names it by id). The job's heartbeat starts now, so a job whose message is lost
+    is swept like a dead one."""
+    if book_id is not None:
+        sweep_stale(session, book_id=book_id)
     now = utcnow()
     job = BookJob(
         id=str(uuid.uuid4()),
@@ -119,6 +135,10 @@ def acquire(
         heartbeat_at=now,
         created_at=now,
     )
+    if book_id is None:
+        session.add(job)
+        session.flush()
+        return job
     try:
         with session.begin_nested():
             session.add(job)

@@ -1,5 +1,7 @@
 """The job engine's table: `book_jobs`, one row per job (pending -> running -> completed |
-failed), its progress and its lease. Book work keeps at most one active job per book."""
+failed), its progress and its lease. Book work keeps at most one active job per book; work
+that belongs to no book (an evaluation run) has a NULL `book_id`, and since NULLs never
+collide in the partial unique index, any number of such jobs may be active at once."""
 
 from __future__ import annotations
 
@@ -25,8 +27,9 @@ class BookJob(Base):
 
     id: Mapped[str] = mapped_column(String, primary_key=True, default=new_id)
     # By table name: the engine knows the owner's table, never the domain that defines it.
-    book_id: Mapped[str] = mapped_column(
-        String, ForeignKey("books.id", ondelete="CASCADE"), nullable=False
+    # NULL for a job without a book (its domain row names the job instead).
+    book_id: Mapped[str | None] = mapped_column(
+        String, ForeignKey("books.id", ondelete="CASCADE"), nullable=True
     )
     job_type: Mapped[str] = mapped_column(String, nullable=False)
     status: Mapped[str] = mapped_column(String, nullable=False, server_default=JobStatus.PENDING)

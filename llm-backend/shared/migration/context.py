@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Index, Table, text
 from sqlalchemy.exc import IntegrityError
 
-from shared.migration import introspect
+from shared.migration import introspect, sqlite_rebuild
 from shared.migration.tightening import (
     SkippedTightening,
     duplicate_rows,
@@ -85,6 +85,28 @@ class StepContext:
                     table.name, (c,), "NOT NULL", rows
                 ),
             )
+
+    def ensure_nullable(self, table: Table, names: list[str]) -> None:
+        """Let the model's nullable columns hold NULL where the live column is NOT NULL (a
+        loosening: no row can violate it). PostgreSQL drops the constraint in place; SQLite
+        can only rebuild the table (`shared.migration.sqlite_rebuild`)."""
+        if not self.has_table(table):
+            return
+        live = introspect.column_names(self.conn, table.name)
+        nullable_live = introspect.nullable_columns(self.conn, table.name)
+        strict = [n for n in names if table.c[n].nullable and n in live and n not in nullable_live]
+        if not strict:
+            return
+        if self.dialect == "postgresql":
+            for name in strict:
+                self.execute(
+                    f"ALTER TABLE {table.name} ALTER COLUMN {name} DROP NOT NULL",
+                    f"allow NULL in {table.name}.{name}",
+                )
+            return
+        self.actions.append(f"rebuild table {table.name} to allow NULL in {', '.join(strict)}")
+        if not self.dry_run:
+            sqlite_rebuild.rebuild_table(self.conn, table)
 
     def _tighten(
         self,

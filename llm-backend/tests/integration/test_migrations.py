@@ -128,6 +128,7 @@ def test_legacy_database_upgrades_to_the_fresh_schema_keeping_rows(pg_server_url
             "set book_jobs.created_at NOT NULL",
             "create index idx_book_jobs_book",
         ]
+        assert actions["allow_jobs_without_book"] == ["allow NULL in book_jobs.book_id"]
 
         assert live_snapshot(legacy) == fresh
         with legacy.connect() as conn:
@@ -204,6 +205,7 @@ def test_status_lists_pending_work_without_changing_anything(pg_server_url):
         ]
         assert "add column book_jobs.lease_id" in pending["apply_remaining_schema"]
         assert "add column book_jobs.heartbeat_at" in pending["apply_book_job_columns"]
+        assert pending["allow_jobs_without_book"] == ["allow NULL in book_jobs.book_id"]
         assert pending["seed_llm_config"] == ["seed llm_config with 6 default rows"]
         assert pending["seed_added_llm_config"] == [
             "add llm_config rows for speech_to_text, text_to_speech"

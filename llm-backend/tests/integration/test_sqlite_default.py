@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 
 from book_ingestion.models.database import BookPage
 from config import DATA_DIR, Settings
@@ -18,6 +18,7 @@ from shared.jobs.models import BookJob
 from shared.models.base import utcnow
 from shared.models.entities import LLMConfig, Session, User
 from tests.support.app_database import use_database
+from tests.support.schema import comparable_live_view, live_snapshot
 
 
 @pytest.fixture
@@ -123,7 +124,7 @@ def test_sqlite_renames_the_old_exam_spelling_in_the_column_and_the_json(sqlite_
     assert not run_migrations().changed
 
 
-def test_sqlite_original_book_jobs_gain_later_columns_keeping_rows(sqlite_url):
+def test_sqlite_original_book_jobs_gain_later_columns_keeping_rows(sqlite_url, tmp_path):
     # `book_jobs` as the schema document first had it: no progress, lease or creation time,
     # and no `book_pages` table. SQLite cannot ADD a column whose default is CURRENT_TIMESTAMP,
     # so `created_at` is added bare and backfilled.
@@ -175,6 +176,9 @@ def test_sqlite_original_book_jobs_gain_later_columns_keeping_rows(sqlite_url):
         "backfill book_jobs.created_at = CURRENT_TIMESTAMP (2 rows)",
         "create index idx_book_jobs_book",
     ]
+    assert actions["allow_jobs_without_book"] == [
+        "rebuild table book_jobs to allow NULL in book_id"
+    ]
     assert not run_migrations().changed
     with session_scope() as session:
         jobs = {j.id: j for j in session.scalars(select(BookJob))}
@@ -184,3 +188,20 @@ def test_sqlite_original_book_jobs_gain_later_columns_keeping_rows(sqlite_url):
         }
         assert all(abs(utcnow() - j.created_at) < timedelta(minutes=5) for j in jobs.values())
         session.add(BookPage(book_id="b1", page_number=1))
+    # The rebuilt table is the one a fresh database gets: same columns, indexes and keys.
+    fresh_url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    fresh = create_engine(fresh_url)
+    try:
+        run_migrations(fresh)
+        rebuilt = comparable_live_view(live_snapshot(get_db_manager().engine))["book_jobs"]
+        assert rebuilt == comparable_live_view(live_snapshot(fresh))["book_jobs"]
+        assert rebuilt["columns"]["book_id"] == ("VARCHAR", True)
+    finally:
+        fresh.dispose()
+    with session_scope() as session:  # a job without a book, and the book's cascade
+        session.add(BookJob(book_id=None, job_type="evaluation", status="running"))
+    with session_scope() as session:
+        session.execute(text("DELETE FROM books WHERE id = 'b1'"))
+    with session_scope() as session:
+        left = session.execute(text("SELECT job_type, book_id FROM book_jobs")).all()
+    assert [tuple(r) for r in left] == [("evaluation", None)]

@@ -42,8 +42,9 @@ USER_COLUMNS_ADDED_LATER = [
 def build_original_shape(url: str) -> None:
     """`users` without the profile's name and language columns (one onboarded user);
     `sessions` with only its original columns; `book_jobs` without progress, lease and
-    creation-time columns, with the old one-running-job index and without the per-book index;
-    no `book_pages`, `llm_calls` or `llm_config` table; rows in sessions, events and jobs."""
+    creation-time columns, with a NOT NULL `book_id`, the old one-running-job index and no
+    per-book index; no `book_pages`, `llm_calls` or `llm_config` table; rows in
+    sessions, events and jobs."""
     engine = create_engine(url)
     try:
         all_metadata().create_all(engine)
@@ -53,6 +54,8 @@ def build_original_shape(url: str) -> None:
             later = BOOK_JOB_PROGRESS_COLUMNS + BOOK_JOB_COLUMNS_ADDED_LATER
             drops = ", ".join(f"DROP COLUMN {c}" for c in later)
             conn.execute(text(f"ALTER TABLE book_jobs {drops}"))
+            # Every job belonged to a book until jobs without one (evaluation runs) came.
+            conn.execute(text("ALTER TABLE book_jobs ALTER COLUMN book_id SET NOT NULL"))
             drops = ", ".join(f"DROP COLUMN {c}" for c in USER_COLUMNS_ADDED_LATER)
             conn.execute(text(f"ALTER TABLE users {drops}"))
             for index in INDEXES_ADDED_LATER:

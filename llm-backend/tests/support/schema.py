@@ -13,6 +13,12 @@ def _type_name(type_, dialect) -> str:
     return {"FLOAT": "DOUBLE PRECISION"}.get(name, name)
 
 
+def _predicate(index: dict, dialect_name: str) -> str | None:
+    """A partial index's WHERE text (SQLite's inspector hands back a clause, not a string)."""
+    where = (index.get("dialect_options") or {}).get(f"{dialect_name}_where")
+    return None if where is None else str(where)
+
+
 def live_snapshot(engine: Engine) -> dict:
     """Tables -> columns (type, nullable, default), indexes (columns, unique, predicate),
     unique constraints, foreign keys and primary key, all order-independent."""
@@ -27,7 +33,7 @@ def live_snapshot(engine: Engine) -> dict:
             i["name"]: (
                 tuple(i["column_names"]),
                 bool(i["unique"]),
-                (i.get("dialect_options") or {}).get(f"{engine.dialect.name}_where"),
+                _predicate(i, engine.dialect.name),
             )
             for i in insp.get_indexes(table)
             if not i.get("duplicates_constraint")  # listed under uniques instead

@@ -99,3 +99,12 @@ def test_file_name_must_match_the_id_and_json_must_parse(tmp_path):
     with pytest.raises(ConfigurationError) as err:
         read_personas(tmp_path)
     assert err.value.message.startswith("Persona file arjun.json: not valid JSON")
+
+
+def test_the_cached_personas_cannot_be_changed_by_a_caller():
+    personas = load_personas()
+    personas.pop("ace")
+    with pytest.raises(ValueError):
+        personas["struggler"].correct_answer_probability = 1.0  # type: ignore[misc]
+    assert "ace" in load_personas()
+    assert load_personas()["struggler"].correct_answer_probability == 0.3
