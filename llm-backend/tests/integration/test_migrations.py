@@ -112,6 +112,9 @@ def test_legacy_database_upgrades_to_the_fresh_schema_keeping_rows(pg_server_url
         )
         assert sorted(actions["create_tables"]) == [
             "create table book_pages",
+            "create table eval_conversations",
+            "create table eval_judgments",
+            "create table eval_runs",
             "create table llm_calls",
             "create table llm_config",
             "create table rate_limit_counters",
@@ -199,6 +202,9 @@ def test_status_lists_pending_work_without_changing_anything(pg_server_url):
         pending = {s["name"]: s["actions"] for s in report.steps}
         assert sorted(pending["create_tables"]) == [
             "create table book_pages",
+            "create table eval_conversations",
+            "create table eval_judgments",
+            "create table eval_runs",
             "create table llm_calls",
             "create table llm_config",
             "create table rate_limit_counters",

@@ -31,6 +31,8 @@ BOOK_JOB_PROGRESS_COLUMNS = [
 BOOK_JOB_COLUMNS_ADDED_LATER = ["lease_id", "created_at"]
 INDEXES_ADDED_LATER = ["idx_book_jobs_book"]
 TABLES_ADDED_LATER = ["book_pages", "llm_calls", "llm_config", "rate_limit_counters"]
+# The evaluation domain's tables (issue 14), children first so the drops need no cascade.
+EVAL_TABLES = ["eval_judgments", "eval_conversations", "eval_runs"]
 # The client contract's profile fields, added with issue 12.
 USER_COLUMNS_ADDED_LATER = [
     "preferred_name",
@@ -43,7 +45,7 @@ def build_original_shape(url: str) -> None:
     """`users` without the profile's name and language columns (one onboarded user);
     `sessions` with only its original columns; `book_jobs` without progress, lease and
     creation-time columns, with a NOT NULL `book_id`, the old one-running-job index and no
-    per-book index; no `book_pages`, `llm_calls` or `llm_config` table; rows in
+    per-book index; no `book_pages`, `llm_calls`, `llm_config` or evaluation tables; rows in
     sessions, events and jobs."""
     engine = create_engine(url)
     try:
@@ -67,7 +69,7 @@ def build_original_shape(url: str) -> None:
                     "WHERE status = 'running'"
                 )
             )
-            for table in TABLES_ADDED_LATER:
+            for table in TABLES_ADDED_LATER + EVAL_TABLES:
                 conn.execute(text(f"DROP TABLE {table}"))
             _insert_legacy_rows(conn)
     finally:
