@@ -13,9 +13,10 @@ from pathlib import Path
 
 from database import session_scope
 from evaluation.services import runs
+from shared.errors import ConflictError
 from shared.jobs import lifecycle
 from shared.jobs.dispatch import set_dispatcher
-from tests.support.book_jobs import HeldDispatcher, load_job
+from tests.support.book_jobs import HeldDispatcher, age_heartbeat, load_job
 from tests.support.books import wait_for, wait_jobs_idle
 from tests.support.eval_runs import EvalScript, conversations, judgments, load_run
 from tests.support.settings import use_settings
@@ -168,3 +169,40 @@ def test_a_killed_worker_resumes_without_repeating_finished_conversations(
         1: [6.0], 2: [6.0], 3: [4.0], 4: [4.0],
     }  # fmt: skip
     assert _status().status == "complete"
+
+
+def test_two_resumes_at_once_start_one_job(local_storage, db, fake_llm, monkeypatch):
+    held = HeldDispatcher()
+    set_dispatcher(held)
+    run_id = _start(add_guideline(), max_turns=1, seed=8)
+    first_job = load_run(run_id).job_id
+    # The job's message was lost: its heartbeat (set when it was queued) goes stale.
+    use_settings(monkeypatch, JOB_STALE_SECONDS=1)
+    age_heartbeat(first_job, 60)
+    assert _status().status == "failed"
+
+    barrier = threading.Barrier(2, timeout=30)
+    outcomes: list[str] = []
+
+    def resume() -> None:
+        barrier.wait()
+        try:
+            with session_scope() as session:
+                runs.resume_run(session=session, run_id=run_id)
+            outcomes.append("started")
+        except ConflictError as exc:
+            outcomes.append(exc.message)
+
+    threads = [threading.Thread(target=resume) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    run = load_run(run_id)
+    assert sorted(outcomes) == [
+        f"Run {run_id} is still pending; wait for it to finish.",
+        "started",
+    ]
+    assert len(run.job_ids) == 2 and run.job_ids[0] == first_job
+    assert [m.job_id for m in held.messages] == run.job_ids
