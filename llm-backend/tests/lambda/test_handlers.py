@@ -83,6 +83,7 @@ def test_migrate_handler_returns_its_report(db):
         "apply_book_job_columns",
         "apply_user_profile_columns",
         "apply_remaining_schema",
+        "allow_jobs_without_book",
         "rename_exam_mode",
         "seed_llm_config",
         "seed_added_llm_config",
