@@ -114,9 +114,9 @@ def validate_options(
     return RunOptions(personas, repeats, judge_repeats, SessionMode(mode), max_turns, seed)
 
 
-def models_config() -> dict[str, dict[str, str]]:
-    """The models each part uses now (a missing llm_config row fails the start, 503)."""
-    resolved = {part: config_store.resolve(key) for part, key in COMPONENTS.items()}
+def models_config(parts: tuple[str, ...] = tuple(COMPONENTS)) -> dict[str, dict[str, str]]:
+    """The models the run's parts use now (a missing llm_config row fails the start, 503)."""
+    resolved = {part: config_store.resolve(COMPONENTS[part]) for part in parts}
     return {part: {"provider": m.provider, "model": m.model_id} for part, m in resolved.items()}
 
 
@@ -258,7 +258,7 @@ def start_session_evaluation(
         seed=0,
         job_ids=[],
         config={
-            "models": {"evaluator": models_config()["evaluator"]},
+            "models": models_config(("evaluator",)),
             "topic_id": topic,
             "topic": topic,
             "grade": stored.grade,
