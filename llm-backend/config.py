@@ -151,6 +151,9 @@ class Settings(BaseSettings):
     # for an item started just before to finish with its model retries (3 x 60 s + backoff).
     job_time_margin_seconds: float = Field(240.0, ge=0)
     ocr_concurrency: int = Field(8, ge=1, le=64)
+    # Conversations of one evaluation run simulated and judged at once (each is a chain of
+    # tutor, simulator and judge calls; runs themselves are not limited).
+    eval_concurrency: int = Field(4, ge=1, le=32)
 
     # Voice (README "Voice"): the largest recording POST /transcribe accepts (the provider's
     # own limit is 25 MB).

@@ -78,14 +78,16 @@ class LeaseLostError(Exception):
 
 
 @contextmanager
-def under_lease(ctx: JobContext) -> Iterator[None]:
-    """For an item's writes outside the checkpoint (guideline files): a lease-checked UPDATE
-    holds the job row until the block ends, so a worker swept mid-item writes nothing (it
-    raises LeaseLostError and stops) and the sweeper waits for a write already under way."""
+def under_lease(ctx: JobContext[Any]) -> Iterator[Session]:
+    """For an item's writes outside the checkpoint (guideline files, a partial transcript): a
+    lease-checked UPDATE holds the job row until the block ends, so a worker swept mid-item
+    writes nothing (it raises LeaseLostError and stops) and the sweeper waits for a write
+    already under way. Rows written through the yielded session commit in that same
+    transaction, atomically with the lease check."""
     with session_scope() as session:
         if not lifecycle.checkpoint(session, job_id=ctx.job_id, lease=ctx.lease):
             raise LeaseLostError(ctx.job_id)
-        yield
+        yield session
 
 
 def error_text(exc: BaseException) -> str:

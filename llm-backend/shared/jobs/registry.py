@@ -23,6 +23,7 @@ JOB_HANDLER_MODULES: tuple[str, ...] = (
     "book_ingestion.services.finalization_service",
     "book_ingestion.services.sync_service",
     "study_plans.services.plan_jobs",
+    "evaluation.services.run_job",
 )
 
 _handlers: dict[str, JobHandler] = {}

@@ -13,12 +13,16 @@ from book_ingestion.models.database import BookPage
 from config import DATA_DIR, Settings
 from database import get_db_manager, session_scope
 from db import run_migrations
+from evaluation.services import runs
 from main import create_app
 from shared.jobs.models import BookJob
 from shared.models.base import utcnow
 from shared.models.entities import LLMConfig, Session, User
 from tests.support.app_database import use_database
+from tests.support.books import wait_jobs_idle
+from tests.support.eval_runs import EvalScript, conversations
 from tests.support.schema import comparable_live_view, live_snapshot
+from tests.support.tutor import add_guideline
 
 
 @pytest.fixture
@@ -205,3 +209,18 @@ def test_sqlite_original_book_jobs_gain_later_columns_keeping_rows(sqlite_url, t
     with session_scope() as session:
         left = session.execute(text("SELECT job_type, book_id FROM book_jobs")).all()
     assert [tuple(r) for r in left] == [("evaluation", None)]
+
+
+def test_sqlite_runs_an_evaluation_job_without_a_book(sqlite_url, local_storage, fake_llm):
+    run_migrations()
+    fake_llm.responder = EvalScript({"average_student": [[7, 7, 7, 7, 8]]})
+    gid = add_guideline()
+    with session_scope() as session:
+        run_id = runs.start_run(session=session, admin=None, guideline_id=gid, max_turns=1).id
+    wait_jobs_idle()
+
+    with session_scope() as session:
+        detail = runs.get_run(session=session, run_id=run_id)
+    assert (detail.summary.status, detail.summary.avg_score) == ("complete", 7.2)
+    assert [(c.status, len(c.messages)) for c in conversations(run_id)] == [("judged", 3)]
+    assert detail.job is not None and detail.job.status == "completed"

@@ -9,11 +9,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.errors import NotFoundError
 from shared.models.entities import Event, TeachingGuideline, User
 from shared.models.entities import Session as TutorSession
 from shared.models.enums import SessionMode
 from tutor.models import progress_view, state_view
-from tutor.models.state import SessionState
+from tutor.models.state import SessionState, Turn
 from tutor.models.turn_view import current_step, mastery_score
 from tutor.services import curriculum_service
 
@@ -141,3 +142,41 @@ def past_discussions(
         if (state := load_state(row)).concepts_discussed
     ]
     return found or None
+
+
+@dataclass
+class Transcript:
+    """A stored session's conversation as other domains read it (evaluation judges it)."""
+
+    session_id: str
+    mode: str
+    guideline_id: str
+    topic: str
+    subtopic: str
+    grade: int | None
+    guideline_text: str  # what the tutor was meant to teach ("" when the guideline is gone)
+    turns: list[Turn]  # role "tutor" | "student", text, ISO time
+    is_complete: bool
+
+
+def transcript(*, session: Session, session_id: str) -> Transcript:
+    """NotFoundError for an unknown session, or one stored without a state."""
+    row = session.get(TutorSession, session_id)
+    state = stored_state(row) if row is not None else None
+    if row is None or state is None:
+        raise NotFoundError(f"Session not found: {session_id}", code="session_not_found")
+    guideline = session.get(TeachingGuideline, state.guideline_id)
+    grade = state.student.grade
+    if grade is None and guideline is not None:
+        grade = guideline.grade
+    return Transcript(
+        session_id=row.id,
+        mode=str(state.mode),
+        guideline_id=state.guideline_id,
+        topic=state.topic,
+        subtopic=state.subtopic,
+        grade=grade,
+        guideline_text=(guideline.guideline or "") if guideline is not None else "",
+        turns=list(state.conversation),
+        is_complete=state.is_complete,
+    )
