@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from book_ingestion.api import router as book_ingestion_router
+from evaluation.api.routes import router as evaluation_router
 from shared.api import (
     admin_pages,
     files,
@@ -56,6 +57,7 @@ def create_app() -> FastAPI:
     admin_pages.install(app)
     app.include_router(llm_prices.router)
     app.include_router(study_plans_router)
+    app.include_router(evaluation_router)
     app.include_router(book_ingestion_router)
     app.include_router(files.router)
     # Before sessions: its /sessions/{session_id} would read /sessions/history as an id.
