@@ -20,7 +20,7 @@ export const runOverall = (run) => run.overall ?? run.stats?.overall ?? null;
 
 // Guideline id -> a readable name, filled from the approved guidelines the form loads.
 export const guidelineNames = new Map();
-const topicOf = (run) => guidelineNames.get(run.topic_id) || run.topic_id || "";
+const topicOf = (run) => guidelineNames.get(run.topic_id) || run.topic_name || run.topic_id || "";
 
 export function runLabel(run) {
   return when(run.timestamp) + " · " + (topicOf(run) || run.source) +
@@ -59,15 +59,17 @@ export function fillRunSelect(select, runs) {
 
 function configList(run) {
   const c = run.config || {};
-  const personas = run.persona_ids ?? c.persona_ids ?? c.personas;
+  const guideline = guidelineNames.get(c.topic_id) ||
+    [c.subject, c.grade ? "grade " + c.grade : null, c.topic].filter(Boolean).join(" · ") || c.topic_id;
   const entries = [
-    ["Run", run.run_id], ["Status", run.status], ["Guideline", guidelineNames.get(c.topic_id ?? c.guideline_id) || c.topic_name || c.topic_id],
-    ["Mode", c.mode ?? run.mode], ["Max turns", c.max_turns ?? run.max_turns],
-    ["Personas", Array.isArray(personas) ? personas.join(", ") : personas],
-    ["Repeats", c.repeats ?? run.repeats], ["Judge repeats", c.judge_repeats ?? run.judge_repeats],
-    ["Seed", c.seed ?? run.seed], ["Error", run.error],
+    ["Run", run.run_id], ["Status", run.status], ["Guideline", guideline],
+    ["Session evaluated", c.source_session_id], ["Mode", c.mode], ["Max turns", c.max_turns],
+    ["Personas", (c.personas || []).join(", ")], ["Repeats", c.repeats],
+    ["Judge repeats", c.judge_repeats], ["Seed", c.seed], ["Error", run.error],
   ];
-  for (const [key, value] of Object.entries(c.models || {})) entries.push(["Model: " + key, value]);
+  for (const [part, m] of Object.entries(c.models || {})) {
+    entries.push(["Model: " + part, m && typeof m === "object" ? m.provider + " / " + m.model : m]);
+  }
   const dl = $("#run-config");
   dl.replaceChildren();
   for (const [term, value] of entries) {
@@ -143,7 +145,9 @@ function problemItem(p) {
     el("p", { text: p.description }), p.quote ? el("blockquote", { text: p.quote }) : null);
 }
 
-export function renderConversation(conv) {
+export function renderConversation(answer) {
+  // The route nests the conversation's own fields under `summary`.
+  const conv = { ...answer.summary, ...answer };
   $("#conversation").hidden = false;
   $("#conversation-title").textContent = "Conversation " + conv.item +
     (conv.persona_id ? " · " + conv.persona_id + (conv.repeat ? " #" + conv.repeat : "") : "");

@@ -115,8 +115,8 @@ async function poll() {
 }
 
 async function openRun(runId) {
+  if (runId !== state.openRun) state.openRunJson = "";
   state.openRun = runId;
-  state.openRunJson = "";
   state.openConversation = null;
   $("#conversation").hidden = true;
   try {
