@@ -10,11 +10,15 @@ import threading
 import httpx
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import update
 
 from config import reset_settings
+from database import session_scope
 from evaluation.models.judgment import DIMENSIONS
+from evaluation.models.tables import EvalRun
 from evaluation.services.stats import compare_means, mean_ci
 from shared.jobs.dispatch import get_dispatcher
+from shared.jobs.models import BookJob
 from shared.llm.providers.registry import reset_providers
 from tests.support.auth import KEY, build_test_app, claims, sign
 from tests.support.browser import collect_errors
@@ -175,6 +179,11 @@ def test_start_a_run_watch_it_finish_read_scores_and_a_transcript(live_url, brow
     judged = page.locator("#judgments article")
     expect(judged).to_have_count(1)
     expect(judged.locator(".summary")).to_have_text(re.compile(r"Scored \[\d(, \d)+\]\."))
+    judged.locator(".analysis summary").click()
+    expect(judged.locator(".analysis dt")).to_have_text([d.replace("_", " ") for d in DIMENSIONS])
+    expect(judged.locator(".analysis dd").first).to_have_text(
+        re.compile(r"^responsiveness was \d$")
+    )
     problem = judged.locator(".problems li")
     expect(problem.locator("strong")).to_have_text("Moved on too fast")
     expect(problem.locator(".badge")).to_have_text("major")
@@ -303,3 +312,70 @@ def test_bad_and_non_admin_tokens_show_an_error(live_url, browser_page):
     expect(page.locator("#runs-table tbody tr")).to_have_count(0)
     # The refusals are the API's 401 and 403 answers, which the browser logs as console errors.
     assert [e for e in errors if not re.search(r"status of 40[13]", e)] == []
+
+
+def _answer_dialog(page, accept: bool, seen: list[str]) -> None:
+    def handle(dialog) -> None:
+        seen.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", handle)
+
+
+def test_retry_evaluation_and_resume_ask_first(live_url, browser_page, judge):
+    gid = add_guideline()
+    judge.script("average_student", [6] * 5, [8] * 5)
+    judge.script("struggler", None, None, None, None)  # both of its conversations fail judging
+    run_id = _run_via_api(live_url, gid, ["average_student", "struggler"], 2)
+
+    page = browser_page
+    errors = collect_errors(page)
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(f"{live_url}/admin/evaluation")
+    _enter_token(page, ADMIN_TOKEN)
+    expect(page.locator("#run-title")).to_have_text("Run " + run_id)
+    failed = page.locator('#conversations-table td[data-label="Status"] .badge.failed')
+    expect(failed).to_have_count(2)
+    expect(failed.first).to_contain_text("failed: ")
+    expect(page.locator("#resume")).to_be_disabled()  # only a failed run resumes
+
+    # Dismissed: nothing is sent.
+    seen: list[str] = []
+    _answer_dialog(page, False, seen)
+    page.click("#retry")
+    assert seen == ["Judge every stored transcript of this run again?"]
+    expect(page.locator("#run-status")).to_have_text("")
+    assert posts == []
+
+    # Accepted: a judge-only pass over the two unjudged transcripts; one fails again.
+    judge.script("struggler", [3] * 5, None, None)
+    _answer_dialog(page, True, seen)
+    page.click("#retry")
+    expect(page.locator("#run-status")).to_have_text(f"Evaluation restarted for run {run_id}.")
+    assert posts == [f"{live_url}/api/evaluation/runs/{run_id}/retry-evaluation"]
+    assert get_dispatcher().wait_idle(60)
+    struggler = page.locator('.persona-chart[data-persona="struggler"]')
+    expect(_chart_row(struggler, "overall").locator(".chart-value")).to_have_text("3.00 (n=1)")
+    expect(failed).to_have_count(1)
+
+    # The worker dies (what the stale sweep leaves): the run is failed and may be resumed.
+    with session_scope() as session:
+        run = session.get(EvalRun, run_id)
+        session.execute(
+            update(BookJob)
+            .where(BookJob.id == run.job_id)
+            .values(status="failed", error_message="worker lost")
+        )
+    page.locator(f'#runs-table tr[data-run-id="{run_id}"] button.open-run').click()
+    expect(page.locator("#resume")).to_be_enabled()
+    judge.script("struggler", [5] * 5)
+    _answer_dialog(page, True, seen)
+    page.click("#resume")
+    assert seen[-1] == "Resume this run? Finished conversations are kept; the rest run again."
+    expect(page.locator("#run-status")).to_have_text(f"Resumed for run {run_id}.")
+    expect(page.locator("#progress-text")).to_contain_text("complete · " + run_id, timeout=30_000)
+    _expect_bar(_chart_row(struggler, "overall"), mean_ci([3, 5]))
+    _expect_bar(_chart_row(page.locator("#dimension-chart"), "overall"), mean_ci([6, 8, 3, 5]))
+    expect(failed).to_have_count(0)
+    assert errors == []

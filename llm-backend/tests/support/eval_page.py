@@ -20,12 +20,14 @@ class ScriptedJudge:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._scores: dict[str, deque[list[int]]] = defaultdict(deque)
+        self._scores: dict[str, deque[list[int] | None]] = defaultdict(deque)
         # Set when a test wants the first judge call held (a run caught mid-way); cleared by it.
         self.hold: threading.Event | None = None
         self.held = threading.Event()
 
-    def script(self, persona: str, *conversations: list[int]) -> None:
+    def script(self, persona: str, *conversations: list[int] | None) -> None:
+        """Each conversation's five scores in DIMENSIONS order; None answers out of range, and a
+        judge call that gets it twice (the entry point's one retry) fails its conversation."""
         with self._lock:
             self._scores[persona].extend(conversations)
 
@@ -39,6 +41,8 @@ class ScriptedJudge:
         with self._lock:
             scores = self._scores[found.group(1)].popleft()
             gate, self.hold = self.hold, None
+        if scores is None:
+            return Reply(judgment([11] * 5), for_schema="Judgment")
         if gate is not None:
             self.held.set()
         return Reply(

@@ -160,6 +160,10 @@ export function renderConversation(answer) {
     box.append(el("article", { className: "judgment", dataset: { attempt: j.attempt } },
       el("h3", { text: "Judgment " + (j.attempt ?? 1) + " · average " + fmt(j.avg_score) }),
       scores, el("p", { className: "summary", text: j.summary || "" }),
+      Object.keys(j.dimension_analysis || {}).length ? el("details", { className: "analysis" },
+        el("summary", { text: "Per-dimension analysis" }),
+        el("dl", {}, ...Object.entries(j.dimension_analysis).flatMap(([d, text]) =>
+          [el("dt", { text: humanize(d) }), el("dd", { text })]))) : null,
       (j.problems || []).length ? el("h4", { text: "Problems" }) : null,
       el("ol", { className: "problems" }, ...(j.problems || []).map(problemItem))));
   }
