@@ -96,7 +96,9 @@ RIYA = [[s, s, s, s - 2, s] for s in (6, 7, 8)]
 PRIYA = [[s] * 5 for s in (3, 4, 5)]
 
 
-def test_start_a_run_watch_it_finish_read_scores_and_a_transcript(live_url, browser_page, judge):
+def test_start_a_run_watch_it_finish_read_scores_and_a_transcript(
+    live_url, browser_page, judge, tmp_path
+):
     gid = add_guideline()
     judge.script("average_student", *RIYA)
     judge.script("struggler", *PRIYA)
@@ -158,6 +160,7 @@ def test_start_a_run_watch_it_finish_read_scores_and_a_transcript(live_url, brow
         values = [s[DIMENSIONS.index(dim)] for s in RIYA + PRIYA]
         _expect_bar(_chart_row(dims, dim), mean_ci(values))
     riya = page.locator('.persona-chart[data-persona="average_student"]')
+    expect(riya.locator("h4")).to_have_text("Riya (average_student)")
     # By hand: 6, 7, 8 -> mean 7, sd 1, t(0.975, 2) = 4.303, 4.303 / sqrt(3) = 2.484.
     expect(_chart_row(riya, RESP).locator(".chart-value")).to_have_text("7.00 [4.52, 9.48]")
     expect(_chart_row(riya, PACE).locator(".chart-value")).to_have_text("5.00 [2.52, 7.48]")
@@ -169,9 +172,11 @@ def test_start_a_run_watch_it_finish_read_scores_and_a_transcript(live_url, brow
 
     # A transcript: tutor and student turns, then the judge's scores and problem.
     conv = page.locator('#conversations-table tr[data-item="1"]')
-    expect(conv.locator('td[data-label="Persona"]')).to_have_text("average_student")
+    expect(conv.locator('td[data-label="Persona"]')).to_have_text("Riya (average_student)")
     conv.locator("button.view-transcript").click()
-    expect(page.locator("#conversation-title")).to_have_text("Conversation 1 · average_student #1")
+    expect(page.locator("#conversation-title")).to_have_text(
+        "Conversation 1 · Riya (average_student) #1"
+    )
     turns = page.locator("#transcript li")
     expect(turns.first).to_have_class("msg tutor")
     expect(turns.first.locator(".who")).to_have_text("Tutor · turn 0")
@@ -191,6 +196,7 @@ def test_start_a_run_watch_it_finish_read_scores_and_a_transcript(live_url, brow
     expect(problem.locator("blockquote")).to_have_text("Great, next!")
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.screenshot(path=str(tmp_path / "evaluation-1280.png"), full_page=True)
     assert errors == []
 
 
@@ -212,7 +218,7 @@ def _fits(page, width: int) -> None:
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
 
 
-def test_compare_two_runs_on_a_phone(live_url, browser_page, judge):
+def test_compare_two_runs_on_a_phone(live_url, browser_page, judge, tmp_path):
     gid = add_guideline()
     # Responsiveness rises by five points, pacing falls by five, the rest stay as they were.
     before = [[3 + i, 5 + i, 5 + i, 8 + i, 5 + i] for i in range(3)]
@@ -277,9 +283,12 @@ def test_compare_two_runs_on_a_phone(live_url, browser_page, judge):
     _expect_bar(_chart_row(page.locator("#dimension-chart"), RESP), mean_ci([3, 4, 5]))
     _expect_bar(_chart_row(page.locator("#dimension-chart"), PACE), mean_ci([8, 9, 10]))
     page.locator('#conversations-table tr[data-item="2"] button.view-transcript').click()
-    expect(page.locator("#conversation-title")).to_have_text("Conversation 2 · average_student #2")
+    expect(page.locator("#conversation-title")).to_have_text(
+        "Conversation 2 · Riya (average_student) #2"
+    )
     expect(page.locator("#transcript li.student")).to_have_count(1)
     _fits(page, 390)
+    page.screenshot(path=str(tmp_path / "evaluation-390.png"), full_page=True)
     assert errors == []
 
 

@@ -20,6 +20,9 @@ export const runOverall = (run) => run.overall ?? run.stats?.overall ?? null;
 
 // Guideline id -> a readable name, filled from the approved guidelines the form loads.
 export const guidelineNames = new Map();
+// Persona id -> its name, filled from GET /api/evaluation/personas.
+export const personaNames = new Map();
+const personaLabel = (id) => (!id ? "(real session)" : personaNames.has(id) ? personaNames.get(id) + " (" + id + ")" : id);
 const topicOf = (run) => guidelineNames.get(run.topic_id) || run.topic_name || run.topic_id || "";
 
 export function runLabel(run) {
@@ -117,7 +120,7 @@ export function renderRun(run, { onConversation }) {
   charts.replaceChildren();
   for (const [persona, block] of Object.entries(stats.per_persona || {})) {
     charts.append(el("div", { className: "persona-chart", dataset: { persona } },
-      el("h4", { text: persona }), scoreChart(dimensionRows(block), "Scores of " + persona)));
+      el("h4", { text: personaLabel(persona) }), scoreChart(dimensionRows(block), "Scores of " + personaLabel(persona))));
   }
   if (!charts.children.length) charts.append(el("p", { className: "desc", text: "No scores yet." }));
   renderCost(run.cost);
@@ -128,7 +131,7 @@ export function renderRun(run, { onConversation }) {
                                 "aria-label": "Transcript of conversation " + c.item,
                                 onclick: () => onConversation(run.run_id, c.item) });
     tbody.append(el("tr", { dataset: { item: c.item } },
-      cell("#", String(c.item), "num"), cell("Persona", c.persona_id || "(real session)"),
+      cell("#", String(c.item), "num"), cell("Persona", personaLabel(c.persona_id)),
       cell("Repeat", String(c.repeat ?? ""), "num"),
       cell("Status", el("span", { className: "badge " + c.status, text: c.status + (c.error ? ": " + c.error : "") })),
       cell("Messages", String(c.message_count ?? ""), "num"), cell("Score", fmt(c.avg_score), "num"),
@@ -150,7 +153,7 @@ export function renderConversation(answer) {
   const conv = { ...answer.summary, ...answer };
   $("#conversation").hidden = false;
   $("#conversation-title").textContent = "Conversation " + conv.item +
-    (conv.persona_id ? " · " + conv.persona_id + (conv.repeat ? " #" + conv.repeat : "") : "");
+    (conv.persona_id ? " · " + personaLabel(conv.persona_id) + (conv.repeat ? " #" + conv.repeat : "") : "");
   const box = $("#judgments");
   box.replaceChildren();
   if (conv.error) box.append(el("p", { className: "err", text: "Error: " + conv.error }));

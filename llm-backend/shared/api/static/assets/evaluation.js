@@ -2,7 +2,7 @@
 // intervals, transcripts and the judge's problems, and compare two runs.
 
 import { $, api, banner, describeError, el, hasToken, wireTokenRow } from "/admin/assets/admin_api.js";
-import { ACTIVE, fillRunSelect, guidelineNames, renderComparison, renderConversation, renderRun, renderRuns }
+import { ACTIVE, fillRunSelect, guidelineNames, personaNames, renderComparison, renderConversation, renderRun, renderRuns }
   from "/admin/assets/eval_views.js";
 
 const POLL_MS = 1000;
@@ -29,7 +29,8 @@ async function loadForm() {
   const list = $("#persona-list");
   list.replaceChildren();
   for (const p of personas) {
-    const id = p.persona_id ?? p.id;
+    const id = p.persona_id;
+    personaNames.set(id, p.name);
     const box = el("input", { type: "checkbox", name: "persona", value: id, id: "persona-" + id });
     box.checked = id === "average_student";
     const probability = p.correct_answer_probability ?? p.p_correct;
