@@ -147,9 +147,9 @@ class EvaluationJob(ItemHandler[EvaluationDetail]):
         note: dict[str, Any] = {"conversation": number, "persona_id": stored.persona_id}
         if stored.status == JUDGED and stored.attempts >= run.judge_repeats:
             return ItemOutcome(note={**note, "status": "skipped"})
-        persona = get_persona(stored.persona_id) if stored.persona_id else None
         stage = "Simulation"
         try:
+            persona = get_persona(stored.persona_id) if stored.persona_id else None
             if stored.ended_reason is not None:
                 transcript = [Message.model_validate(m) for m in stored.messages]
             elif ctx.detail.phase == JUDGE_ONLY or persona is None:

@@ -33,7 +33,7 @@ from evaluation.models.tables import (
     EvalJudgment,
     EvalRun,
 )
-from evaluation.models.transcript import Message
+from evaluation.models.transcript import number_turns
 from evaluation.services.run_reads import (  # noqa: F401  (the service's read half)
     current_status,
     get_conversation,
@@ -114,9 +114,9 @@ def validate_options(
     return RunOptions(personas, repeats, judge_repeats, SessionMode(mode), max_turns, seed)
 
 
-def models_config() -> dict[str, dict[str, str]]:
-    """The models each part uses now (a missing llm_config row fails the start, 503)."""
-    resolved = {part: config_store.resolve(key) for part, key in COMPONENTS.items()}
+def models_config(parts: tuple[str, ...] = tuple(COMPONENTS)) -> dict[str, dict[str, str]]:
+    """The models the run's parts use now (a missing llm_config row fails the start, 503)."""
+    resolved = {part: config_store.resolve(COMPONENTS[part]) for part in parts}
     return {part: {"provider": m.provider, "model": m.model_id} for part, m in resolved.items()}
 
 
@@ -231,17 +231,6 @@ def _conversation(
     )
 
 
-def session_messages(stored: session_reads.Transcript) -> list[Message]:
-    """A stored session's conversation as a transcript: the turn number grows at each student
-    message, so the tutor's opening is turn 0 and each reply shares its question's turn."""
-    messages, turn = [], 0
-    for t in stored.turns:
-        if t.role == "student":
-            turn += 1
-        messages.append(Message(role=t.role, content=t.text, turn=turn, timestamp=t.at))
-    return messages
-
-
 def start_session_evaluation(
     *, session: Session, admin: User | None, session_id: str, judge_repeats: int = 1
 ) -> EvalRun:
@@ -249,7 +238,7 @@ def start_session_evaluation(
     404 for an unknown session, 400 when it has no student message to judge."""
     _check_range("judge_repeats", judge_repeats, 1, MAX_JUDGE_REPEATS)
     stored = session_reads.transcript(session=session, session_id=session_id)
-    messages = session_messages(stored)
+    messages = number_turns((t.role, t.text, t.at) for t in stored.turns)
     student_turns = sum(1 for m in messages if m.role == "student")
     if not student_turns:
         raise BadRequestError(f"Session {session_id} has no student message to judge.")
@@ -269,7 +258,7 @@ def start_session_evaluation(
         seed=0,
         job_ids=[],
         config={
-            "models": {"evaluator": models_config()["evaluator"]},
+            "models": models_config(("evaluator",)),
             "topic_id": topic,
             "topic": topic,
             "grade": stored.grade,

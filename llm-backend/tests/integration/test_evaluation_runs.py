@@ -267,8 +267,24 @@ def test_evaluating_an_existing_session_judges_its_transcript(local_storage, db,
     assert "a real student; no profile is known" in system_text(judge_request)
     assert "How to teach Equivalent fractions." in system_text(judge_request)
 
+    assert detail.config["models"] == {"evaluator": {"provider": "openai", "model": "gpt-5.2"}}
+
     with pytest.raises(NotFoundError, match="Session not found: nope"), session_scope() as s:
         runs.start_session_evaluation(session=s, admin=None, session_id="nope")
+    fake_llm.push(say("Hello again!"))
+    with session_scope() as session:
+        silent = session_service.create_session(
+            session=session,
+            owner=None,
+            guideline_id=gid,
+            mode="teach_me",
+            exam_questions=3,
+            student={"grade": 5},
+            goal={},
+        ).row.id
+    with pytest.raises(BadRequestError, match="no student message"), session_scope() as s:
+        runs.start_session_evaluation(session=s, admin=None, session_id=silent)
+    assert len(_list()) == 1
 
 
 def test_status_follows_the_newest_active_run(local_storage, db, fake_llm):
