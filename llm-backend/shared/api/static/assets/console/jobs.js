@@ -55,8 +55,8 @@ function jobCard(job, refresh) {
   if (job.error_message) lines.push(el("p", { className: "status err", text: job.error_message }));
   const errors = (job.errors || []).slice(0, 5);
   if (errors.length) {
-    lines.push(el("ul", { className: "errors" }, ...errors.map((e) => el("li", {
-      text: (e.item !== undefined ? "item " + e.item + ": " : "") + (e.error || e.message || JSON.stringify(e)) }))));
+    lines.push(el("ul", { className: "errors", "aria-label": job.job_type + " errors" }, ...errors.map((e) => el("li", {
+      text: (e.page ? "page " + e.page + ": " : e.item ? "item " + e.item + ": " : "") + (e.error || "failed") }))));
   }
   if (job.status === "failed") {
     const resume = el("button", { type: "button", className: "small", text: "Resume",
