@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from book_ingestion.models.database import Book
+from book_ingestion.models.database import Book, BookPage
 from database import session_scope
 from shared.models.entities import TeachingGuideline
 from tests.fakes.llm_server import Reply
@@ -270,7 +270,7 @@ def test_destructive_actions_ask_first(console):
     book_id = make_book(pages=2)
     page.set_viewport_size(DESKTOP)
     sign_in_locally(page, base, role="admin", name="Careful Admin", next_path="/admin")
-    answers = iter([False, True])
+    answers = iter([False, True, False, True])
     questions: list[str] = []
 
     def answer(dialog):
@@ -278,16 +278,33 @@ def test_destructive_actions_ask_first(console):
         dialog.accept() if next(answers) else dialog.dismiss()
 
     page.on("dialog", answer)
+    # A page: a dismissed confirmation sends nothing; an accepted one deletes it.
+    page.goto(f"{base}/admin#/books/{book_id}/pages/1")
+    expect(page.locator("#ocr-text")).to_have_text("PAGE-1 body text.")
+    page.get_by_role("button", name="Delete page").click()
+    expect(page.locator("#page-title")).to_have_text("Page 1")
+    page.get_by_role("button", name="Delete page").click()
+    expect(page.locator("#page-grid li")).to_have_count(1)
+    expect(page.locator("#page-grid li")).to_have_attribute("data-page", "1")
+    with session_scope() as session:
+        texts = [p.page_number for p in session.query(BookPage).filter_by(book_id=book_id)]
+        assert texts == [1]  # page 2 moved up
+
+    page.goto(f"{base}/admin#/books")
     card = page.locator(f'#book-list li[data-book="{book_id}"]')
     card.get_by_role("button", name=re.compile("^Delete")).click()
     expect(card).to_be_visible()  # dismissed: nothing sent
     card.get_by_role("button", name=re.compile("^Delete")).click()
     expect(card).to_have_count(0)
-    assert (
-        questions
-        == ['Delete "Mathematics Grade 5" with its 2 pages and guidelines? This cannot be undone.']
-        * 2
+    book_question = (
+        'Delete "Mathematics Grade 5" with its 1 page and guidelines? This cannot be undone.'
     )
+    assert questions == [
+        "Delete page 1? The pages after it move up one number.",
+        "Delete page 1? The pages after it move up one number.",
+        book_question,
+        book_question,
+    ]
     expect(page.locator("#book-count")).to_have_text("0 books")
     with session_scope() as session:
         assert session.get(Book, book_id) is None
