@@ -30,10 +30,11 @@ class ItemOutcome:
     writes the item's database output in the checkpoint's transaction."""
 
     error: str | None = None
-    commit: Callable[[Session], None] | None = None
-    note: dict | None = None  # appended to the detail's `results`
+    # Its return value, if any (a row count), is not used.
+    commit: Callable[[Session], object] | None = None
+    note: dict[str, Any] | None = None  # appended to the detail's `results`
     # Added to the item's error entry (the page it was about), for admins reading progress.
-    error_fields: dict = field(default_factory=dict)
+    error_fields: dict[str, Any] = field(default_factory=dict)
 
 
 D = TypeVar("D", bound=JobDetail)
@@ -71,7 +72,7 @@ class LeaseLostError(Exception):
 
 
 @contextmanager
-def under_lease(ctx: JobContext) -> Iterator[None]:
+def under_lease(ctx: JobContext[D]) -> Iterator[None]:
     """For an item's writes outside the checkpoint (guideline files): a lease-checked UPDATE
     holds the job row until the block ends, so a worker swept mid-item writes nothing (it
     raises LeaseLostError and stops) and the sweeper waits for a write already under way."""
