@@ -17,7 +17,7 @@ from database import session_scope
 from shared.jobs.items import error_text
 from shared.llm import config_store
 from shared.models.entities import StudyPlan
-from study_plans.api.schemas import StudyPlanRead
+from study_plans.models.plan_results import StudyPlanRead
 from study_plans.services import generator, reviewer
 from study_plans.services.plans import existing, plan_read
 

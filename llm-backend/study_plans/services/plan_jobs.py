@@ -25,8 +25,8 @@ from shared.jobs.messages import JobMessage
 from shared.jobs.registry import register
 from shared.models.entities import TeachingGuideline
 from shared.models.enums import JobType
-from study_plans.api.schemas import StudyPlanJobStarted, StudyPlanRead
 from study_plans.models.job_detail import StudyPlanBulkDetail
+from study_plans.models.plan_results import StudyPlanJobStarted, StudyPlanRead
 from study_plans.services.generation import generate_study_plan
 from study_plans.services.plans import existing, plan_read
 
