@@ -34,7 +34,7 @@ class ItemHandler(Generic[D]):
     the job type's `JobDetail` subclass, what `ctx.detail` is."""
 
     job_type = ""
-    detail_type: type[D] = JobDetail  # type: ignore[assignment]
+    detail_type: type[D]  # each job type names its own
 
     def concurrency(self) -> int:
         """Items run at once: 1 (sequential, each item builds on the previous) by default."""

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Connection, Index, Table, inspect, text
+from sqlalchemy import Column, Connection, DefaultClause, Index, Table, inspect, text
 from sqlalchemy.sql.elements import TextClause
 
 _LITERAL = re.compile(r"'([^']*)'")
@@ -130,10 +130,11 @@ def index_matches(state: IndexState, index: Index, dialect_name: str) -> bool:
 
 def default_sql(column: Column[Any], conn: Connection) -> str | None:
     default = column.server_default
-    if default is None:
+    # A server default declared with a value is a DefaultClause (a bare FetchedValue names
+    # none, so there is nothing to backfill with).
+    if not isinstance(default, DefaultClause):
         return None
-    # server_default is typed as FetchedValue; the columns compared here carry a DefaultClause.
-    arg = default.arg  # type: ignore[attr-defined]
+    arg = default.arg
     if isinstance(arg, str):
         return "'" + arg.replace("'", "''") + "'"
     if isinstance(arg, TextClause):
