@@ -43,7 +43,7 @@ def _run(args, fake) -> int:
     from book_ingestion.services import book_service, page_service
     from config import reset_settings
     from database import session_scope
-    from shared.jobs.dispatch import get_dispatcher, reset_dispatcher
+    from shared.jobs.dispatch import LocalDispatcher, set_dispatcher
     from shared.jobs.models import BookJob
     from shared.storage import reset_blob_store
     from tests.fakes.llm_server import Reply
@@ -61,7 +61,8 @@ def _run(args, fake) -> int:
         os.environ["OCR_CONCURRENCY"] = str(level)
         reset_settings()
         reset_blob_store()
-        reset_dispatcher()
+        dispatcher = LocalDispatcher()  # in-process, so the run can wait for the job
+        set_dispatcher(dispatcher)
         fake.reset()
         fake.push(*[Reply(f"text of page {n}", delay=args.delay) for n in range(args.pages)])
         book_id = book_service.create_book(
@@ -69,11 +70,11 @@ def _run(args, fake) -> int:
         ).id
         started = time.perf_counter()
         job_id = page_service.bulk_upload(book_id=book_id, uploads=uploads).job_id
-        get_dispatcher().wait_idle(timeout=3600)
+        dispatcher.wait_idle(timeout=3600)
         wall = time.perf_counter() - started
         with session_scope() as session:
             job = session.get(BookJob, job_id)
-            status, completed = job.status, job.completed_items
+            status, completed = (job.status, job.completed_items) if job else ("deleted", 0)
         if status != "completed" or completed != args.pages:
             print(f"job {job_id} ended {status} with {completed} pages", file=sys.stderr)
             return 1

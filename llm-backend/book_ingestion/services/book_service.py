@@ -180,7 +180,8 @@ def _guideline_counts(session: Session, book_ids: list[str]) -> dict[str, dict]:
         TeachingGuideline.book_id.in_(book_ids)
     )
     for book_id, n, n_approved in session.execute(guidelines.group_by(TeachingGuideline.book_id)):
-        counts[book_id] = {"guideline_count": n, "approved_guideline_count": n_approved}
+        if book_id is not None:  # always: the WHERE matched it against book_ids
+            counts[book_id] = {"guideline_count": n, "approved_guideline_count": n_approved}
     return counts
 
 

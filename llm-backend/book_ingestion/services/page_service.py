@@ -29,11 +29,12 @@ from shared.jobs import lifecycle
 from shared.jobs.messages import JobMessage
 from shared.models.base import new_id, utcnow
 from shared.models.enums import JobType
+from shared.sql import table_of
 from shared.storage import BlobNotFoundError, get_blob_store
 from shared.uploads import read_limited
 
 logger = logging.getLogger(__name__)
-PAGES = BookPage.__table__
+PAGES = table_of(BookPage)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Upload:
     def content(self) -> bytes:
         if self.data is not None:
             return self.data
+        if self.stream is None:
+            raise ValueError(f"upload {self.name} kept neither its bytes nor its stream")
         self.stream.seek(0)
         return self.stream.read()
 
@@ -149,7 +152,7 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
                 total_items=len(ordered),
                 detail=OcrBatchDetail(),
             )
-            page_ids = []
+            pages: list[BookPage] = []
             for offset, upload in enumerate(ordered):
                 page_id, ext = new_id(), images.ACCEPTED_FORMATS[upload.fmt]
                 key = keys.original_key(book_id, page_id=page_id, ext=ext)
@@ -163,12 +166,13 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
                 page_ocr.queue(page, job_id=job.id)
                 session.add(page)
                 session.flush()
-                page_ids.append(page.id)
+                pages.append(page)
                 written.append(key)
                 store.put(key, upload.content(), content_type=f"image/{upload.fmt.lower()}")
+            page_ids = [p.id for p in pages]
             job.progress_detail = OcrBatchDetail(errors=[], page_ids=page_ids, first_page=first)
             # The first page as committed (before the job can change it), for the answer.
-            return job.id, page_read(session.get(BookPage, page_ids[0]))
+            return job.id, page_read(pages[0])
         except BaseException:
             # Each attempt removes its own objects: a retried one may number pages anew.
             for key in written:

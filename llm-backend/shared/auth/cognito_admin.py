@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -57,11 +57,38 @@ class CognitoRefusedError(ServiceUnavailableError):
     code = "cognito_error"
 
 
-_clients: dict[tuple[str, str | None], Any] = {}
+class _CognitoErrors(Protocol):
+    UserNotFoundException: type[Exception]
+    UsernameExistsException: type[Exception]
+
+
+class CognitoClient(Protocol):
+    """The part of boto3's `cognito-idp` client used here (boto3 ships no types of its own)."""
+
+    @property
+    def exceptions(self) -> _CognitoErrors: ...
+
+    def admin_get_user(self, *, UserPoolId: str, Username: str) -> dict[str, Any]: ...
+
+    def admin_create_user(
+        self,
+        *,
+        UserPoolId: str,
+        Username: str,
+        UserAttributes: list[dict[str, str]],
+        MessageAction: str,
+    ) -> dict[str, Any]: ...
+
+    def admin_set_user_password(
+        self, *, UserPoolId: str, Username: str, Password: str, Permanent: bool
+    ) -> dict[str, Any]: ...
+
+
+_clients: dict[tuple[str, str | None], CognitoClient] = {}
 _clients_lock = threading.Lock()
 
 
-def _client(region: str, endpoint_url: str | None):
+def _client(region: str, endpoint_url: str | None) -> CognitoClient:
     key = (region, endpoint_url)
     with _clients_lock:
         if key not in _clients:
@@ -139,7 +166,7 @@ def provision_phone_user(phone: str, *, settings: Settings | None = None) -> boo
         ) from None
 
 
-def _set_random_password(client, pool: str, phone: str) -> None:
+def _set_random_password(client: CognitoClient, pool: str, phone: str) -> None:
     # A permanent password moves the user out of FORCE_CHANGE_PASSWORD so the OTP flow can
     # start; nobody knows it: phone users only ever sign in with codes. The fixed suffix meets
     # any password policy (upper, lower, digit, symbol).
@@ -149,10 +176,11 @@ def _set_random_password(client, pool: str, phone: str) -> None:
     )
 
 
-def _attribute(user: dict, name: str) -> str | None:
+def _attribute(user: dict[str, Any], name: str) -> str | None:
     for attribute in user.get("UserAttributes", []):
         if attribute.get("Name") == name:
-            return attribute.get("Value")
+            value = attribute.get("Value")
+            return value if isinstance(value, str) else None
     return None
 
 

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Update, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,8 +43,9 @@ from shared.jobs.messages import JobMessage, get_current_message
 from shared.jobs.models import BookJob
 from shared.models.base import utcnow
 from shared.models.enums import ACTIVE_JOB_STATUSES, JobStatus
+from shared.sql import execute_dml, table_of
 
-JOBS = BookJob.__table__
+JOBS = table_of(BookJob)
 logger = logging.getLogger(__name__)
 
 
@@ -208,7 +209,7 @@ def claim_for_current_message(job_id: str) -> str | None:
     return lease
 
 
-def _leased(job_id: str, lease: str):
+def _leased(job_id: str, lease: str) -> Update:
     return update(JOBS).where(
         JOBS.c.id == job_id, JOBS.c.status == JobStatus.RUNNING, JOBS.c.lease_id == lease
     )
@@ -219,7 +220,7 @@ def _update_leased(job_id: str, lease: str, values: Callable[[], dict[str, Any]]
     attempt, so a retried transition gets fresh timestamps."""
 
     def work(session: Session) -> bool:
-        return session.execute(_leased(job_id, lease).values(**values())).rowcount == 1
+        return execute_dml(session, _leased(job_id, lease).values(**values())).rowcount == 1
 
     return run_transaction(work)
 
@@ -232,7 +233,7 @@ def heartbeat(*, job_id: str, lease: str) -> bool:
 def checkpoint(session: Session, *, job_id: str, lease: str, **progress: Any) -> bool:
     """Progress columns (and a heartbeat) in the caller's transaction, which also writes the
     item's output; False (nothing written) when the lease is gone."""
-    result = session.execute(_leased(job_id, lease).values(heartbeat_at=utcnow(), **progress))
+    result = execute_dml(session, _leased(job_id, lease).values(heartbeat_at=utcnow(), **progress))
     return result.rowcount == 1
 
 

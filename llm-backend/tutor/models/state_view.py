@@ -261,7 +261,11 @@ def build(
         turn_count=state.turns,
         topic=_topic(state, guideline, plan),
         current_step=current_step(state),
-        last_concept_taught=(step.concept if step else (state.concepts_reached or [None])[-1])
+        last_concept_taught=(
+            step.concept
+            if step
+            else (state.concepts_reached[-1] if state.concepts_reached else None)
+        )
         if state.mode == SessionMode.TEACH_ME
         else None,
         last_question=last_question,
