@@ -17,7 +17,7 @@ from book_ingestion.guideline_schemas import ExtractionStarted
 from book_ingestion.models.database import Book, BookPage
 from book_ingestion.models.job_details import ExtractionDetail
 from book_ingestion.models.status import PageStage
-from book_ingestion.services import book_service, guideline_llm, job_lock_service
+from book_ingestion.services import guideline_llm, job_lock_service
 from book_ingestion.services.guideline_store import (
     ExtractionState,
     Subtopic,
@@ -50,8 +50,8 @@ def start_extraction(
     starts no job and answers `already_complete`."""
 
     def work(session: Session) -> ExtractionStarted:
-        book_service.get_book(session=session, book_id=book_id, lock=True)
-        lifecycle.ensure_no_active_job(session, book_id=book_id)
+        book = job_lock_service.lock_for_start(session=session, book_id=book_id)
+        lifecycle.refuse_active_job(session, book_id=book_id)
         pages = list(
             session.scalars(
                 select(BookPage).where(BookPage.book_id == book_id).order_by(BookPage.page_number)
@@ -93,7 +93,7 @@ def start_extraction(
             )
         job = job_lock_service.acquire(
             session=session,
-            book_id=book_id,
+            book=book,
             job_type=JobType.EXTRACTION,
             total_items=len(chosen),
             detail=ExtractionDetail(errors=[], page_ids=[p.id for p in chosen], start_page=start),

@@ -54,13 +54,12 @@ def resume_job(*, book_id: str, job_id: str) -> str:
     """A new job of the same type over the failed job's items from `last_completed_item + 1`."""
 
     def work(session: Session) -> tuple[str, str]:
-        book_service.get_book(session=session, book_id=book_id, lock=True)
-        lifecycle.sweep_stale(session, book_id=book_id)
+        book = job_lock_service.lock_for_start(session=session, book_id=book_id)
         old = lifecycle.get_job(session, book_id=book_id, job_id=job_id)
         total, detail = lifecycle.resumed(old)
         job = job_lock_service.acquire(
             session=session,
-            book_id=book_id,
+            book=book,
             job_type=old.job_type,
             total_items=total,
             detail=detail,

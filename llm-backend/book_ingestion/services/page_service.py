@@ -140,35 +140,39 @@ def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]
     def work(session: Session) -> tuple[str, PageRead]:
         written: list[str] = []
         try:
-            book_service.get_book(session=session, book_id=book_id, lock=True)
+            book = job_lock_service.lock_for_start(session=session, book_id=book_id)
             first = _count(session, book_id) + 1
-            job = job_lock_service.acquire(
-                session=session,
-                book_id=book_id,
-                job_type=JobType.OCR_BATCH,
-                total_items=len(ordered),
-                detail=OcrBatchDetail(),
-            )
-            page_ids = []
-            for offset, upload in enumerate(ordered):
-                page_id, ext = new_id(), images.ACCEPTED_FORMATS[upload.fmt]
-                key = keys.original_key(book_id, page_id=page_id, ext=ext)
-                page = BookPage(
-                    id=page_id,
+            pages = [
+                BookPage(
+                    id=new_id(),
                     book_id=book_id,
                     page_number=first + offset,
                     original_filename=upload.name,
-                    original_s3_key=key,
                 )
+                for offset, upload in enumerate(ordered)
+            ]
+            # The detail is complete before the INSERT, so the job row is written once.
+            job = job_lock_service.acquire(
+                session=session,
+                book=book,
+                job_type=JobType.OCR_BATCH,
+                total_items=len(pages),
+                detail=OcrBatchDetail(errors=[], page_ids=[p.id for p in pages], first_page=first),
+            )
+            for page, upload in zip(pages, ordered, strict=True):
+                ext = images.ACCEPTED_FORMATS[upload.fmt]
+                page.original_s3_key = keys.original_key(book_id, page_id=page.id, ext=ext)
                 page_ocr.queue(page, job_id=job.id)
-                session.add(page)
-                session.flush()
-                page_ids.append(page.id)
-                written.append(key)
-                store.put(key, upload.content(), content_type=f"image/{upload.fmt.lower()}")
-            job.progress_detail = OcrBatchDetail(errors=[], page_ids=page_ids, first_page=first)
+                written.append(page.original_s3_key)
+                store.put(
+                    page.original_s3_key,
+                    upload.content(),
+                    content_type=f"image/{upload.fmt.lower()}",
+                )
+            session.add_all(pages)
+            session.flush()  # every page in one flush: one batched INSERT, not one per page
             # The first page as committed (before the job can change it), for the answer.
-            return job.id, page_read(session.get(BookPage, page_ids[0]))
+            return job.id, page_read(pages[0])
         except BaseException:
             # Each attempt removes its own objects: a retried one may number pages anew.
             for key in written:
@@ -208,7 +212,7 @@ def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
     `job_running`. Until the job writes the new text, the page keeps its previous one."""
 
     def work(session: Session) -> PageJobStarted:
-        book_service.get_book(session=session, book_id=book_id, lock=True)
+        book = job_lock_service.lock_for_start(session=session, book_id=book_id)
         page = _page(session, book_id, number)
         if page.status == PageStage.APPROVED:
             raise ConflictError(
@@ -217,12 +221,11 @@ def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
             )
         job = job_lock_service.acquire(
             session=session,
-            book_id=book_id,
+            book=book,
             job_type=JobType.OCR_BATCH,
             total_items=1,
-            detail=OcrBatchDetail(),
+            detail=OcrBatchDetail(errors=[], page_ids=[page.id], first_page=number),
         )
-        job.progress_detail = OcrBatchDetail(errors=[], page_ids=[page.id], first_page=number)
         page_ocr.queue(page, job_id=job.id)
         session.flush()
         return PageJobStarted(**page_read(page).model_dump(), job_id=job.id)

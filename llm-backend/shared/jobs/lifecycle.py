@@ -92,20 +92,25 @@ def conflict_for(job: BookJob | None, *, book_id: str) -> ConflictError:
     )
 
 
-def ensure_no_active_job(session: Session, *, book_id: str) -> None:
-    sweep_stale(session, book_id=book_id)
+def refuse_active_job(session: Session, *, book_id: str) -> None:
+    """409 naming the book's active job, if it has one (the caller has swept already)."""
     job = active_job(session, book_id=book_id)
     if job is not None:
         raise conflict_for(job, book_id=book_id)
+
+
+def ensure_no_active_job(session: Session, *, book_id: str) -> None:
+    sweep_stale(session, book_id=book_id)
+    refuse_active_job(session, book_id=book_id)
 
 
 def acquire(
     session: Session, *, book_id: str, job_type: str, total_items: int, detail: JobDetail
 ) -> BookJob:
     """Inserts the book's `pending` job inside the caller's transaction (409 if one is active).
-    The caller holds the owner's lock already (`job_lock_service.lock_book`). The job's
+    The caller holds the owner's lock and has swept its stale jobs in this transaction already
+    (`job_lock_service.lock_for_start`), so the row is written once, by one INSERT. The job's
     heartbeat starts now, so a job whose message is lost is swept like a dead one."""
-    sweep_stale(session, book_id=book_id)
     now = utcnow()
     job = BookJob(
         id=str(uuid.uuid4()),
