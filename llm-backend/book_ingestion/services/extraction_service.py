@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from book_ingestion.guideline_schemas import ExtractionStarted
-from book_ingestion.models.database import Book, BookPage
+from book_ingestion.models.database import BookPage
 from book_ingestion.models.job_details import ExtractionDetail
 from book_ingestion.models.status import PageStage
-from book_ingestion.services import guideline_llm, job_lock_service
+from book_ingestion.services import book_service, guideline_llm, job_lock_service
 from book_ingestion.services.guideline_store import (
     ExtractionState,
     Subtopic,
@@ -226,9 +226,7 @@ class ExtractionJob(ItemHandler[ExtractionDetail]):
     detail_type = ExtractionDetail
 
     def setup(self, ctx: JobContext[ExtractionDetail]) -> None:
-        with session_scope() as session:
-            book = session.get(Book, ctx.book_id)
-            ctx.extra["book"] = {"subject": book.subject, "grade": book.grade, "board": book.board}
+        ctx.extra["book"] = book_service.prompt_facts(book_id=ctx.book_id)
         ctx.extra["state"] = load_state(ctx.book_id)
 
     def process(self, ctx: JobContext[ExtractionDetail], item: int) -> ItemOutcome:

@@ -9,9 +9,8 @@ the previous files and a rerun starts from them; no orphan files remain either w
 
 from __future__ import annotations
 
-from book_ingestion.models.database import Book
 from book_ingestion.models.job_details import FinalizationDetail
-from book_ingestion.services import guideline_llm
+from book_ingestion.services import book_service, guideline_llm
 from book_ingestion.services.guideline_jobs import start_on_extracted_guidelines
 from book_ingestion.services.guideline_store import (
     ExtractionState,
@@ -22,7 +21,6 @@ from book_ingestion.services.guideline_store import (
     slug,
 )
 from book_ingestion.services.sync_service import replace_rows
-from database import session_scope
 from shared.jobs.engine import ItemHandler
 from shared.jobs.items import ItemOutcome, JobContext, under_lease
 from shared.jobs.registry import register
@@ -149,10 +147,8 @@ class FinalizationJob(ItemHandler[FinalizationDetail]):
     detail_type = FinalizationDetail
 
     def process(self, ctx: JobContext[FinalizationDetail], item: int) -> ItemOutcome:
-        with session_scope() as session:
-            book = session.get(Book, ctx.book_id)
-            info = {"subject": book.subject, "grade": book.grade, "board": book.board}
-        new, note = finalize(load_state(ctx.book_id), book=info, job_id=ctx.job_id)
+        book = book_service.prompt_facts(book_id=ctx.book_id)
+        new, note = finalize(load_state(ctx.book_id), book=book, job_id=ctx.job_id)
         with under_lease(ctx):
             save(ctx.book_id, new)
         # The finalize result, as the frontend reads it from progress_detail.

@@ -8,10 +8,10 @@ without a model call.
 
 from __future__ import annotations
 
-from book_ingestion.models.database import Book, BookPage
+from book_ingestion.models.database import BookPage
 from book_ingestion.models.job_details import OcrBatchDetail
 from book_ingestion.models.status import PageStage
-from book_ingestion.services import images, ocr_service, page_ocr
+from book_ingestion.services import book_service, images, ocr_service, page_ocr
 from config import get_settings
 from database import session_scope
 from shared.jobs.engine import ItemHandler
@@ -51,9 +51,7 @@ class OcrBatchJob(ItemHandler[OcrBatchDetail]):
         return get_settings().ocr_concurrency
 
     def setup(self, ctx: JobContext[OcrBatchDetail]) -> None:
-        with session_scope() as session:
-            book = session.get(Book, ctx.book_id)
-            ctx.extra["book"] = {"subject": book.subject, "grade": book.grade}
+        ctx.extra["book"] = book_service.prompt_facts(book_id=ctx.book_id)
 
     def process(self, ctx: JobContext[OcrBatchDetail], item: int) -> ItemOutcome:
         page_id = ctx.detail.page_ids[item - 1]

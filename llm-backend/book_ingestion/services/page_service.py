@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -112,8 +113,18 @@ def upload_page(*, book_id: str, upload: Upload) -> PageJobStarted:
     return PageJobStarted(**page.model_dump(), job_id=job_id)
 
 
-def bulk_upload(*, book_id: str, uploads: list[Upload]) -> BulkUploadStarted:
-    """Stores the originals as queued pages (sorted by file name) and starts an ocr_batch job."""
+def bulk_upload(*, book_id: str, files: Sequence[tuple[str | None, BinaryIO]]) -> BulkUploadStarted:
+    """Stores the originals of `files` (name, stream) as queued pages (sorted by file name) and
+    starts an ocr_batch job. The number of files is checked before any file is read, then each
+    file (kept only as its stream, so a 200-file upload is not held in memory at once)."""
+    limit = get_settings().max_bulk_files
+    if not files:
+        raise BadRequestError("No files: send images in the `images` field.", code="no_files")
+    if len(files) > limit:
+        raise BadRequestError(
+            f"{len(files)} files sent; at most {limit} per bulk upload.", code="too_many_files"
+        )
+    uploads = [read_upload(name=name, stream=stream, keep=False) for name, stream in files]
     job_id, first = _queue_pages(book_id=book_id, uploads=uploads)
     numbers = list(range(first.number, first.number + len(uploads)))
     return BulkUploadStarted(
@@ -127,13 +138,6 @@ def bulk_upload(*, book_id: str, uploads: list[Upload]) -> BulkUploadStarted:
 def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]:
     """The started job's id and the first page as committed (before the job can change it).
     The new pages are numbered from the book's last page on, so they are the last ones."""
-    limit = get_settings().max_bulk_files
-    if not uploads:
-        raise BadRequestError("No files: send images in the `images` field.", code="no_files")
-    if len(uploads) > limit:
-        raise BadRequestError(
-            f"{len(uploads)} files sent; at most {limit} per bulk upload.", code="too_many_files"
-        )
     ordered = sorted(uploads, key=lambda u: natural_key(u.name))
     store = get_blob_store()
 

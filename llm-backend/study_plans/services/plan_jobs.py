@@ -66,11 +66,12 @@ def start_bulk(*, guideline_ids: list[str], force_regenerate: bool) -> str:
         if missing:
             raise NotFoundError(f"Guidelines not found: {missing}.", code="guideline_not_found")
         book_ids = set(books.values())
-        if len(book_ids) != 1 or None in book_ids:
+        book_id = book_ids.pop() if len(book_ids) == 1 else None
+        if book_id is None:
             raise BadRequestError(
                 "A bulk study plan job covers guidelines of one book.", code="mixed_books"
             )
-        book = job_lock_service.lock_for_start(session=session, book_id=book_ids.pop())
+        book = job_lock_service.lock_for_start(session=session, book_id=book_id)
         job = job_lock_service.acquire(
             session=session,
             book=book,

@@ -11,8 +11,13 @@ from book_ingestion.services.guideline_store import GuidelineShard
 from database import session_scope
 from shared.jobs import lifecycle
 from shared.jobs.dispatch import set_dispatcher
-from tests.support.book_jobs import HeldDispatcher, load_job, new_book, upload_pages
-from tests.support.books import image_bytes
+from tests.support.book_jobs import (
+    HeldDispatcher,
+    image_files,
+    load_job,
+    new_book,
+    upload_pages,
+)
 from tests.support.statements import matching, recorded_statements
 
 LOCK = r"FROM books .*FOR NO KEY UPDATE"
@@ -29,12 +34,9 @@ def held(local_storage, db):
 
 
 def _upload(book_id: str, count: int) -> list[str]:
-    uploads = [
-        page_service.Upload(name=f"p{n}.png", data=image_bytes(color=(n, 0, 0)), fmt="PNG")
-        for n in range(1, count + 1)
-    ]
+    files = image_files(count)
     with recorded_statements() as seen:
-        page_service.bulk_upload(book_id=book_id, uploads=uploads)
+        page_service.bulk_upload(book_id=book_id, files=files)
     return seen
 
 
