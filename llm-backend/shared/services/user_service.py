@@ -19,6 +19,7 @@ from shared.auth.identity import VerifiedIdentity
 from shared.errors import AppError, ConflictError, NotFoundError
 from shared.models.base import new_id
 from shared.models.entities import User
+from shared.models.upsert import insert_on_conflict
 from shared.observability.logging import get_logger
 
 PROFILE_FIELDS = (
@@ -133,14 +134,7 @@ def _taken(session: Session, column: str, value: str) -> bool:
 def _insert_ignoring_conflicts(session: Session, values: dict[str, Any]) -> None:
     """`INSERT ... ON CONFLICT DO NOTHING` (PostgreSQL and SQLite). Without a conflict target,
     so a clash on any unique column (sub, email, phone) is skipped rather than raised."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the project runs on these two only
-        raise AppError(f"Unsupported database dialect: {dialect}")
-    session.execute(insert(User).values(**values).on_conflict_do_nothing())
+    session.execute(insert_on_conflict(session, User).values(**values).on_conflict_do_nothing())
     session.commit()
 
 
