@@ -45,9 +45,7 @@ class CognitoUnavailableError(ServiceUnavailableError):
     """Cognito could not be reached, throttled us, or failed on its side; a retry may work."""
 
     code = "cognito_unavailable"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    retry_after_seconds = RETRY_AFTER_SECONDS
 
 
 class CognitoRefusedError(ServiceUnavailableError):
