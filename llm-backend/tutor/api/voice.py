@@ -14,6 +14,7 @@ from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.api.upload_limit import MULTIPART_OVERHEAD, CappedBodyRoute
 from shared.auth.dependencies import SessionOwner
+from shared.models.enums import Language
 from tutor.services import voice_service
 
 MAX_SPEECH_CHARS = 5000
@@ -41,7 +42,7 @@ class SpeechCreate(BaseModel):
     text: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SPEECH_CHARS)
     ]
-    language: voice_service.Language = "hinglish"
+    language: Language = "hinglish"
 
 
 @upload_router.post(

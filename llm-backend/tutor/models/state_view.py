@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from shared.models.entities import Event, TeachingGuideline
 from shared.models.enums import SessionMode
-from tutor.models.state import WITHHELD, PlanStep, SessionState
+from tutor.models.state import WITHHELD, PlanStep, SessionState, StepKind
 from tutor.models.turn_view import ExamFeedbackRead, current_step, exam_feedback, speakable
 
 HISTORY = 10  # conversation_history holds the last messages only, as upstream
@@ -34,7 +34,7 @@ class GuidelinesView(BaseModel):
 
 class StudyPlanStepView(BaseModel):
     step_id: int = Field(description="1-based")
-    type: Literal["explain", "check", "practice"]
+    type: StepKind
     concept: str
     content_hint: str
     question_type: str | None
