@@ -17,7 +17,7 @@ the other way round, so no two of them can wait on each other in a cycle:
    stale active rows; a start sweeps once, in `lock_for_start`), then the INSERT of the new
    `pending` row (`lifecycle.acquire`), which waits for an uncommitted competitor in
    `idx_book_running_job` and then fails or succeeds. Reads that only sweep (book detail, job
-   lists, an upload's check before its model call) take this step alone and hold nothing else.
+   reads: `book_service.swept_book`) take this step alone and hold nothing else.
 3. The book's content rows: `book_pages`, `book_guidelines`, `teaching_guidelines`,
    `study_plans` (in a start, the pages it queues; in a checkpoint, the item's output).
 
