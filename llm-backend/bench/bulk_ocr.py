@@ -13,6 +13,7 @@ on the given PostgreSQL server (dropped afterwards) and a temporary local storag
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import tempfile
@@ -51,10 +52,6 @@ def _run(args, fake) -> int:
 
     logging.disable(logging.INFO)
     page = image_bytes(size=(600, 800))
-    uploads = [
-        page_service.Upload(name=f"page-{n:03d}.png", data=page, fmt="PNG")
-        for n in range(1, args.pages + 1)
-    ]
     print(f"bulk OCR of {args.pages} pages, model delay {args.delay:.3f} s")
     print(f"{'concurrency':>11} {'wall s':>8} {'ideal s':>8} {'wall/ideal':>10}")
     for level in [int(x) for x in args.levels.split(",")]:
@@ -69,7 +66,8 @@ def _run(args, fake) -> int:
             data=BookCreate(**{**BOOK, "edition_year": 2000 + level}), created_by="bench"
         ).id
         started = time.perf_counter()
-        job_id = page_service.bulk_upload(book_id=book_id, uploads=uploads).job_id
+        files = [(f"page-{n:03d}.png", io.BytesIO(page)) for n in range(1, args.pages + 1)]
+        job_id = page_service.bulk_upload(book_id=book_id, files=files).job_id
         dispatcher.wait_idle(timeout=3600)
         wall = time.perf_counter() - started
         with session_scope() as session:

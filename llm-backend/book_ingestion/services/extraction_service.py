@@ -50,8 +50,8 @@ def start_extraction(
     starts no job and answers `already_complete`."""
 
     def work(session: Session) -> ExtractionStarted:
-        book_service.get_book(session=session, book_id=book_id, lock=True)
-        lifecycle.ensure_no_active_job(session, book_id=book_id)
+        book = job_lock_service.lock_for_start(session=session, book_id=book_id)
+        lifecycle.refuse_active_job(session, book_id=book_id)
         pages = list(
             session.scalars(
                 select(BookPage).where(BookPage.book_id == book_id).order_by(BookPage.page_number)
@@ -93,7 +93,7 @@ def start_extraction(
             )
         job = job_lock_service.acquire(
             session=session,
-            book_id=book_id,
+            book=book,
             job_type=JobType.EXTRACTION,
             total_items=len(chosen),
             detail=ExtractionDetail(errors=[], page_ids=[p.id for p in chosen], start_page=start),
@@ -226,9 +226,7 @@ class ExtractionJob(ItemHandler[ExtractionDetail]):
     detail_type = ExtractionDetail
 
     def setup(self, ctx: JobContext[ExtractionDetail]) -> None:
-        with session_scope() as session:
-            book = book_service.get_book(session=session, book_id=ctx.book)
-            ctx.extra["book"] = {"subject": book.subject, "grade": book.grade, "board": book.board}
+        ctx.extra["book"] = book_service.prompt_facts(book_id=ctx.book)
         ctx.extra["state"] = load_state(ctx.book)
 
     def process(self, ctx: JobContext[ExtractionDetail], item: int) -> ItemOutcome:

@@ -21,7 +21,6 @@ from book_ingestion.services.guideline_store import (
     slug,
 )
 from book_ingestion.services.sync_service import replace_rows
-from database import session_scope
 from shared.jobs.engine import ItemHandler
 from shared.jobs.items import ItemOutcome, JobContext, under_lease
 from shared.jobs.registry import register
@@ -148,10 +147,8 @@ class FinalizationJob(ItemHandler[FinalizationDetail]):
     detail_type = FinalizationDetail
 
     def process(self, ctx: JobContext[FinalizationDetail], item: int) -> ItemOutcome:
-        with session_scope() as session:
-            book = book_service.get_book(session=session, book_id=ctx.book)
-            info = {"subject": book.subject, "grade": book.grade, "board": book.board}
-        new, note = finalize(load_state(ctx.book), book=info, job_id=ctx.job_id)
+        book = book_service.prompt_facts(book_id=ctx.book)
+        new, note = finalize(load_state(ctx.book), book=book, job_id=ctx.job_id)
         with under_lease(ctx):
             save(ctx.book, new)
         # The finalize result, as the frontend reads it from progress_detail.

@@ -52,9 +52,7 @@ class OcrBatchJob(ItemHandler[OcrBatchDetail]):
         return get_settings().ocr_concurrency
 
     def setup(self, ctx: JobContext[OcrBatchDetail]) -> None:
-        with session_scope() as session:
-            book = book_service.get_book(session=session, book_id=ctx.book)
-            ctx.extra["book"] = {"subject": book.subject, "grade": book.grade}
+        ctx.extra["book"] = book_service.prompt_facts(book_id=ctx.book)
 
     def process(self, ctx: JobContext[OcrBatchDetail], item: int) -> ItemOutcome:
         page_id = ctx.detail.page_ids[item - 1]

@@ -111,7 +111,7 @@ def replace_rows(*, session: Session, book_id: str, shards: list[GuidelineShard]
                 version=version,
             )
         )
-        session.flush()
+    session.flush()  # every row in one flush: one batched INSERT per table, not one per shard
     return len(shards)
 
 

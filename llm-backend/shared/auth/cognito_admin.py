@@ -45,9 +45,7 @@ class CognitoUnavailableError(ServiceUnavailableError):
     """Cognito could not be reached, throttled us, or failed on its side; a retry may work."""
 
     code = "cognito_unavailable"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    retry_after_seconds = RETRY_AFTER_SECONDS
 
 
 class CognitoRefusedError(ServiceUnavailableError):
@@ -84,32 +82,36 @@ class CognitoClient(Protocol):
     ) -> dict[str, Any]: ...
 
 
-_clients: dict[tuple[str, str | None], CognitoClient] = {}
-_clients_lock = threading.Lock()
+# The process's one client, like the S3 store's: the region and endpoint come from settings,
+# which do not change in a running process (tests that change them reset it).
+_client: CognitoClient | None = None
+_client_lock = threading.Lock()
 
 
-def _client(region: str, endpoint_url: str | None) -> CognitoClient:
-    key = (region, endpoint_url)
-    with _clients_lock:
-        if key not in _clients:
-            import boto3  # imported lazily: building a client reads credentials
+def _get_client(region: str, endpoint_url: str | None) -> CognitoClient:
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                import boto3  # imported lazily: building a client reads credentials
 
-            # Short timeouts and one retry: three calls must fit one API request's budget.
-            config = Config(
-                connect_timeout=2,
-                read_timeout=4,
-                retries={"max_attempts": 2, "mode": "standard"},
-            )
-            _clients[key] = boto3.client(
-                "cognito-idp", region_name=region, endpoint_url=endpoint_url, config=config
-            )
-        return _clients[key]
+                # Short timeouts and one retry: three calls must fit one API request's budget.
+                config = Config(
+                    connect_timeout=2,
+                    read_timeout=4,
+                    retries={"max_attempts": 2, "mode": "standard"},
+                )
+                _client = boto3.client(
+                    "cognito-idp", region_name=region, endpoint_url=endpoint_url, config=config
+                )
+    return _client
 
 
 def reset_cognito_client() -> None:
-    """Forget the cached clients (tests: a client built outside moto would bypass it)."""
-    with _clients_lock:
-        _clients.clear()
+    """Forget the cached client (tests: changed settings, or a client built outside moto)."""
+    global _client
+    with _client_lock:
+        _client = None
 
 
 def require_pool(settings: Settings) -> tuple[str, str]:
@@ -128,7 +130,7 @@ def provision_phone_user(phone: str, *, settings: Settings | None = None) -> boo
     endpoint created whose password was never set (an earlier call failed half-way)."""
     settings = settings or get_settings()
     region, pool = require_pool(settings)
-    client = _client(region, settings.cognito_endpoint_url)
+    client = _get_client(region, settings.cognito_endpoint_url)
     try:
         try:
             user = client.admin_get_user(UserPoolId=pool, Username=phone)

@@ -101,11 +101,16 @@ def conflict_for(job: BookJob | None, *, book_id: str) -> ConflictError:
     )
 
 
-def ensure_no_active_job(session: Session, *, book_id: str) -> None:
-    sweep_stale(session, book_id=book_id)
+def refuse_active_job(session: Session, *, book_id: str) -> None:
+    """409 naming the book's active job, if it has one (the caller has swept already)."""
     job = active_job(session, book_id=book_id)
     if job is not None:
         raise conflict_for(job, book_id=book_id)
+
+
+def ensure_no_active_job(session: Session, *, book_id: str) -> None:
+    sweep_stale(session, book_id=book_id)
+    refuse_active_job(session, book_id=book_id)
 
 
 def acquire(
@@ -116,13 +121,12 @@ def acquire(
     total_items: int,
     detail: JobDetail,
 ) -> BookJob:
-    """Inserts a `pending` job inside the caller's transaction. A book's job: the caller holds
-    the book's lock already (`job_lock_service.lock_book`), and a second active job of the book
-    is a 409. `book_id=None`: a job that belongs to no book, never in conflict with any other
-    (its domain names it by id). The job's heartbeat starts now, so a job whose message is lost
-    is swept like a dead one."""
-    if book_id is not None:
-        sweep_stale(session, book_id=book_id)
+    """Inserts a `pending` job inside the caller's transaction, by one INSERT. A book's job: the
+    caller holds the book's lock and has swept its stale jobs in this transaction already
+    (`job_lock_service.lock_for_start`), and a second active job of the book is a 409.
+    `book_id=None`: a job that belongs to no book, never in conflict with any other (its domain
+    names it by id). The job's heartbeat starts now, so a job whose message is lost is swept
+    like a dead one."""
     now = utcnow()
     job = BookJob(
         id=str(uuid.uuid4()),

@@ -71,9 +71,10 @@ def start_bulk(*, guideline_ids: list[str], force_regenerate: bool) -> str:
             raise BadRequestError(
                 "A bulk study plan job covers guidelines of one book.", code="mixed_books"
             )
-        job = job_lock_service.acquire(  # the book's lock first, then the job row
+        book = job_lock_service.lock_for_start(session=session, book_id=book_id)
+        job = job_lock_service.acquire(
             session=session,
-            book_id=book_id,
+            book=book,
             job_type=JobType.STUDY_PLAN_BULK,
             total_items=len(ids),
             detail=StudyPlanBulkDetail(
