@@ -109,13 +109,14 @@ def test_functions_get_exactly_their_settings_and_no_secret_values(cfn_template)
     assert worker == {
         **SHARED_VARIABLES,
         "DB_HOST": CLUSTER_ENDPOINT,
+        "DB_CONNECT_TIMEOUT": "30",
         "STORAGE_BACKEND": "s3",
         "S3_BUCKET": {"Ref": "BookAssetsBucket"},
         "JOB_DISPATCH": "sqs",
         "SQS_QUEUE_URL": {"Ref": "JobQueue"},
         "LLM_API_KEYS_SECRET_ARN": {"Ref": "LlmApiKeysSecret"},
     }
-    assert migrate == {**SHARED_VARIABLES, "DB_HOST": CLUSTER_ENDPOINT}
+    assert migrate == {**SHARED_VARIABLES, "DB_HOST": CLUSTER_ENDPOINT, "DB_CONNECT_TIMEOUT": "30"}
     # Secrets travel as ARNs only: no URL with a password, no provider key.
     for env in (api, worker, migrate):
         assert "DATABASE_URL" not in env
@@ -247,6 +248,7 @@ def test_api_function_reaches_the_database_through_the_proxy(cfn_template):
     assert api["VpcConfig"] == {
         "SecurityGroupIds": [{"Ref": "ApiFunctionSecurityGroup"}],
         "SubnetIds": PRIVATE_SUBNETS,
+        "Ipv6AllowedForDualStack": {"Fn::If": ["CreateVpc", True, False]},
     }
     assert api["Environment"]["Variables"]["DB_HOST"]["Fn::If"][1] == PROXY_ENDPOINT
     assert proxy["Condition"] == "UseRdsProxy"
@@ -314,8 +316,17 @@ def test_database_cluster_is_encrypted_serverless_v2_postgres_15_with_generated_
     assert cfn_template["Parameters"]["DbEngineVersion"]["Default"].startswith("15.")
     assert props["StorageEncrypted"] is True
     assert props["ServerlessV2ScalingConfiguration"] == {
-        "MinCapacity": {"Ref": "DbMinCapacity"},
+        "MinCapacity": {
+            "Fn::If": [
+                "DbMinCapacityAuto",
+                {"Fn::If": ["IsProduction", 0.5, 0]},
+                {"Ref": "DbMinCapacity"},
+            ]
+        },
         "MaxCapacity": {"Ref": "DbMaxCapacity"},
+        "SecondsUntilAutoPause": {
+            "Fn::If": ["DbCanPause", {"Ref": "DbSecondsUntilAutoPause"}, {"Ref": "AWS::NoValue"}]
+        },
     }
     assert props["MasterUserPassword"] == {
         "Fn::Sub": "{{resolve:secretsmanager:${DatabaseSecret}:SecretString:password}}"
