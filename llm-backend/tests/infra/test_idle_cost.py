@@ -25,7 +25,7 @@ NAT_RESOURCES = {
     "PublicSubnetARouteTable",
     "NatAddress",
     "NatGateway",
-    "PrivateIpv4DefaultRoute",
+    "PrivateDefaultRoute",
 }
 PROXY_RESOURCES = {
     "DatabaseProxy",
