@@ -85,6 +85,8 @@ _LOGIC: dict[str, Any] = {
     "Fn::Not": lambda stack, arg: not stack.resolve(arg[0]),
     "Fn::And": lambda stack, arg: all(stack.resolve(v) for v in arg),
     "Fn::Or": lambda stack, arg: any(stack.resolve(v) for v in arg),
+    # Rules only.
+    "Fn::Contains": lambda stack, arg: stack.resolve(arg[1]) in stack.resolve(arg[0]),
 }
 
 
@@ -133,6 +135,20 @@ class Stack:
             return self.resolve(if_true if self.condition(name) else if_false)
         logic = _LOGIC.get(key)
         return logic(self, arg) if logic else value
+
+    def rule_failures(self) -> list[str]:
+        """The AssertDescriptions of the template's Rules these parameters break: CloudFormation
+        would refuse to deploy them."""
+        failures = []
+        for rule in self.template.get("Rules", {}).values():
+            if "RuleCondition" in rule and not self.resolve(rule["RuleCondition"]):
+                continue
+            failures += [
+                assertion["AssertDescription"]
+                for assertion in rule["Assertions"]
+                if not self.resolve(assertion["Assert"])
+            ]
+        return failures
 
     def resources(self) -> dict[str, dict[str, Any]]:
         """The resources whose Condition holds."""
@@ -198,7 +214,11 @@ def idle_cost(stack: Stack, prices: dict[str, Any]) -> list[Line]:
 
 def stage_cost(stage: str, extra: dict[str, str] | None = None) -> list[Line]:
     parameters = {**samconfig_parameters(stage), **(extra or {})}
-    return idle_cost(Stack(load_template(), parameters), load_prices())
+    stack = Stack(load_template(), parameters)
+    failures = stack.rule_failures()
+    if failures:
+        raise ValueError(f"CloudFormation would refuse these parameters: {'; '.join(failures)}")
+    return idle_cost(stack, load_prices())
 
 
 def render(stage: str, lines: list[Line], prices: dict[str, Any]) -> str:
@@ -233,7 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     extra = dict(p.split("=", 1) for p in args.param)
     prices = load_prices()
     stages = args.stage or list(STAGES)
-    print("\n\n".join(render(stage, stage_cost(stage, extra), prices) for stage in stages))
+    try:
+        tables = [render(stage, stage_cost(stage, extra), prices) for stage in stages]
+    except ValueError as error:
+        print(f"cost.py: {error}", file=sys.stderr)
+        return 2
+    print("\n\n".join(tables))
     return 0
 
 

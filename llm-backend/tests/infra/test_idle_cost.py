@@ -220,3 +220,41 @@ def test_readme_shows_the_scripts_current_output():
     )
 
     assert result.stdout.strip() in readme
+
+
+@pytest.mark.parametrize(
+    ("stage", "parameters", "refusal"),
+    [
+        ("production", {"DbMinCapacity": "0"}, "does not work with RDS Proxy"),
+        ("staging", {"EnableRdsProxy": "true"}, "does not work with RDS Proxy"),
+        ("staging", {"DbEngineVersion": "15.4"}, "needs Aurora PostgreSQL 15.7"),
+        ("production", {"DbMinCapacity": "0.0", "EnableRdsProxy": "false"}, None),
+        ("production", {"DbEngineVersion": "15.4"}, None),
+        ("staging", {"VpcId": "vpc-0abc"}, "PrivateSubnetIds"),
+        ("staging", {}, None),
+        ("production", {}, None),
+    ],
+)
+def test_template_rules_refuse_a_pausing_database_behind_a_proxy_or_on_old_engines(
+    cost, stage, parameters, refusal
+):
+    failures = _stack(cost, stage, **parameters).rule_failures()
+
+    if refusal is None:
+        assert failures == []
+    else:
+        assert len(failures) == 1 and refusal in failures[0], failures
+
+
+def test_cost_script_refuses_parameters_cloudformation_would_refuse():
+    result = subprocess.run(
+        [sys.executable, str(COST_SCRIPT), "--stage", "production", "--param", "DbMinCapacity=0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "does not work with RDS Proxy" in result.stderr
