@@ -75,6 +75,11 @@ def test_staging_has_no_nat_gateway_no_proxy_and_a_pausing_database(cost):
     assert _min_capacity(stack) == 0
     scaling = stack.properties("DatabaseCluster")["ServerlessV2ScalingConfiguration"]
     assert scaling["SecondsUntilAutoPause"] == "600"
+    # Warm containers' idle connections would keep it awake: the server ends them.
+    shared_env = stack.resolve(cost.load_template()["Globals"]["Function"]["Environment"])
+    assert shared_env["Variables"]["DB_IDLE_SESSION_TIMEOUT_MS"] == "300000"
+    pause_after_ms = int(stack.parameters["DbSecondsUntilAutoPause"]) * 1000
+    assert int(shared_env["Variables"]["DB_IDLE_SESSION_TIMEOUT_MS"]) < pause_after_ms
     # Without a proxy the API connects to the writer itself, which lets it in.
     api_env = stack.properties("ApiFunction")["Environment"]["Variables"]
     assert api_env["DB_HOST"] == {"Fn::GetAtt": ["DatabaseCluster", "Endpoint.Address"]}
@@ -137,6 +142,8 @@ def test_production_keeps_nat_gateway_proxy_and_a_warm_database(cost):
     assert scaling["SecondsUntilAutoPause"] == {"Ref": "AWS::NoValue"}
     api_env = stack.properties("ApiFunction")["Environment"]["Variables"]
     assert api_env["DB_HOST"] == {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]}
+    shared_env = stack.resolve(cost.load_template()["Globals"]["Function"]["Environment"])
+    assert shared_env["Variables"]["DB_IDLE_SESSION_TIMEOUT_MS"] == "0"
 
 
 @pytest.mark.parametrize("stage", ["development", "staging", "production"])

@@ -36,6 +36,7 @@ SHARED_VARIABLES = {
     "DB_POOL_SIZE": "1",
     "DB_MAX_OVERFLOW": "2",
     "DB_POOL_TIMEOUT": "10",
+    "DB_IDLE_SESSION_TIMEOUT_MS": {"Fn::If": ["DbCanPause", "300000", "0"]},
 }
 CLUSTER_ENDPOINT = {"Fn::GetAtt": ["DatabaseCluster", "Endpoint.Address"]}
 PROXY_ENDPOINT = {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]}
@@ -140,6 +141,7 @@ def test_function_environment_parses_as_settings(cfn_template, monkeypatch):
         "COGNITO_APP_CLIENT_ID": "4abcdefghijklmnop",
         "COGNITO_JWKS_URL": "https://cognito-idp.us-east-1.amazonaws.com/x/.well-known/jwks.json",
         "LLM_API_KEYS_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:llm",
+        "DB_IDLE_SESSION_TIMEOUT_MS": "300000",
     }
     loaded = {}
     for name in FUNCTIONS:
@@ -156,6 +158,7 @@ def test_function_environment_parses_as_settings(cfn_template, monkeypatch):
             settings = Settings(_env_file=None)
         assert settings.db_pool_size == 1 and settings.db_max_overflow == 2
         assert settings.db_pool_timeout == 10 and settings.db_sslmode == "require"
+        assert settings.db_idle_session_timeout_ms == 300_000
         assert settings.database_url is None
         assert settings.database_secret_arn == placeholders["DATABASE_SECRET_ARN"]
         loaded[name] = settings
