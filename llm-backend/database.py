@@ -91,8 +91,13 @@ class DatabaseManager:
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             connect_args: dict = {"connect_timeout": settings.db_connect_timeout}
+            options = []
             if settings.db_lock_timeout_ms:
-                connect_args["options"] = f"-c lock_timeout={settings.db_lock_timeout_ms}"
+                options.append(f"-c lock_timeout={settings.db_lock_timeout_ms}")
+            if settings.db_idle_session_timeout_ms:
+                options.append(f"-c idle_session_timeout={settings.db_idle_session_timeout_ms}")
+            if options:
+                connect_args["options"] = " ".join(options)
             engine = create_engine(
                 url,
                 echo=echo,
