@@ -157,10 +157,11 @@ def test_package_leaves_out_data_venv_tests_keys_and_databases(tmp_path):
         "tutor",
         "book_ingestion",
         "study_plans",
+        "evaluation",
     }
     assert {path for path in built if not path.endswith(".py")} == {
         p.relative_to(source).as_posix()
-        for package in ("shared", "tutor", "book_ingestion", "study_plans")
+        for package in ("shared", "tutor", "book_ingestion", "study_plans", "evaluation")
         for p in (source / package).rglob("*")
         if p.is_file() and not p.name.endswith(".py") and not FORBIDDEN.search(p.as_posix())
     }
