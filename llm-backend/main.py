@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from book_ingestion.api import router as book_ingestion_router
 from evaluation.api.routes import router as evaluation_router
 from shared.api import (
+    admin_pages,
     files,
     health,
     llm_config,
@@ -53,7 +54,7 @@ def create_app() -> FastAPI:
     app.include_router(phone_provision.router)
     app.include_router(public_config.router)
     app.include_router(llm_config.router)
-    app.include_router(llm_config.page_router)
+    admin_pages.install(app)
     app.include_router(llm_prices.router)
     app.include_router(study_plans_router)
     app.include_router(evaluation_router)

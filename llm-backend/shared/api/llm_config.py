@@ -1,14 +1,12 @@
-"""Admin API for per-component model choice and the LLM call log, plus the admin page."""
+"""Admin API for per-component model choice and the LLM call log (the page: admin_pages)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from annotated_types import Ge, Le
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from database import DbSession
@@ -19,10 +17,7 @@ from shared.auth.dependencies import AdminUser
 from shared.llm import admin_service
 from shared.models.entities import LLMConfig
 
-PAGE = Path(__file__).resolve().parent / "static" / "llm_config.html"
-
 router = APIRouter(prefix="/api/admin", tags=["admin: llm config"], route_class=ApiRoute)
-page_router = APIRouter(tags=["admin: pages"], route_class=ApiRoute)
 CallsLimit = Annotated[int, Ge(1), Le(500)]
 
 
@@ -131,10 +126,3 @@ def llm_calls(
         ),
         "totals": admin_service.call_totals(session=session, since_hours=since_hours),
     }
-
-
-@page_router.get("/admin/llm-config", response_class=HTMLResponse, include_in_schema=False)
-def llm_config_page() -> HTMLResponse:
-    """The page's static shell; it holds no data and calls the admin API with the admin's own
-    bearer token, so it is public like /docs."""
-    return HTMLResponse(PAGE.read_text(encoding="utf-8"))

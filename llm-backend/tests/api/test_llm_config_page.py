@@ -9,6 +9,7 @@ from database import session_scope
 from shared.models.base import utcnow
 from shared.models.entities import LLMCall, LLMConfig
 from tests.support.auth import KEY, build_test_app, claims, sign
+from tests.support.browser import collect_errors
 from tests.support.live_server import LiveServer
 
 ADMIN_TOKEN = sign(claims(sub="admin-page", groups=["admin"], email="page@example.com"), KEY)
@@ -97,6 +98,7 @@ def test_page_fits_a_phone_screen(live_url, browser_page):
             )
         )
     page = browser_page
+    errors = collect_errors(page)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_url}/admin/llm-config")
     _enter_token(page, ADMIN_TOKEN)
@@ -112,3 +114,4 @@ def test_page_fits_a_phone_screen(live_url, browser_page):
     )
     for box in [save.bounding_box()] + [totals.nth(i).bounding_box() for i in range(6)]:
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert errors == []

@@ -42,3 +42,13 @@ def browser_page():
         finally:
             context.close()
             browser.close()
+
+
+def collect_errors(page) -> list[str]:
+    """Console errors, uncaught exceptions and failed requests of `page`, as they happen (the
+    list is filled in place; a test asserts it is empty at the end)."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"exception: {e}"))
+    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.method} {r.url}"))
+    return errors

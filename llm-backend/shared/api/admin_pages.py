@@ -1,0 +1,43 @@
+"""The admin pages: static HTML shells and the CSS / ES modules they load, served from the package.
+
+A shell holds no data and takes no input; the page asks for an admin token and calls the admin
+API with it, so the shells and their assets are public like /docs (the route-protection test
+keeps each shell parameter-free, and only StaticFiles may be mounted)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from shared.api.route import ApiRoute
+
+STATIC = Path(__file__).resolve().parent / "static"
+ASSETS_PATH = "/admin/assets"
+
+router = APIRouter(tags=["admin: pages"], route_class=ApiRoute)
+
+
+def _shell(name: str) -> HTMLResponse:
+    return HTMLResponse(
+        (STATIC / name).read_text(encoding="utf-8"),
+        # A shell names its modules by fixed paths: a stale cached shell must not outlive them.
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@router.get("/admin/llm-config", response_class=HTMLResponse, include_in_schema=False)
+def llm_config_page() -> HTMLResponse:
+    return _shell("llm_config.html")
+
+
+@router.get("/admin/evaluation", response_class=HTMLResponse, include_in_schema=False)
+def evaluation_page() -> HTMLResponse:
+    return _shell("evaluation.html")
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount(ASSETS_PATH, StaticFiles(directory=STATIC / "assets"), name="admin-assets")
