@@ -65,6 +65,7 @@ def test_sweep_by_job_id_fails_only_that_stale_job(local_storage, db):
 
 class _Recorder(ItemHandler[JobDetail]):
     job_type = "ownerless_test"
+    detail_type = JobDetail
 
     def __init__(self) -> None:
         self.seen: list[tuple[int, str | None, str]] = []
