@@ -227,9 +227,9 @@ def test_admin_page_shell_is_served(auth_client):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "<title>LLM configuration" in response.text
-    # The token handling is the admin pages' shared module, which keeps it in session storage.
-    assert 'from "/admin/assets/admin_api.js"' in response.text
-    assert "sessionStorage" in auth_client.get("/admin/assets/admin_api.js").text
+    # The token handling is the pages' one client module, which keeps it in session storage.
+    assert 'from "/admin/assets/client.js"' in response.text
+    assert "sessionStorage" in auth_client.get("/admin/assets/client.js").text
 
 
 def test_an_audio_component_is_refused_a_provider_without_audio(auth_client):
