@@ -26,6 +26,7 @@ from tests.support.pages import (
     no_horizontal_scroll,
     sign_in_locally,
 )
+from tests.support.settings import use_settings
 
 JOB_WAIT = 60_000  # ms: jobs share two cores with the browser, the server and the fake model
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
@@ -56,7 +57,10 @@ OCR_BODY = (
 
 
 @pytest.fixture
-def console(local_live_url, local_storage, fake_llm, browser_page):
+def console(local_live_url, local_storage, fake_llm, browser_page, monkeypatch):
+    # Pages are OCR'd in order, so page n reads "PAGE-n": the screenshot stays the same run
+    # after run.
+    use_settings(monkeypatch, OCR_CONCURRENCY=1)
     fake_llm.responder = TextbookModel()
     page = browser_page
     errors = collect_problems(page)
