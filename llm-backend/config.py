@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     cognito_user_pool_id: str | None = None
     cognito_app_client_id: str | None = None
     cognito_jwks_url: str | None = None
+    # The pool's managed login (hosted UI) base URL, e.g.
+    # https://tutor-1a2b3c4d.auth.us-east-1.amazoncognito.com; the web pages sign in through it
+    # (authorization code + PKCE). Unset: the pages offer no Cognito sign-in.
+    cognito_domain: str | None = Field(None, pattern=r"^https://[^/\s]+$")
     # The Cognito admin API's endpoint (POST /auth/phone/provision); unset means AWS's own.
     # Only for a local emulator or tests.
     cognito_endpoint_url: str | None = None
@@ -229,6 +233,15 @@ class Settings(BaseSettings):
         if self.environment == Environment.development and not self.cognito_user_pool_id:
             return AuthMode.local
         return AuthMode.cognito
+
+    @property
+    def local_sign_in(self) -> bool:
+        """Whether the app mints local tokens for its sign-in screen (`POST /auth/local/token`):
+        only in local auth mode, and never in production, where local mode is refused anyway."""
+        return (
+            self.effective_auth_mode == AuthMode.local
+            and self.environment != Environment.production
+        )
 
     @property
     def effective_cognito_region(self) -> str | None:

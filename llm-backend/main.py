@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from book_ingestion.api import router as book_ingestion_router
+from config import get_settings
 from evaluation.api.routes import router as evaluation_router
 from shared.api import (
     admin_pages,
@@ -20,6 +21,7 @@ from shared.api import (
     health,
     llm_config,
     llm_prices,
+    local_signin,
     phone_provision,
     profile,
     public_config,
@@ -53,6 +55,9 @@ def create_app() -> FastAPI:
     app.include_router(profile.router)
     app.include_router(phone_provision.router)
     app.include_router(public_config.router)
+    if get_settings().local_sign_in:
+        # Registered only in local auth mode: elsewhere the route does not exist at all.
+        app.include_router(local_signin.router)
     app.include_router(llm_config.router)
     admin_pages.install(app)
     app.include_router(llm_prices.router)

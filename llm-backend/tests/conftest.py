@@ -20,7 +20,12 @@ os.environ.setdefault("ENVIRONMENT", "development")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TutorBackendTests")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
-pytest_plugins = ["tests.fakes.fixtures", "tests.support.browser", "tests.support.books"]
+pytest_plugins = [
+    "tests.fakes.fixtures",
+    "tests.support.browser",
+    "tests.support.books",
+    "tests.support.pages",
+]
 
 from database import get_db_manager, reset_db_manager  # noqa: E402
 from tests.support.app_database import empty_all_tables, use_database  # noqa: E402

@@ -1,8 +1,8 @@
-"""The admin pages: static HTML shells and the CSS / ES modules they load, served from the package.
+"""The web pages: static HTML shells and the CSS / ES modules they load, served from the package.
 
-A shell holds no data and takes no input; the page asks for an admin token and calls the admin
-API with it, so the shells and their assets are public like /docs (the route-protection test
-keeps each shell parameter-free, and only StaticFiles may be mounted)."""
+A shell holds no data and takes no input; the page signs in (or takes a pasted token) and calls
+the API with the token, so the shells and their assets are public like /docs (the
+route-protection test keeps each shell parameter-free, and only StaticFiles may be mounted)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,18 @@ def _shell(name: str) -> HTMLResponse:
         # A shell names its modules by fixed paths: a stale cached shell must not outlive them.
         headers={"Cache-Control": "no-cache"},
     )
+
+
+@router.get("/signin", response_class=HTMLResponse, include_in_schema=False)
+def signin_page() -> HTMLResponse:
+    return _shell("signin.html")
+
+
+@router.get("/signin/callback", response_class=HTMLResponse, include_in_schema=False)
+def signin_callback_page() -> HTMLResponse:
+    # The managed login's redirect target: the code and state stay in the browser (the page
+    # reads them from its own URL), so this shell still takes no input.
+    return _shell("signin_callback.html")
 
 
 @router.get("/admin/llm-config", response_class=HTMLResponse, include_in_schema=False)

@@ -6,7 +6,12 @@ import pytest
 
 from shared.api.admin_pages import STATIC
 
-SHELLS = {"/admin/llm-config": "llm_config.html", "/admin/evaluation": "evaluation.html"}
+SHELLS = {
+    "/admin/llm-config": "llm_config.html",
+    "/admin/evaluation": "evaluation.html",
+    "/signin": "signin.html",
+    "/signin/callback": "signin_callback.html",
+}
 
 
 @pytest.mark.parametrize(("path", "name"), SHELLS.items())
@@ -21,7 +26,7 @@ def test_a_shell_is_the_packaged_html_and_is_revalidated(client, path, name):
 
 
 def test_assets_are_served_as_modules_and_stylesheets(client):
-    script = client.get("/admin/assets/admin_api.js")
+    script = client.get("/admin/assets/client.js")
     assert script.status_code == 200
     assert script.headers["content-type"].split(";")[0] in {
         "text/javascript",

@@ -41,10 +41,20 @@ PUBLIC_PATHS = {
     # Provider and model names per component, no secrets; a 401 here would send the frontend
     # to its login page, so it reads no token at all.
     "/config/models",
+    # How the pages sign in: the mode, and Cognito's public client id and login domain.
+    "/config/auth",
+    # The local sign-in screen's token route: registered only in local auth mode outside
+    # production (tests/api/test_local_signin.py proves it absent elsewhere).
+    "/auth/local/token",
 }
-# Admin pages' static HTML shells: they hold no data (the page asks for a token and calls admin
-# API routes with it), so they must take no parameters and no dependencies at all.
-ADMIN_PAGE_SHELLS = {"/admin/llm-config", "/admin/evaluation"}
+# Pages' static HTML shells: they hold no data (the page signs in and calls the API with its
+# token), so they must take no parameters and no dependencies at all.
+ADMIN_PAGE_SHELLS = {
+    "/admin/llm-config",
+    "/admin/evaluation",
+    "/signin",
+    "/signin/callback",
+}
 # /api/evaluation keeps upstream's paths (§3.1) but is admin only like the rest (issue 14).
 ADMIN_PREFIXES = ("/admin", "/api/admin", "/api/evaluation")
 # A route is guarded when one of these is in its dependency tree. `get_session_owner` allows

@@ -104,6 +104,9 @@ def test_functions_get_exactly_their_settings_and_no_secret_values(cfn_template)
             "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
             "/.well-known/jwks.json"
         },
+        "COGNITO_DOMAIN": {
+            "Fn::Sub": "https://${UserPoolDomain}.auth.${AWS::Region}.amazoncognito.com"
+        },
         "LLM_API_KEYS_SECRET_ARN": {"Ref": "LlmApiKeysSecret"},
     }
     assert worker == {
@@ -138,6 +141,7 @@ def test_function_environment_parses_as_settings(cfn_template, monkeypatch):
         "COGNITO_USER_POOL_ID": "us-east-1_AbC123",
         "COGNITO_APP_CLIENT_ID": "4abcdefghijklmnop",
         "COGNITO_JWKS_URL": "https://cognito-idp.us-east-1.amazonaws.com/x/.well-known/jwks.json",
+        "COGNITO_DOMAIN": "https://tutor-1a2b3c4d.auth.us-east-1.amazoncognito.com",
         "LLM_API_KEYS_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:llm",
     }
     loaded = {}
@@ -527,6 +531,42 @@ def test_cognito_pool_client_and_admin_group(cfn_template):
     assert client["GenerateSecret"] is False
     assert client["UserPoolId"] == {"Ref": "UserPool"}
     assert resources["UserPool"]["Properties"]["UsernameAttributes"] == ["email"]
+
+
+def test_managed_login_redirects_to_the_console_with_the_code_flow(cfn_template):
+    """The pages sign in with the authorization code flow (PKCE in the browser) and come back
+    to <ConsoleUrl>/signin/callback; without a ConsoleUrl the client has no OAuth flow."""
+    resources = cfn_template["Resources"]
+    client = resources["UserPoolClient"]["Properties"]
+    no_value = {"Ref": "AWS::NoValue"}
+
+    assert client["AllowedOAuthFlowsUserPoolClient"] == {
+        "Fn::If": ["HasConsoleUrl", True, no_value]
+    }
+    assert client["AllowedOAuthFlows"] == {"Fn::If": ["HasConsoleUrl", ["code"], no_value]}
+    assert client["AllowedOAuthScopes"] == {
+        "Fn::If": ["HasConsoleUrl", ["openid", "email", "profile"], no_value]
+    }
+    assert client["CallbackURLs"] == {
+        "Fn::If": ["HasConsoleUrl", [{"Fn::Sub": "${ConsoleUrl}/signin/callback"}], no_value]
+    }
+    assert client["LogoutURLs"] == {
+        "Fn::If": ["HasConsoleUrl", [{"Fn::Sub": "${ConsoleUrl}/signin"}], no_value]
+    }
+    assert client["SupportedIdentityProviders"] == ["COGNITO"]
+    assert cfn_template["Conditions"]["HasConsoleUrl"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ConsoleUrl"}, ""]}]
+    }
+    pattern = re.compile(cfn_template["Parameters"]["ConsoleUrl"]["AllowedPattern"])
+    for good in (
+        "",
+        "https://abc123.execute-api.us-east-1.amazonaws.com",
+        "https://tutor.example.com",
+    ):
+        assert pattern.fullmatch(good), good
+    for bad in ("http://tutor.example.com", "https://tutor.example.com/", "https://x.com/app"):
+        assert not pattern.fullmatch(bad), bad
+    assert resources["UserPoolDomain"]["Properties"]["UserPoolId"] == {"Ref": "UserPool"}
 
 
 def test_outputs_name_everything_a_deployer_needs(cfn_template):

@@ -2,7 +2,7 @@
 // library). Every number is also written out as text beside its bar, so the chart reads the
 // same to a screen reader and to a test.
 
-import { el } from "/admin/assets/admin_api.js";
+import { el } from "/admin/assets/client.js";
 
 export const DIMENSIONS = ["responsiveness", "explanation_quality", "emotional_attunement",
                            "pacing", "authenticity"];

@@ -1,6 +1,6 @@
 // Renders the API's answers into the evaluation page. Server text is only ever set as text.
 
-import { $, el } from "/admin/assets/admin_api.js";
+import { $, el } from "/admin/assets/client.js";
 import { DIMENSIONS, differenceChart, differenceText, fmt, humanize, intervalText, scoreChart } from "/admin/assets/eval_charts.js";
 
 export const ACTIVE = new Set(["pending", "running", "loading_persona", "running_session",

@@ -1,7 +1,7 @@
 // The evaluation page: start runs, follow them by polling (no reload), read scores with their
 // intervals, transcripts and the judge's problems, and compare two runs.
 
-import { $, api, banner, describeError, el, hasToken, wireTokenRow } from "/admin/assets/admin_api.js";
+import { $, api, banner, describeError, el, hasToken, wireTokenRow } from "/admin/assets/client.js";
 import { ACTIVE, fillRunSelect, guidelineNames, personaNames, renderComparison, renderConversation, renderRun, renderRuns }
   from "/admin/assets/eval_views.js";
 
