@@ -223,6 +223,17 @@ def test_exam_to_its_results_then_report_card_and_history(
     page.get_by_label("Your answer").fill("A1")
     page.get_by_role("button", name="Submit answer").click()
     expect(page.locator("#exam-progress")).to_have_text("Question 2 of 3")
+    # Left and found again: the subtopic offers the exam in progress instead of a new one.
+    page.get_by_role("link", name="Learn").click()
+    _open_subtopic(page, errors, "Equivalent fractions")
+    expect(page.locator("#offer")).to_have_text(
+        "You have an exam in progress: 1 of 3 answered.Continue exam"
+    )
+    expect(page.get_by_role("button", name="Take an exam")).to_be_disabled()
+    _check(page, errors)
+    page.get_by_role("button", name="Continue exam").click()
+    expect(page.locator("#exam-progress")).to_have_text("Question 2 of 3")
+    expect(page.locator("#question")).to_have_text("Q2?")
     page.get_by_role("button", name="End exam now").click()
     expect(page.get_by_role("button", name="Yes, end the exam")).to_be_focused()
     _check(page, errors)

@@ -94,6 +94,14 @@ async function start() {
   }
   document.getElementById("who-name").textContent =
     ctx.profile.preferred_name || ctx.profile.name || (user && user.name) || "";
+  // A nav link opens its view even when the URL already names it (from inside a lesson the
+  // hash is still #learn, and following the same hash fires no hashchange).
+  document.getElementById("nav").addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-view]");
+    if (!link) return;
+    event.preventDefault();
+    ctx.go(link.dataset.view);
+  });
   window.addEventListener("hashchange", () => {
     if (location.hash !== shown) { shown = location.hash; ctx.go(hashView()); }
   });
