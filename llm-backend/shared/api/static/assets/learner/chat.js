@@ -1,7 +1,7 @@
 // A lesson (teach_me) or a doubts session (clarify_doubts): the conversation, the progress
 // (step k of N and mastery, or the concepts discussed), pause (lessons) and end.
 import { api, el } from "../client.js";
-import { describe, MODE_LABELS, pct, title } from "./ui.js";
+import { describe, MODE_LABELS, pct, plain, title } from "./ui.js";
 
 export async function render(root, ctx, place) {
   const { sessionId } = place;
@@ -41,7 +41,7 @@ export async function render(root, ctx, place) {
   function say(role, text) {
     log.append(el("li", { className: role === "student" ? "student" : "teacher" },
       el("span", { className: "who-said", text: role === "student" ? "You" : "Tutor" }),
-      el("span", { text })));
+      el("span", { text: role === "student" ? text : plain(text) })));
   }
   function showProgress(step, mastery, discussed) {
     stepText.textContent = step > totalSteps ? `All ${totalSteps} steps done`

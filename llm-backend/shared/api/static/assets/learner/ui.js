@@ -34,3 +34,12 @@ export function describe(error, doing) {
 export function count(n, word) {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
+
+/** The tutor writes light Markdown; the page shows text only (never HTML), so the markers
+ *  that would otherwise show as stray asterisks and backticks are dropped. */
+export function plain(markdown) {
+  return String(markdown || "")
+    .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1")
+    .replace(/(\*\*|__|`+)/g, "")
+    .replace(/^#{1,6}\s+/gm, "");
+}
