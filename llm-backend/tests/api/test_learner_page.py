@@ -6,6 +6,8 @@ violations, no console errors or failed requests."""
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -174,6 +176,11 @@ def test_lesson_paused_offered_again_resumed_and_ended(
     with session_scope() as db:
         [row] = db.scalars(select(TutorSession)).all()
         assert (row.mode, row.is_paused) == ("teach_me", False)
+    # The URL names the lesson, so a reload keeps it open where it was.
+    assert page.url == f"{learner_url}/#chat/{row.id}"
+    page.reload()
+    expect(_bubbles(page)).to_have_count(7)
+    expect(page.locator("#step")).to_have_text("Step 3 of 4")
 
     page.get_by_role("button", name="End lesson").click()
     summary = page.locator(".summary")
@@ -320,3 +327,25 @@ def test_signed_out_visitors_are_sent_to_the_sign_in_screen(local_live_url, brow
     page.get_by_role("button", name="Continue as student").click()
     page.wait_for_url(local_live_url + "/#report")
     expect(page.get_by_role("heading", name="Before you start")).to_be_visible()
+
+
+def test_an_expired_sign_in_says_so_and_links_to_the_sign_in_screen(local_live_url, browser_page):
+    page = browser_page
+    errors = collect_errors(page)
+    page.goto(local_live_url + "/signin")
+    # Only the claims matter here: the client checks `exp` before any call and sends nothing.
+    header = base64.urlsafe_b64encode(b'{"alg":"RS256"}').decode().rstrip("=")
+    payload = base64.urlsafe_b64encode(json.dumps({"sub": "x", "exp": 1}).encode())
+    token = f"{header}.{payload.decode().rstrip('=')}.sig"
+    page.evaluate("t => sessionStorage.setItem('tutorToken', t)", token)
+    page.goto(local_live_url + "/")
+    notice = page.get_by_role("alert")
+    expect(notice).to_have_text("Your sign-in expired, sign in again. Sign in again")
+    expect(page.locator("#banner")).to_have_text(
+        "Could not load your profile: Your sign-in expired, sign in again."
+    )
+    expect(notice.get_by_role("link", name="Sign in again")).to_have_attribute(
+        "href", "/signin?next=%2F"
+    )
+    assert page.evaluate("sessionStorage.getItem('tutorToken')") is None
+    assert errors == []

@@ -1,6 +1,6 @@
 // The learner page: signs the student in, then shows one view at a time in #screen.
-// Top-level views follow the URL's hash (#learn, #report, #history, #profile) so the browser's
-// back button works; a lesson, an exam and its results are opened from them.
+// The URL's hash names the view (#learn, #report, #history, #profile; #chat/<id>, #exam/<id>,
+// #results/<id> for a session) so the back button works and a reload keeps a lesson open.
 import { api, currentUser, hasToken, signInHref, signOut } from "../client.js";
 import { describe } from "./ui.js";
 
@@ -15,10 +15,16 @@ const VIEWS = {
   profile: () => import("./profile.js"),
 };
 const TOP = ["learn", "report", "history", "profile"];
+const SESSION_VIEWS = ["chat", "exam", "results"];
 
 const screen = document.getElementById("screen");
 const bannerEl = document.getElementById("banner");
-let shown = null; // the hash the current top-level view was rendered for
+let shown = null; // the hash the current view was rendered for
+
+function hashFor(name, params) {
+  if (SESSION_VIEWS.includes(name) && params.sessionId) return `#${name}/${params.sessionId}`;
+  return TOP.includes(name) ? "#" + name : "#learn";
+}
 
 const ctx = {
   profile: null,
@@ -26,12 +32,15 @@ const ctx = {
     bannerEl.textContent = text || "";
     bannerEl.className = "status " + (ok ? "ok" : "err");
   },
-  /** Shows `name` with `params`; a top-level view also becomes the URL's hash. */
+  /** Shows `name` with `params`, and names it in the URL's hash. */
   async go(name, params = {}) {
-    if (TOP.includes(name) && location.hash !== "#" + name) {
-      shown = "#" + name;
-      history.pushState(null, "", "#" + name);
-    }
+    // The view and its place (subject, topic, subtopic names) go into the history entry too:
+    // a reload or the back button then restores the whole place, not just the hash's id.
+    const hash = hashFor(name, params);
+    const entry = { view: name, params };
+    if (location.hash !== hash) history.pushState(entry, "", hash);
+    else history.replaceState(entry, "", hash);
+    shown = hash;
     markNav(TOP.includes(name) ? name : "learn");
     ctx.banner("");
     const view = await VIEWS[name]();
@@ -53,9 +62,18 @@ function markNav(name) {
   }
 }
 
+/** [view, params] named by the URL's hash (and its history entry); ids are only ever used
+ *  inside API paths. */
 function hashView() {
-  const name = location.hash.slice(1);
-  return TOP.includes(name) ? name : "learn";
+  const saved = history.state;
+  if (saved && VIEWS[saved.view] && hashFor(saved.view, saved.params || {}) === location.hash) {
+    return [saved.view, saved.params || {}];
+  }
+  const [name, id] = location.hash.slice(1).split("/");
+  if (SESSION_VIEWS.includes(name) && /^[\w-]{1,100}$/.test(id || "")) {
+    return [name, { sessionId: id }];
+  }
+  return [TOP.includes(name) ? name : "learn", {}];
 }
 
 async function offlineNote() {
@@ -94,8 +112,8 @@ async function start() {
   }
   document.getElementById("who-name").textContent =
     ctx.profile.preferred_name || ctx.profile.name || (user && user.name) || "";
-  // A nav link opens its view even when the URL already names it (from inside a lesson the
-  // hash is still #learn, and following the same hash fires no hashchange).
+  // A nav link opens its view even when the URL already names it (inside a subject or a
+  // subtopic the hash is still #learn, and following the same hash fires no hashchange).
   document.getElementById("nav").addEventListener("click", (event) => {
     const link = event.target.closest("a[data-view]");
     if (!link) return;
@@ -103,12 +121,13 @@ async function start() {
     ctx.go(link.dataset.view);
   });
   window.addEventListener("hashchange", () => {
-    if (location.hash !== shown) { shown = location.hash; ctx.go(hashView()); }
+    if (location.hash !== shown) { shown = location.hash; ctx.go(...hashView()); }
   });
   shown = location.hash;
   // Without a grade and board there is no curriculum to show: ask for them first.
   const ready = ctx.profile.grade && ctx.profile.board;
-  ctx.go(ready ? hashView() : "profile", ready ? {} : { first: true });
+  if (ready) ctx.go(...hashView());
+  else ctx.go("profile", { first: true });
 }
 
 start();
