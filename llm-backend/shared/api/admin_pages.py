@@ -40,6 +40,13 @@ def signin_callback_page() -> HTMLResponse:
     return _shell("signin_callback.html")
 
 
+@router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
+def console_page() -> HTMLResponse:
+    # The console's views live behind the hash (/admin#/books/...), which never reaches the
+    # server: /admin/books and the rest stay the JSON API's.
+    return _shell("console.html")
+
+
 @router.get("/admin/llm-config", response_class=HTMLResponse, include_in_schema=False)
 def llm_config_page() -> HTMLResponse:
     return _shell("llm_config.html")

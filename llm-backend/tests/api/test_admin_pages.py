@@ -7,6 +7,7 @@ import pytest
 from shared.api.admin_pages import STATIC
 
 SHELLS = {
+    "/admin": "console.html",
     "/admin/llm-config": "llm_config.html",
     "/admin/evaluation": "evaluation.html",
     "/signin": "signin.html",

@@ -50,6 +50,7 @@ PUBLIC_PATHS = {
 # Pages' static HTML shells: they hold no data (the page signs in and calls the API with its
 # token), so they must take no parameters and no dependencies at all.
 ADMIN_PAGE_SHELLS = {
+    "/admin",
     "/admin/llm-config",
     "/admin/evaluation",
     "/signin",

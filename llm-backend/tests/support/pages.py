@@ -45,3 +45,20 @@ def sign_in_locally(page, base_url: str, *, role: str, name: str, next_path: str
 def no_horizontal_scroll(page) -> bool:
     width = page.evaluate("document.documentElement.scrollWidth")
     return width <= page.viewport_size["width"]
+
+
+def collect_problems(page) -> list[str]:
+    """Like `collect_errors`, with the URL of each console error: Chromium logs every 4xx
+    answer as a console error, so a test can tell an expected refusal (a bad upload's 415,
+    a missing study plan's 404) from anything else, and assert the exact list."""
+    problems: list[str] = []
+
+    def console(message) -> None:
+        if message.type == "error":
+            url = (message.location or {}).get("url", "")
+            problems.append(f"console: {message.text} @ {url.split('?')[0]}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda e: problems.append(f"exception: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.method} {r.url}"))
+    return problems
