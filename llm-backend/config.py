@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # A statement waiting longer than this for a row or table lock fails (55P03, answered 503
     # database_busy with Retry-After) instead of running into API Gateway's 29 s; 0 = no limit.
     db_lock_timeout_ms: int = Field(20_000, ge=0)
+    # PostgreSQL ends a session idle (outside a transaction) this long; 0 = never. An
+    # auto-pausing Aurora cluster pauses only with no connections, and a warm Lambda container
+    # keeps its pooled one open; pool_pre_ping replaces a connection the server ended.
+    db_idle_session_timeout_ms: int = Field(0, ge=0)
     # How many times a unit of work that hit a deadlock (40P01) or serialization failure
     # (40001) runs in all (database.run_transaction).
     db_retry_attempts: int = Field(3, ge=1, le=10)

@@ -9,13 +9,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 from config import DATA_DIR, Settings, get_settings
 from shared.api.responses import answers
@@ -91,8 +91,13 @@ class DatabaseManager:
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             connect_args: dict = {"connect_timeout": settings.db_connect_timeout}
+            options = []
             if settings.db_lock_timeout_ms:
-                connect_args["options"] = f"-c lock_timeout={settings.db_lock_timeout_ms}"
+                options.append(f"-c lock_timeout={settings.db_lock_timeout_ms}")
+            if settings.db_idle_session_timeout_ms:
+                options.append(f"-c idle_session_timeout={settings.db_idle_session_timeout_ms}")
+            if options:
+                connect_args["options"] = " ".join(options)
             engine = create_engine(
                 url,
                 echo=echo,
@@ -106,7 +111,11 @@ class DatabaseManager:
                 connect_args=connect_args,
             )
             if not settings.database_url and settings.database_secret_arn:
-                event.listen(engine, "do_connect", _credentials_from_secret(settings))
+                event.listen(
+                    engine,
+                    "do_connect",
+                    _credentials_from_secret(settings.database_secret_arn, settings=settings),
+                )
         logger.info("database engine created for %s", safe_url(url))
         return engine
 
@@ -129,14 +138,18 @@ class DatabaseManager:
         self._session_factory = None
 
 
-def _credentials_from_secret(settings: Settings):
+def _credentials_from_secret(
+    secret_id: str, *, settings: Settings
+) -> Callable[[Dialect, ConnectionPoolEntry, list[Any], dict[str, Any]], None]:
     """A `do_connect` hook: every new connection logs in with the secret's current user and
     password (cached for SECRETS_CACHE_SECONDS), not the ones in the engine's URL, which were
     read when this process built the engine. So a warm container keeps connecting after the
     database secret is rotated."""
 
-    def refresh(_dialect, _record, _cargs, cparams: dict) -> None:
-        secret = get_secret_json(settings.database_secret_arn, settings=settings)
+    def refresh(
+        _dialect: Dialect, _record: ConnectionPoolEntry, _cargs: list[Any], cparams: dict[str, Any]
+    ) -> None:
+        secret = get_secret_json(secret_id, settings=settings)
         if secret.get("username") and secret.get("password"):
             cparams["user"] = str(secret["username"])
             cparams["password"] = str(secret["password"])

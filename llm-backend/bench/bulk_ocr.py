@@ -13,6 +13,7 @@ on the given PostgreSQL server (dropped afterwards) and a temporary local storag
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import tempfile
@@ -43,7 +44,7 @@ def _run(args, fake) -> int:
     from book_ingestion.services import book_service, page_service
     from config import reset_settings
     from database import session_scope
-    from shared.jobs.dispatch import get_dispatcher, reset_dispatcher
+    from shared.jobs.dispatch import LocalDispatcher, set_dispatcher
     from shared.jobs.models import BookJob
     from shared.storage import reset_blob_store
     from tests.fakes.llm_server import Reply
@@ -51,29 +52,27 @@ def _run(args, fake) -> int:
 
     logging.disable(logging.INFO)
     page = image_bytes(size=(600, 800))
-    uploads = [
-        page_service.Upload(name=f"page-{n:03d}.png", data=page, fmt="PNG")
-        for n in range(1, args.pages + 1)
-    ]
     print(f"bulk OCR of {args.pages} pages, model delay {args.delay:.3f} s")
     print(f"{'concurrency':>11} {'wall s':>8} {'ideal s':>8} {'wall/ideal':>10}")
     for level in [int(x) for x in args.levels.split(",")]:
         os.environ["OCR_CONCURRENCY"] = str(level)
         reset_settings()
         reset_blob_store()
-        reset_dispatcher()
+        dispatcher = LocalDispatcher()  # in-process, so the run can wait for the job
+        set_dispatcher(dispatcher)
         fake.reset()
         fake.push(*[Reply(f"text of page {n}", delay=args.delay) for n in range(args.pages)])
         book_id = book_service.create_book(
             data=BookCreate(**{**BOOK, "edition_year": 2000 + level}), created_by="bench"
         ).id
         started = time.perf_counter()
-        job_id = page_service.bulk_upload(book_id=book_id, uploads=uploads).job_id
-        get_dispatcher().wait_idle(timeout=3600)
+        files = [(f"page-{n:03d}.png", io.BytesIO(page)) for n in range(1, args.pages + 1)]
+        job_id = page_service.bulk_upload(book_id=book_id, files=files).job_id
+        dispatcher.wait_idle(timeout=3600)
         wall = time.perf_counter() - started
         with session_scope() as session:
             job = session.get(BookJob, job_id)
-            status, completed = job.status, job.completed_items
+            status, completed = (job.status, job.completed_items) if job else ("deleted", 0)
         if status != "completed" or completed != args.pages:
             print(f"job {job_id} ended {status} with {completed} pages", file=sys.stderr)
             return 1

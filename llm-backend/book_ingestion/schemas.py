@@ -74,20 +74,19 @@ class ContractPageFields(BaseModel):
         "`pending_review`, `ocr_failed` (OCR gave up; retry it) or `approved`"
     )
 
+    # `@computed_field` on a plain method: pydantic makes it a read-only property. (Stacked on
+    # `@property`, as pydantic's docs show, it is a decorated property, which mypy rejects.)
     @computed_field(description="`number` under the frontend's name")
-    @property
     def page_num(self) -> int:
         return self.number
 
     @computed_field(description="The review status the frontend reads: approved or not yet")
-    @property
     def status(self) -> PageStatus:
         if self.stage == PageStage.APPROVED:
             return PageStatus.APPROVED
         return PageStatus.PENDING_REVIEW
 
     @computed_field(description="Where the page's OCR stands: queued, failed or done")
-    @property
     def ocr_status(self) -> OcrStatus:
         return _OCR_STATUS.get(self.stage, OcrStatus.COMPLETED)
 
@@ -140,7 +139,6 @@ class PageRead(ContractPageFields):
     approved_at: datetime | None
 
     @computed_field(description="`text` under the frontend's name")
-    @property
     def ocr_text(self) -> str | None:
         return self.text
 

@@ -43,6 +43,9 @@ def error_body(
 class AppError(Exception):
     status_code: int = 500
     code: str = "internal_error"
+    # Seconds after which the same request may work; the response's `Retry-After` header.
+    # A class sets it for all its errors, or an error is raised with its own.
+    retry_after_seconds: int | None = None
 
     def __init__(
         self,
@@ -51,12 +54,17 @@ class AppError(Exception):
         code: str | None = None,
         headers: dict[str, str] | None = None,
         detail_fields: Mapping[str, Any] | None = None,
+        retry_after_seconds: int | None = None,
     ):
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
-        self.headers = headers or {}
+        if retry_after_seconds is not None:
+            self.retry_after_seconds = retry_after_seconds
+        self.headers = dict(headers or {})
+        if self.retry_after_seconds is not None:
+            self.headers["Retry-After"] = str(self.retry_after_seconds)
         # Extra fields a client acts on; the body's `detail` becomes {message, **fields}.
         self.detail_fields = dict(detail_fields or {})
         if "message" in self.detail_fields:
@@ -134,8 +142,7 @@ class TooManyRequestsError(AppError):
     code = "too_many_requests"
 
     def __init__(self, message: str, *, retry_after_seconds: int) -> None:
-        super().__init__(message, headers={"Retry-After": str(retry_after_seconds)})
-        self.retry_after_seconds = retry_after_seconds
+        super().__init__(message, retry_after_seconds=retry_after_seconds)
 
 
 class ServiceUnavailableError(AppError):
@@ -160,7 +167,7 @@ class DatabaseBusyError(ServiceUnavailableError):
     retry_after_seconds = 1
 
     def __init__(self, message: str = "The database is busy; try again in a moment.") -> None:
-        super().__init__(message, headers={"Retry-After": str(self.retry_after_seconds)})
+        super().__init__(message)
 
 
 class KeyServerUnavailableError(ServiceUnavailableError):

@@ -16,11 +16,14 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
+from pydantic import SecretStr
 from sqlalchemy.engine import URL
 
 from shared.errors import AppError, ServiceUnavailableError
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
     from config import Settings
 
 # The keys of the LLM keys secret, and the setting that wins over each (local runs, tests).
@@ -45,11 +48,11 @@ class SecretMalformedError(AppError):
     code = "secret_malformed"
 
 
-_provider = None
+_provider: SecretsProvider | None = None
 _provider_lock = threading.Lock()
 
 
-def _secrets_provider(region: str):
+def _secrets_provider(region: str) -> SecretsProvider:
     global _provider
     if _provider is None:
         with _provider_lock:
@@ -125,7 +128,7 @@ def provider_api_key(name: str, *, settings: Settings) -> str | None:
             f"unknown LLM provider {name!r}; expected one of {sorted(PROVIDER_KEY_SETTINGS)}"
         )
     direct = getattr(settings, PROVIDER_KEY_SETTINGS[name])
-    if direct is not None and direct.get_secret_value():
+    if isinstance(direct, SecretStr) and direct.get_secret_value():
         return direct.get_secret_value()
     if not settings.llm_api_keys_secret_arn:
         return None

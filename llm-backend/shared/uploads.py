@@ -21,7 +21,7 @@ def read_limited(stream: BinaryIO, *, name: str, limit: int) -> bytes:
         size += len(chunk)
         if size > limit:
             raise PayloadTooLargeError(
-                f"File {name!r} is larger than the {_size_text(limit)} limit.",
+                f"File {name!r} is larger than the {size_text(limit)} limit.",
                 code="file_too_large",
             )
         parts.append(chunk)
@@ -31,6 +31,7 @@ def read_limited(stream: BinaryIO, *, name: str, limit: int) -> bytes:
     return data
 
 
-def _size_text(limit: int) -> str:
+def size_text(limit: int) -> str:
+    """A byte limit as every 413 message writes it: whole megabytes, else bytes."""
     mb = 1024 * 1024
     return f"{limit // mb} MB" if limit % mb == 0 else f"{limit} bytes"

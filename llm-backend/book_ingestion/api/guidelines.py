@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from annotated_types import Ge, Le
 from fastapi import APIRouter, Query, Response
 
 from book_ingestion.guideline_schemas import (
@@ -28,7 +29,7 @@ from book_ingestion.services import (
     sync_service,
 )
 from database import DbSession
-from shared.api.params import Grade, Offset, limit_up_to
+from shared.api.params import Grade, Offset
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
@@ -38,7 +39,7 @@ from shared.models.enums import ReviewStatus
 book_router = APIRouter(prefix="/admin/books/{book_id}", tags=["guidelines"], route_class=ApiRoute)
 router = APIRouter(prefix="/admin/guidelines", tags=["guidelines"], route_class=ApiRoute)
 ReviewStatusFilter = Annotated[str | None, Query(pattern=f"^({'|'.join(ReviewStatus)})$")]
-ReviewLimit = limit_up_to(1000)
+ReviewLimit = Annotated[int, Ge(1), Le(1000)]
 
 
 @book_router.post(

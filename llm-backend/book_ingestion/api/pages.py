@@ -9,12 +9,10 @@ from fastapi import APIRouter, File, Header, Path, Response, UploadFile
 from book_ingestion.api.upload_limit import UploadLimitRoute
 from book_ingestion.schemas import BulkUploadStarted, PageJobStarted, PageRead
 from book_ingestion.services import page_service
-from config import get_settings
 from database import DbSession
 from shared.api.params import PageNumber
 from shared.api.responses import errors
 from shared.auth.dependencies import AdminUser
-from shared.errors import BadRequestError
 
 router = APIRouter(
     prefix="/admin/books/{book_id}/pages", tags=["pages"], route_class=UploadLimitRoute
@@ -48,13 +46,8 @@ def upload_page(
 def bulk_upload(
     book_id: str, admin: AdminUser, images: Annotated[list[UploadFile], File()]
 ) -> BulkUploadStarted:
-    limit = get_settings().max_bulk_files
-    if len(images) > limit:
-        raise BadRequestError(
-            f"{len(images)} files sent; at most {limit} per bulk upload.", code="too_many_files"
-        )
-    uploads = [page_service.read_upload(name=f.filename, stream=f.file, keep=False) for f in images]
-    return page_service.bulk_upload(book_id=book_id, uploads=uploads)
+    files = [(f.filename, f.file) for f in images]
+    return page_service.bulk_upload(book_id=book_id, files=files)
 
 
 @router.get("/{number}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from config import get_settings
 from shared.api.upload_limit import MULTIPART_OVERHEAD, CappedBodyRoute
-from shared.errors import PayloadTooLargeError
 
 
 def body_limit(path: str) -> int:
@@ -15,12 +14,10 @@ def body_limit(path: str) -> int:
 
 
 class UploadLimitRoute(CappedBodyRoute):
+    file_role = "each image"
+
     def body_limit(self) -> int:
         return body_limit(self.path)
 
-    def too_large(self, limit: int) -> PayloadTooLargeError:
-        return PayloadTooLargeError(
-            f"The upload is larger than {limit // (1024 * 1024)} MB; "
-            f"each image may be at most {get_settings().max_upload_bytes // (1024 * 1024)} MB.",
-            code="request_too_large",
-        )
+    def file_limit(self) -> int:
+        return get_settings().max_upload_bytes

@@ -117,6 +117,22 @@ def get_book(*, session: Session, book_id: str, lock: bool = False) -> Book:
     return book
 
 
+def swept_book(*, session: Session, book_id: str) -> Book:
+    """For reads of a book's jobs: the stale sweep in a transaction of its own (lock order
+    step 2 alone, held no longer than the sweep), then the book (404 without it)."""
+    lifecycle.sweep_stale(session, book_id=book_id)
+    session.commit()
+    return get_book(session=session, book_id=book_id)
+
+
+def prompt_facts(*, book_id: str) -> dict[str, str | int]:
+    """What a job's prompts say about its book (subject, grade, board), read once per run in a
+    session of its own."""
+    with session_scope() as session:
+        book = get_book(session=session, book_id=book_id)
+        return {"subject": book.subject, "grade": book.grade, "board": book.board}
+
+
 def book_exists(session: Session, *, book_id: str) -> bool:
     return session.get(Book, book_id) is not None
 
@@ -180,7 +196,8 @@ def _guideline_counts(session: Session, book_ids: list[str]) -> dict[str, dict]:
         TeachingGuideline.book_id.in_(book_ids)
     )
     for book_id, n, n_approved in session.execute(guidelines.group_by(TeachingGuideline.book_id)):
-        counts[book_id] = {"guideline_count": n, "approved_guideline_count": n_approved}
+        if book_id is not None:  # always: the WHERE matched it against book_ids
+            counts[book_id] = {"guideline_count": n, "approved_guideline_count": n_approved}
     return counts
 
 
@@ -239,9 +256,7 @@ def derive_status(*, pages: list[BookPage], active: bool, approved_guidelines: i
 
 
 def book_detail(*, session: Session, book_id: str) -> BookDetail:
-    lifecycle.sweep_stale(session, book_id=book_id)
-    session.commit()  # the sweep's own transaction: lock order step 2 alone
-    book = get_book(session=session, book_id=book_id)
+    book = swept_book(session=session, book_id=book_id)
     pages = list(
         session.scalars(
             select(BookPage).where(BookPage.book_id == book_id).order_by(BookPage.page_number)

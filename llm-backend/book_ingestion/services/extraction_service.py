@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from book_ingestion.guideline_schemas import ExtractionStarted
-from book_ingestion.models.database import Book, BookPage
+from book_ingestion.models.database import BookPage
 from book_ingestion.models.job_details import ExtractionDetail
 from book_ingestion.models.status import PageStage
 from book_ingestion.services import book_service, guideline_llm, job_lock_service
@@ -50,8 +50,8 @@ def start_extraction(
     starts no job and answers `already_complete`."""
 
     def work(session: Session) -> ExtractionStarted:
-        book_service.get_book(session=session, book_id=book_id, lock=True)
-        lifecycle.ensure_no_active_job(session, book_id=book_id)
+        book = job_lock_service.lock_for_start(session=session, book_id=book_id)
+        lifecycle.refuse_active_job(session, book_id=book_id)
         pages = list(
             session.scalars(
                 select(BookPage).where(BookPage.book_id == book_id).order_by(BookPage.page_number)
@@ -93,7 +93,7 @@ def start_extraction(
             )
         job = job_lock_service.acquire(
             session=session,
-            book_id=book_id,
+            book=book,
             job_type=JobType.EXTRACTION,
             total_items=len(chosen),
             detail=ExtractionDetail(errors=[], page_ids=[p.id for p in chosen], start_page=start),
@@ -175,7 +175,7 @@ def extract_page(
     sub = new.subtopic(ref) if decision.action == "continue" else None
     fallback = False
     if sub is not None and sub.status != "final":
-        topic = new.topic(sub.topic_key)
+        topic = new.topic_of(sub)
         try:
             merged = guideline_llm.merge(
                 book=book,
@@ -198,7 +198,7 @@ def extract_page(
     else:
         sub = _new_subtopic(new, decision, page_number)
         action = "new"
-    topic = new.topic(sub.topic_key)
+    topic = new.topic_of(sub)
     siblings = "\n".join(f"- {s.subtopic_title}" for s in new.subtopics_of(topic.topic_key))
     sub.subtopic_summary, topic.topic_summary = guideline_llm.summaries(
         book=book,
@@ -226,9 +226,7 @@ class ExtractionJob(ItemHandler[ExtractionDetail]):
     detail_type = ExtractionDetail
 
     def setup(self, ctx: JobContext[ExtractionDetail]) -> None:
-        with session_scope() as session:
-            book = session.get(Book, ctx.book)
-            ctx.extra["book"] = {"subject": book.subject, "grade": book.grade, "board": book.board}
+        ctx.extra["book"] = book_service.prompt_facts(book_id=ctx.book)
         ctx.extra["state"] = load_state(ctx.book)
 
     def process(self, ctx: JobContext[ExtractionDetail], item: int) -> ItemOutcome:

@@ -9,9 +9,8 @@ the previous files and a rerun starts from them; no orphan files remain either w
 
 from __future__ import annotations
 
-from book_ingestion.models.database import Book
 from book_ingestion.models.job_details import FinalizationDetail
-from book_ingestion.services import guideline_llm
+from book_ingestion.services import book_service, guideline_llm
 from book_ingestion.services.guideline_jobs import start_on_extracted_guidelines
 from book_ingestion.services.guideline_store import (
     ExtractionState,
@@ -22,7 +21,6 @@ from book_ingestion.services.guideline_store import (
     slug,
 )
 from book_ingestion.services.sync_service import replace_rows
-from database import session_scope
 from shared.jobs.engine import ItemHandler
 from shared.jobs.items import ItemOutcome, JobContext, under_lease
 from shared.jobs.registry import register
@@ -48,9 +46,9 @@ def _describe(subs: list[Subtopic]) -> str:
     )
 
 
-def _rename(state: ExtractionState, old_ref: str, topic_key: str, subtopic_key: str) -> str:
+def _rename(state: ExtractionState, sub: Subtopic, topic_key: str, subtopic_key: str) -> str:
     """Moves a subtopic to new keys (suffixing on a clash) and repoints the page index."""
-    sub = state.subtopic(old_ref)
+    old_ref = sub.ref
     base, key, n = subtopic_key, subtopic_key, 1
     while (clash := state.subtopic(f"{topic_key}/{key}")) is not None and clash is not sub:
         n += 1
@@ -83,7 +81,7 @@ def refine_names(state: ExtractionState, *, book: dict, job_id: str) -> list[dic
             if named is not None:
                 sub.subtopic_title = named.subtopic_title.strip() or sub.subtopic_title
             wanted = slug(named.subtopic_key, fallback=sub.subtopic_key) if named else None
-            new_ref = _rename(state, old_ref, new_topic_key, wanted or sub.subtopic_key)
+            new_ref = _rename(state, sub, new_topic_key, wanted or sub.subtopic_key)
             if new_ref != old_ref:
                 renames.append({"from": old_ref, "to": new_ref})
         topic.topic_key = new_topic_key
@@ -105,7 +103,7 @@ def merge_duplicates(state: ExtractionState, *, book: dict, job_id: str) -> list
             try:
                 text = guideline_llm.merge(
                     book=book,
-                    topic_title=state.topic(keep.topic_key).topic_title,
+                    topic_title=state.topic_of(keep).topic_title,
                     subtopic_title=keep.subtopic_title,
                     existing=keep.guidelines,
                     new=other.guidelines,
@@ -149,10 +147,8 @@ class FinalizationJob(ItemHandler[FinalizationDetail]):
     detail_type = FinalizationDetail
 
     def process(self, ctx: JobContext[FinalizationDetail], item: int) -> ItemOutcome:
-        with session_scope() as session:
-            book = session.get(Book, ctx.book)
-            info = {"subject": book.subject, "grade": book.grade, "board": book.board}
-        new, note = finalize(load_state(ctx.book), book=info, job_id=ctx.job_id)
+        book = book_service.prompt_facts(book_id=ctx.book)
+        new, note = finalize(load_state(ctx.book), book=book, job_id=ctx.job_id)
         with under_lease(ctx):
             save(ctx.book, new)
         # The finalize result, as the frontend reads it from progress_detail.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from book_ingestion.services import book_service, job_lock_service
+from book_ingestion.services import job_lock_service
 from book_ingestion.services.guideline_store import load_state
 from database import run_transaction
 from shared.errors import ConflictError
@@ -20,16 +20,16 @@ def start_on_extracted_guidelines(
     book has nothing extracted to `action` (or already has an active job)."""
 
     def work(session: Session) -> str:
-        book_service.get_book(session=session, book_id=book_id, lock=True)
+        book = job_lock_service.lock_for_start(session=session, book_id=book_id)
         # An active job comes first: an extraction may be rebuilding the guidelines just now.
-        lifecycle.ensure_no_active_job(session, book_id=book_id)
+        lifecycle.refuse_active_job(session, book_id=book_id)
         if not load_state(book_id).subtopics:
             raise ConflictError(
                 f"Book {book_id} has no extracted guidelines to {action}.", code="no_guidelines"
             )
         job = job_lock_service.acquire(
             session=session,
-            book_id=book_id,
+            book=book,
             job_type=job_type,
             total_items=1,
             detail=detail if detail is not None else JobDetail(errors=[]),

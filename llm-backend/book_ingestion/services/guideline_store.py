@@ -68,6 +68,14 @@ class ExtractionState(BaseModel):
     def topic(self, key: str) -> Topic | None:
         return next((t for t in self.topics if t.topic_key == key), None)
 
+    def topic_of(self, sub: Subtopic) -> Topic:
+        """The subtopic's topic. A subtopic is only ever added under its topic and renames
+        move both, so a missing one means a corrupt state file: the item fails saying so."""
+        topic = self.topic(sub.topic_key)
+        if topic is None:
+            raise ValueError(f"subtopic {sub.ref} has no topic {sub.topic_key!r} in the state")
+        return topic
+
     def subtopic(self, ref: str) -> Subtopic | None:
         return next((s for s in self.subtopics if s.ref == ref), None)
 

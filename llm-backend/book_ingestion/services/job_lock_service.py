@@ -5,19 +5,19 @@ touches a book's rows takes its locks. The job state machine itself (`acquire`, 
 Lock order. A transaction that touches a book's rows takes its locks in this order and never
 the other way round, so no two of them can wait on each other in a cycle:
 
-1. The `books` row, `SELECT … FOR NO KEY UPDATE` (`lock_book`, or
-   `book_service.get_book(lock=True)`): first, in every request that starts a job or changes
-   the book (bulk and single uploads, retry-OCR, page approve and delete, extraction,
-   finalization, sync, bulk study plans, resume, book delete). It serializes those requests
-   per book. It is NO KEY UPDATE, never FOR UPDATE, because the foreign-key checks of rows
-   that reference the book (inserting a job, a page or a book guideline) take FOR KEY SHARE
-   on it, which NO KEY UPDATE lets through: a job worker never waits for a start request.
-   Only `delete_book` needs FOR UPDATE, and gets it from its DELETE, as its last lock.
+1. The `books` row, `SELECT … FOR NO KEY UPDATE` (`lock_for_start` in a job start,
+   `book_service.get_book(lock=True)` elsewhere): first, in every request that starts a job
+   or changes the book (bulk and single uploads, retry-OCR, page approve and delete,
+   extraction, finalization, sync, bulk study plans, resume, book delete). It serializes those
+   requests per book. It is NO KEY UPDATE, never FOR UPDATE, because the foreign-key checks of
+   rows that reference the book (inserting a job, a page or a book guideline) take FOR KEY
+   SHARE on it, which NO KEY UPDATE lets through: a job worker never waits for a start
+   request. Only `delete_book` needs FOR UPDATE, and gets it from its DELETE, as its last lock.
 2. The book's `book_jobs` rows: the stale sweep (`lifecycle.sweep_stale`, an UPDATE of the
-   stale active rows), then the INSERT of the new `pending` row (`lifecycle.acquire`), which
-   waits for an uncommitted competitor in `idx_book_running_job` and then fails or succeeds.
-   Reads that only sweep (book detail, job lists, an upload's check before its model call)
-   take this step alone and hold nothing else.
+   stale active rows; a start sweeps once, in `lock_for_start`), then the INSERT of the new
+   `pending` row (`lifecycle.acquire`), which waits for an uncommitted competitor in
+   `idx_book_running_job` and then fails or succeeds. Reads that only sweep (book detail, job
+   reads: `book_service.swept_book`) take this step alone and hold nothing else.
 3. The book's content rows: `book_pages`, `book_guidelines`, `teaching_guidelines`,
    `study_plans` (in a start, the pages it queues; in a checkpoint, the item's output).
 
@@ -32,30 +32,29 @@ deadlock or serialization failure.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from book_ingestion.models.database import Book
-from shared.errors import NotFoundError
+from book_ingestion.services import book_service
 from shared.jobs import lifecycle
 from shared.jobs.detail import JobDetail
 from shared.jobs.models import BookJob
 
 
-def lock_book(*, session: Session, book_id: str) -> bool:
-    """Step 1 of the lock order: the book's row FOR NO KEY UPDATE (a no-op when this
-    transaction holds it already). False when there is no such book."""
-    stmt = select(Book.id).where(Book.id == book_id).with_for_update(key_share=True)
-    return session.scalar(stmt) is not None
+def lock_for_start(*, session: Session, book_id: str) -> Book:
+    """The first two statements of every job start, and the only place a start takes them:
+    the book's row FOR NO KEY UPDATE (step 1; 404 without the book), then the sweep of its
+    stale jobs (step 2). The book it returns is what `acquire` takes."""
+    book = book_service.get_book(session=session, book_id=book_id, lock=True)
+    lifecycle.sweep_stale(session, book_id=book_id)
+    return book
 
 
 def acquire(
-    *, session: Session, book_id: str, job_type: str, total_items: int, detail: JobDetail
+    *, session: Session, book: Book, job_type: str, total_items: int, detail: JobDetail
 ) -> BookJob:
-    """The book's `pending` job in the caller's transaction (409 if one is active, 404 without
-    the book), after locking the book's row (step 1; the caller usually holds it already)."""
-    if not lock_book(session=session, book_id=book_id):
-        raise NotFoundError(f"Book {book_id} not found.", code="book_not_found")
+    """The book's `pending` job, with its final detail, in the caller's transaction (409 if
+    one is active): one INSERT, after `lock_for_start` returned `book` in this transaction."""
     return lifecycle.acquire(
-        session, book_id=book_id, job_type=job_type, total_items=total_items, detail=detail
+        session, book_id=book.id, job_type=job_type, total_items=total_items, detail=detail
     )

@@ -14,16 +14,8 @@ from shared.jobs.models import BookJob
 from shared.models.enums import JobType
 
 
-def _swept(session: Session, *, book_id: str) -> None:
-    """The stale sweep in a transaction of its own (lock order step 2 alone, held no longer
-    than the sweep), then the book (404 without it)."""
-    lifecycle.sweep_stale(session, book_id=book_id)
-    session.commit()
-    book_service.get_book(session=session, book_id=book_id)
-
-
 def list_jobs(*, session: Session, book_id: str) -> list[JobRead]:
-    _swept(session, book_id=book_id)
+    book_service.swept_book(session=session, book_id=book_id)
     jobs = session.scalars(
         select(BookJob)
         .where(BookJob.book_id == book_id)
@@ -37,7 +29,7 @@ def latest_job(
 ) -> JobRead | None:
     """The book's most recently requested job (of `job_type`, when given), after a stale
     sweep; None when there is none."""
-    _swept(session, book_id=book_id)
+    book_service.swept_book(session=session, book_id=book_id)
     stmt = select(BookJob).where(BookJob.book_id == book_id)
     if job_type is not None:
         stmt = stmt.where(BookJob.job_type == job_type)
@@ -46,7 +38,7 @@ def latest_job(
 
 
 def get_job(*, session: Session, book_id: str, job_id: str) -> JobRead:
-    _swept(session, book_id=book_id)
+    book_service.swept_book(session=session, book_id=book_id)
     return book_service.job_read(lifecycle.get_job(session, book_id=book_id, job_id=job_id))
 
 
@@ -54,13 +46,12 @@ def resume_job(*, book_id: str, job_id: str) -> str:
     """A new job of the same type over the failed job's items from `last_completed_item + 1`."""
 
     def work(session: Session) -> tuple[str, str]:
-        book_service.get_book(session=session, book_id=book_id, lock=True)
-        lifecycle.sweep_stale(session, book_id=book_id)
+        book = job_lock_service.lock_for_start(session=session, book_id=book_id)
         old = lifecycle.get_job(session, book_id=book_id, job_id=job_id)
         total, detail = lifecycle.resumed(old)
         job = job_lock_service.acquire(
             session=session,
-            book_id=book_id,
+            book=book,
             job_type=old.job_type,
             total_items=total,
             detail=detail,

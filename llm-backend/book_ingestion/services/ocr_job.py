@@ -8,10 +8,15 @@ without a model call.
 
 from __future__ import annotations
 
-from book_ingestion.models.database import Book, BookPage
+from collections.abc import Callable
+from functools import partial
+
+from sqlalchemy.orm import Session
+
+from book_ingestion.models.database import BookPage
 from book_ingestion.models.job_details import OcrBatchDetail
 from book_ingestion.models.status import PageStage
-from book_ingestion.services import images, ocr_service, page_ocr
+from book_ingestion.services import book_service, images, ocr_service, page_ocr
 from config import get_settings
 from database import session_scope
 from shared.jobs.engine import ItemHandler
@@ -21,25 +26,21 @@ from shared.models.enums import JobType
 from shared.storage import get_blob_store
 
 
-def _store(page_id: str, *, png: bytes | None, text: str | None, error: str | None):
+def _on_page(page_id: str, write: Callable[[BookPage], None]) -> Callable[[Session], None]:
     """The page's output, written in the checkpoint's transaction (run again after a deadlock,
     so it writes only rows and objects whose keys and bytes are fixed here)."""
 
-    def commit(session) -> None:
+    def commit(session: Session) -> None:
         page = session.get(BookPage, page_id)
-        if page is None:
-            return
-        if error:
-            page_ocr.store_error(page, error=error)
-        else:
-            page_ocr.store_text(page, png=png, text=text)
+        if page is not None:
+            write(page)
 
     return commit
 
 
 def _failed(page_id: str, number: int, error: str) -> ItemOutcome:
     """Recorded in the job and on the page (`ocr_failed`); the job goes on."""
-    commit = _store(page_id, png=None, text=None, error=error)
+    commit = _on_page(page_id, partial(page_ocr.store_error, error=error))
     return ItemOutcome(error=error, error_fields={"page": number}, commit=commit)
 
 
@@ -51,9 +52,7 @@ class OcrBatchJob(ItemHandler[OcrBatchDetail]):
         return get_settings().ocr_concurrency
 
     def setup(self, ctx: JobContext[OcrBatchDetail]) -> None:
-        with session_scope() as session:
-            book = session.get(Book, ctx.book)
-            ctx.extra["book"] = {"subject": book.subject, "grade": book.grade}
+        ctx.extra["book"] = book_service.prompt_facts(book_id=ctx.book)
 
     def process(self, ctx: JobContext[OcrBatchDetail], item: int) -> ItemOutcome:
         page_id = ctx.detail.page_ids[item - 1]
@@ -77,7 +76,9 @@ class OcrBatchJob(ItemHandler[OcrBatchDetail]):
             )
         except Exception as exc:
             return _failed(page_id, number, error_text(exc))
-        return ItemOutcome(commit=_store(page_id, png=png, text=text, error=None))
+        return ItemOutcome(
+            commit=_on_page(page_id, partial(page_ocr.store_text, png=png, text=text))
+        )
 
 
 run_ocr_batch = OcrBatchJob()

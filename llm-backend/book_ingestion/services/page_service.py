@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -29,11 +30,12 @@ from shared.jobs import lifecycle
 from shared.jobs.messages import JobMessage
 from shared.models.base import new_id, utcnow
 from shared.models.enums import JobType
+from shared.sql import table_of
 from shared.storage import BlobNotFoundError, get_blob_store
 from shared.uploads import read_limited
 
 logger = logging.getLogger(__name__)
-PAGES = BookPage.__table__
+PAGES = table_of(BookPage)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Upload:
     def content(self) -> bytes:
         if self.data is not None:
             return self.data
+        if self.stream is None:
+            raise ValueError(f"upload {self.name} kept neither its bytes nor its stream")
         self.stream.seek(0)
         return self.stream.read()
 
@@ -112,8 +116,18 @@ def upload_page(*, book_id: str, upload: Upload) -> PageJobStarted:
     return PageJobStarted(**page.model_dump(), job_id=job_id)
 
 
-def bulk_upload(*, book_id: str, uploads: list[Upload]) -> BulkUploadStarted:
-    """Stores the originals as queued pages (sorted by file name) and starts an ocr_batch job."""
+def bulk_upload(*, book_id: str, files: Sequence[tuple[str | None, BinaryIO]]) -> BulkUploadStarted:
+    """Stores the originals of `files` (name, stream) as queued pages (sorted by file name) and
+    starts an ocr_batch job. The number of files is checked before any file is read, then each
+    file (kept only as its stream, so a 200-file upload is not held in memory at once)."""
+    limit = get_settings().max_bulk_files
+    if not files:
+        raise BadRequestError("No files: send images in the `images` field.", code="no_files")
+    if len(files) > limit:
+        raise BadRequestError(
+            f"{len(files)} files sent; at most {limit} per bulk upload.", code="too_many_files"
+        )
+    uploads = [read_upload(name=name, stream=stream, keep=False) for name, stream in files]
     job_id, first = _queue_pages(book_id=book_id, uploads=uploads)
     numbers = list(range(first.number, first.number + len(uploads)))
     return BulkUploadStarted(
@@ -127,48 +141,45 @@ def bulk_upload(*, book_id: str, uploads: list[Upload]) -> BulkUploadStarted:
 def _queue_pages(*, book_id: str, uploads: list[Upload]) -> tuple[str, PageRead]:
     """The started job's id and the first page as committed (before the job can change it).
     The new pages are numbered from the book's last page on, so they are the last ones."""
-    limit = get_settings().max_bulk_files
-    if not uploads:
-        raise BadRequestError("No files: send images in the `images` field.", code="no_files")
-    if len(uploads) > limit:
-        raise BadRequestError(
-            f"{len(uploads)} files sent; at most {limit} per bulk upload.", code="too_many_files"
-        )
     ordered = sorted(uploads, key=lambda u: natural_key(u.name))
     store = get_blob_store()
 
     def work(session: Session) -> tuple[str, PageRead]:
         written: list[str] = []
         try:
-            book_service.get_book(session=session, book_id=book_id, lock=True)
+            book = job_lock_service.lock_for_start(session=session, book_id=book_id)
             first = _count(session, book_id) + 1
-            job = job_lock_service.acquire(
-                session=session,
-                book_id=book_id,
-                job_type=JobType.OCR_BATCH,
-                total_items=len(ordered),
-                detail=OcrBatchDetail(),
-            )
-            page_ids = []
-            for offset, upload in enumerate(ordered):
-                page_id, ext = new_id(), images.ACCEPTED_FORMATS[upload.fmt]
-                key = keys.original_key(book_id, page_id=page_id, ext=ext)
-                page = BookPage(
-                    id=page_id,
+            pages = [
+                BookPage(
+                    id=new_id(),
                     book_id=book_id,
                     page_number=first + offset,
                     original_filename=upload.name,
-                    original_s3_key=key,
                 )
+                for offset, upload in enumerate(ordered)
+            ]
+            # The detail is complete before the INSERT, so the job row is written once.
+            job = job_lock_service.acquire(
+                session=session,
+                book=book,
+                job_type=JobType.OCR_BATCH,
+                total_items=len(pages),
+                detail=OcrBatchDetail(errors=[], page_ids=[p.id for p in pages], first_page=first),
+            )
+            for page, upload in zip(pages, ordered, strict=True):
+                ext = images.ACCEPTED_FORMATS[upload.fmt]
+                page.original_s3_key = keys.original_key(book_id, page_id=page.id, ext=ext)
                 page_ocr.queue(page, job_id=job.id)
-                session.add(page)
-                session.flush()
-                page_ids.append(page.id)
-                written.append(key)
-                store.put(key, upload.content(), content_type=f"image/{upload.fmt.lower()}")
-            job.progress_detail = OcrBatchDetail(errors=[], page_ids=page_ids, first_page=first)
+                written.append(page.original_s3_key)
+                store.put(
+                    page.original_s3_key,
+                    upload.content(),
+                    content_type=f"image/{upload.fmt.lower()}",
+                )
+            session.add_all(pages)
+            session.flush()  # every page in one flush: one batched INSERT, not one per page
             # The first page as committed (before the job can change it), for the answer.
-            return job.id, page_read(session.get(BookPage, page_ids[0]))
+            return job.id, page_read(pages[0])
         except BaseException:
             # Each attempt removes its own objects: a retried one may number pages anew.
             for key in written:
@@ -208,7 +219,7 @@ def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
     `job_running`. Until the job writes the new text, the page keeps its previous one."""
 
     def work(session: Session) -> PageJobStarted:
-        book_service.get_book(session=session, book_id=book_id, lock=True)
+        book = job_lock_service.lock_for_start(session=session, book_id=book_id)
         page = _page(session, book_id, number)
         if page.status == PageStage.APPROVED:
             raise ConflictError(
@@ -217,12 +228,11 @@ def retry_ocr(*, book_id: str, number: int) -> PageJobStarted:
             )
         job = job_lock_service.acquire(
             session=session,
-            book_id=book_id,
+            book=book,
             job_type=JobType.OCR_BATCH,
             total_items=1,
-            detail=OcrBatchDetail(),
+            detail=OcrBatchDetail(errors=[], page_ids=[page.id], first_page=number),
         )
-        job.progress_detail = OcrBatchDetail(errors=[], page_ids=[page.id], first_page=number)
         page_ocr.queue(page, job_id=job.id)
         session.flush()
         return PageJobStarted(**page_read(page).model_dump(), job_id=job.id)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from book_ingestion.models.database import Book, BookGuideline
 from book_ingestion.models.job_details import SyncDetail
+from book_ingestion.services import book_service
 from book_ingestion.services.guideline_jobs import start_on_extracted_guidelines
 from book_ingestion.services.guideline_store import GuidelineShard, read_shards, shard_key
 from shared.jobs.engine import ItemHandler
@@ -71,7 +72,7 @@ def _content(row: TeachingGuideline) -> tuple:
 def replace_rows(*, session: Session, book_id: str, shards: list[GuidelineShard]) -> int:
     """In the caller's transaction: the book's rows become one per shard (unchanged ones kept,
     the rest deleted and inserted anew); the number of shards synced."""
-    book = session.get(Book, book_id)
+    book = book_service.get_book(session=session, book_id=book_id)
     now = utcnow()
     version = (
         session.scalar(
@@ -110,7 +111,7 @@ def replace_rows(*, session: Session, book_id: str, shards: list[GuidelineShard]
                 version=version,
             )
         )
-        session.flush()
+    session.flush()  # every row in one flush: one batched INSERT per table, not one per shard
     return len(shards)
 
 

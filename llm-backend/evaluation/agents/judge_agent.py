@@ -11,12 +11,13 @@ from evaluation.models.judgment import Judgment
 from evaluation.models.persona import Persona
 from evaluation.models.transcript import Message
 from shared.llm import complete
+from shared.llm.types import Reasoning
 from shared.prompts import load_prompt
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 COMPONENT = "eval_evaluator"
 # A careful reading of the whole transcript is the point; its tokens are the judge's cost.
-REASONING = "high"
+REASONING: Reasoning = "high"
 MAX_OUTPUT_TOKENS = 6000
 GUIDELINE_CHARS = 4000  # enough of the teaching guideline to know what should be taught
 

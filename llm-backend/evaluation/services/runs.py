@@ -338,14 +338,16 @@ def retry_evaluation(*, session: Session, run_id: str) -> EvalRun:
 
 
 def resume_run(*, session: Session, run_id: str) -> EvalRun:
-    """A failed run (its job crashed or was swept as stale) continues in a new job over the
-    conversations not yet judged: finished ones are never redone, a conversation cut off
-    mid-simulation starts over, one whose judging failed is judged again. 404 unknown run,
-    409 unless the run failed."""
+    """A run that stopped short continues in a new job over the conversations not yet judged:
+    a failed run (its job crashed or was swept as stale), or a completed one with failed
+    conversations (a model that kept failing, a conversation cut off by the invocation's
+    deadline). Finished conversations are never redone, one cut off mid-simulation starts over,
+    one whose judging failed is judged again. 404 unknown run; 409 while it is active, or when
+    every conversation is judged already."""
     run, status = _locked_idle_run(session, run_id)
-    if status != JobStatus.FAILED:
+    if status not in (JobStatus.FAILED, JobStatus.COMPLETED):
         raise ConflictError(
-            f"Run {run_id} is {status or 'not started'}; only a failed run can be resumed.",
+            f"Run {run_id} is {status or 'not started'}; only a finished run can be resumed.",
             code="run_not_resumable",
         )
     counts = _judgment_counts(session, run.id)
@@ -354,6 +356,11 @@ def resume_run(*, session: Session, run_id: str) -> EvalRun:
         for c in _conversations(session, run.id)
         if not (c.status == JUDGED and counts.get(c.id, 0) >= run.judge_repeats)
     ]
+    if not todo:
+        raise ConflictError(
+            f"Every conversation of run {run_id} is judged already; nothing to resume.",
+            code="nothing_to_resume",
+        )
     phase = JUDGE_ONLY if run.source == SOURCE_EXISTING_SESSION else SIMULATE_AND_JUDGE
     job_id = _begin_job(session, run, phase=phase, items=todo)
     run.error = None

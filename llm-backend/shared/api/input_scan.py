@@ -12,14 +12,14 @@ import codecs
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from shared.errors import field_error
 
-try:
-    from python_multipart.multipart import MultipartParser, parse_options_header
-except ModuleNotFoundError:  # python-multipart before 0.0.13 (the package's old module name)
-    from multipart.multipart import MultipartParser, parse_options_header
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 # Any surrogate left in a decoded str is unpaired: JSON's decoder joins a valid pair into one
 # code point, and the raw-bytes case (`surrogatepass`) never yields a str PostgreSQL accepts.
@@ -39,7 +39,7 @@ class BadText(Exception):
         self.reason = reason
         self.message = str(self)
 
-    def field_error(self) -> dict:
+    def field_error(self) -> dict[str, Any]:
         """The 422's `errors` entry: `loc` is the part of the request, then the field's path
         within it as text (`["body", "guideline_ids[1]"]`, `["form", "files[1].filename"]`)."""
         return field_error(self.field.split(".", 1), self.reason, "invalid_text")
@@ -141,7 +141,7 @@ class MultipartScanner:
             # text, and stops looking once it cannot follow the framing.
             self._parser = None
 
-    def _callbacks(self) -> dict:
+    def _callbacks(self) -> MultipartCallbacks:
         return {
             "on_part_begin": self._part_begin,
             "on_header_field": self._header_field,

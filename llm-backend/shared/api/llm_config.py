@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Le
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from database import DbSession
-from shared.api.params import Hours, limit_up_to
+from shared.api.params import Hours
 from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
 from shared.llm import admin_service
+from shared.models.entities import LLMConfig
 
 router = APIRouter(prefix="/api/admin", tags=["admin: llm config"], route_class=ApiRoute)
-CallsLimit = limit_up_to(500)
+CallsLimit = Annotated[int, Ge(1), Le(500)]
 
 
 class LLMConfigRead(BaseModel):
@@ -80,19 +82,19 @@ class LLMCallsReport(BaseModel):
 
 
 @router.get("/llm-config", response_model=list[LLMConfigRead])
-def list_llm_config(_admin: AdminUser, session: DbSession):
+def list_llm_config(_admin: AdminUser, session: DbSession) -> list[LLMConfig]:
     return admin_service.list_configs(session=session)
 
 
 @router.get("/llm-config/options", response_model=LLMConfigOptions)
-def llm_config_options(_admin: AdminUser):
+def llm_config_options(_admin: AdminUser) -> dict[str, list[str]]:
     return admin_service.options()
 
 
 @router.put("/llm-config/{component_key}", response_model=LLMConfigRead, responses=errors(400, 404))
 def update_llm_config(
     component_key: str, body: LLMConfigUpdate, admin: AdminUser, session: DbSession
-):
+) -> LLMConfig:
     return admin_service.update_config(
         session=session,
         component_key=component_key,
@@ -116,7 +118,7 @@ def llm_calls(
     outcome: CallOutcome | None = None,
     limit: CallsLimit = 50,
     since_hours: Hours = 24,
-):
+) -> dict[str, Any]:
     return {
         "since_hours": since_hours,
         "calls": admin_service.recent_calls(

@@ -9,7 +9,7 @@ as minimum/maximum in the OpenAPI document.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from annotated_types import Ge, Le
 from pydantic import Strict
@@ -21,13 +21,11 @@ MAX_LIMIT = 100
 MAX_PAGE_NUMBER = 10_000
 
 
-def limit_up_to(maximum: int) -> Any:
-    """A page size of 1..maximum, for lists whose rows are small enough to send more at once."""
-    return Annotated[int, Ge(1), Le(maximum)]
-
-
 Offset = Annotated[int, Ge(0), Le(MAX_OFFSET)]
-Limit = limit_up_to(MAX_LIMIT)
+# A page size of 1..MAX_LIMIT. Lists whose rows are small enough to send more at once spell
+# their own `Annotated[int, Ge(1), Le(n)]` alias: an alias built by a function call would be
+# a runtime value, not a type, to the type checker.
+Limit = Annotated[int, Ge(1), Le(MAX_LIMIT)]
 PageNumber = Annotated[int, Ge(1), Le(MAX_PAGE_NUMBER)]
 Grade = Annotated[int, Ge(1), Le(12)]
 Year = Annotated[int, Ge(1800), Le(2100)]

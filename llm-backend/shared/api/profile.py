@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
@@ -12,6 +12,7 @@ from database import DbSession
 from shared.api.params import StrictAge, StrictGrade
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import CurrentUser, Identity
+from shared.models.enums import Language
 from shared.services import user_service
 
 router = APIRouter(tags=["profile"], route_class=ApiRoute)
@@ -21,7 +22,6 @@ PreferredName = Annotated[str, StringConstraints(strip_whitespace=True, max_leng
 Board = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 SchoolName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 AboutMe = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-Language = Literal["en", "hi", "hinglish"]
 DEFAULT_LANGUAGE = "en"
 # Optional texts an empty string clears (null never clears: it means "leave as is").
 CLEARABLE = ("preferred_name", "school_name", "about_me")

@@ -26,7 +26,7 @@ class ModelChoiceRead(BaseModel):
 
 
 @router.get("/models", response_model=dict[str, ModelChoiceRead])
-def models(session: DbSession):
+def models(session: DbSession) -> dict[str, ModelChoiceRead]:
     """Every `llm_config` row, keyed by component (`tutor`, `book_ingestion`, ...)."""
     return {
         row.component_key: ModelChoiceRead(

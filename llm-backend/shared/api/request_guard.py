@@ -29,6 +29,7 @@ from config import get_settings
 from shared.api.asgi import HttpMiddleware
 from shared.api.error_handlers import error_response
 from shared.api.input_scan import BadText, MultipartScanner, check_json, check_pairs
+from shared.uploads import size_text
 
 # A route that caps its own (upload) body sets this scope key before reading the body.
 OWN_BODY_LIMIT = "tutor.own_body_limit"
@@ -48,8 +49,7 @@ class _TooLarge(Exception):
 
 
 def _too_large_message(limit: int) -> str:
-    size = f"{limit // (1024 * 1024)} MB" if limit % (1024 * 1024) == 0 else f"{limit} bytes"
-    return f"The request body is larger than {size}; send a smaller body."
+    return f"The request body is larger than {size_text(limit)}; send a smaller body."
 
 
 def _declared_length(headers: Headers) -> int | None:

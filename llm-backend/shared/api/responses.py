@@ -113,7 +113,10 @@ def derived_statuses(
     path_format = compile_path(path)[1]  # `{key:path}` -> `{key}`, as FastAPI reads it
     dependant = get_dependant(path=path_format, call=endpoint)
     for depends in dependencies:
-        dependant.dependencies.append(get_dependant(path=path_format, call=depends.dependency))
+        # A bare `Depends()` has nothing to call here: it is resolved from a parameter's
+        # annotation, and a route-level dependency has no parameter.
+        if depends.dependency is not None:
+            dependant.dependencies.append(get_dependant(path=path_format, call=depends.dependency))
     statuses = {422}
     if dependant.path_params:
         statuses.add(404)

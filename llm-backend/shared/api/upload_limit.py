@@ -20,7 +20,8 @@ from starlette.types import Message
 
 from shared.api.request_guard import OWN_BODY_LIMIT
 from shared.api.route import ApiRoute
-from shared.errors import AppError
+from shared.errors import PayloadTooLargeError
+from shared.uploads import size_text
 
 MULTIPART_OVERHEAD = 1024 * 1024  # headers and boundaries around the files
 
@@ -32,13 +33,23 @@ class _BodyTooLarge(HTTPException):
 
 
 class CappedBodyRoute(ApiRoute):
-    """Subclasses say how large the body of a route may be and what a larger one answers."""
+    """Subclasses say how large the body of a route may be, and how large one of its files."""
+
+    # One file of the body, as the 413 names it ("each image", "a recording").
+    file_role = "each file"
 
     def body_limit(self) -> int:
         raise NotImplementedError
 
-    def too_large(self, limit: int) -> AppError:
+    def file_limit(self) -> int:
         raise NotImplementedError
+
+    def too_large(self, limit: int) -> PayloadTooLargeError:
+        return PayloadTooLargeError(
+            f"The upload is larger than {size_text(limit)}; "
+            f"{self.file_role} may be at most {size_text(self.file_limit())}.",
+            code="request_too_large",
+        )
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

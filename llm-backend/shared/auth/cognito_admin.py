@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -45,9 +45,7 @@ class CognitoUnavailableError(ServiceUnavailableError):
     """Cognito could not be reached, throttled us, or failed on its side; a retry may work."""
 
     code = "cognito_unavailable"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    retry_after_seconds = RETRY_AFTER_SECONDS
 
 
 class CognitoRefusedError(ServiceUnavailableError):
@@ -57,32 +55,63 @@ class CognitoRefusedError(ServiceUnavailableError):
     code = "cognito_error"
 
 
-_clients: dict[tuple[str, str | None], Any] = {}
-_clients_lock = threading.Lock()
+class _CognitoErrors(Protocol):
+    UserNotFoundException: type[Exception]
+    UsernameExistsException: type[Exception]
 
 
-def _client(region: str, endpoint_url: str | None):
-    key = (region, endpoint_url)
-    with _clients_lock:
-        if key not in _clients:
-            import boto3  # imported lazily: building a client reads credentials
+class CognitoClient(Protocol):
+    """The part of boto3's `cognito-idp` client used here (boto3 ships no types of its own)."""
 
-            # Short timeouts and one retry: three calls must fit one API request's budget.
-            config = Config(
-                connect_timeout=2,
-                read_timeout=4,
-                retries={"max_attempts": 2, "mode": "standard"},
-            )
-            _clients[key] = boto3.client(
-                "cognito-idp", region_name=region, endpoint_url=endpoint_url, config=config
-            )
-        return _clients[key]
+    @property
+    def exceptions(self) -> _CognitoErrors: ...
+
+    def admin_get_user(self, *, UserPoolId: str, Username: str) -> dict[str, Any]: ...
+
+    def admin_create_user(
+        self,
+        *,
+        UserPoolId: str,
+        Username: str,
+        UserAttributes: list[dict[str, str]],
+        MessageAction: str,
+    ) -> dict[str, Any]: ...
+
+    def admin_set_user_password(
+        self, *, UserPoolId: str, Username: str, Password: str, Permanent: bool
+    ) -> dict[str, Any]: ...
+
+
+# The process's one client, like the S3 store's: the region and endpoint come from settings,
+# which do not change in a running process (tests that change them reset it).
+_client: CognitoClient | None = None
+_client_lock = threading.Lock()
+
+
+def _get_client(region: str, endpoint_url: str | None) -> CognitoClient:
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                import boto3  # imported lazily: building a client reads credentials
+
+                # Short timeouts and one retry: three calls must fit one API request's budget.
+                config = Config(
+                    connect_timeout=2,
+                    read_timeout=4,
+                    retries={"max_attempts": 2, "mode": "standard"},
+                )
+                _client = boto3.client(
+                    "cognito-idp", region_name=region, endpoint_url=endpoint_url, config=config
+                )
+    return _client
 
 
 def reset_cognito_client() -> None:
-    """Forget the cached clients (tests: a client built outside moto would bypass it)."""
-    with _clients_lock:
-        _clients.clear()
+    """Forget the cached client (tests: changed settings, or a client built outside moto)."""
+    global _client
+    with _client_lock:
+        _client = None
 
 
 def require_pool(settings: Settings) -> tuple[str, str]:
@@ -101,7 +130,7 @@ def provision_phone_user(phone: str, *, settings: Settings | None = None) -> boo
     endpoint created whose password was never set (an earlier call failed half-way)."""
     settings = settings or get_settings()
     region, pool = require_pool(settings)
-    client = _client(region, settings.cognito_endpoint_url)
+    client = _get_client(region, settings.cognito_endpoint_url)
     try:
         try:
             user = client.admin_get_user(UserPoolId=pool, Username=phone)
@@ -139,7 +168,7 @@ def provision_phone_user(phone: str, *, settings: Settings | None = None) -> boo
         ) from None
 
 
-def _set_random_password(client, pool: str, phone: str) -> None:
+def _set_random_password(client: CognitoClient, pool: str, phone: str) -> None:
     # A permanent password moves the user out of FORCE_CHANGE_PASSWORD so the OTP flow can
     # start; nobody knows it: phone users only ever sign in with codes. The fixed suffix meets
     # any password policy (upper, lower, digit, symbol).
@@ -149,10 +178,11 @@ def _set_random_password(client, pool: str, phone: str) -> None:
     )
 
 
-def _attribute(user: dict, name: str) -> str | None:
+def _attribute(user: dict[str, Any], name: str) -> str | None:
     for attribute in user.get("UserAttributes", []):
         if attribute.get("Name") == name:
-            return attribute.get("Value")
+            value = attribute.get("Value")
+            return value if isinstance(value, str) else None
     return None
 
 

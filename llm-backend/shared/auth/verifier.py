@@ -105,6 +105,10 @@ def build_verifier(settings: Settings, *, fetch: JwksFetcher | None = None) -> T
     """A verifier for the configured issuer. Raises `ConfigurationError` when the settings
     cannot be used: local mode in production, or Cognito settings missing."""
     mode = settings.effective_auth_mode
+    # Unset Cognito settings are None; each branch leaves all three set or raises.
+    issuer: str | None
+    client_id: str | None
+    source: str | None
     if mode == AuthMode.local:
         if settings.environment == Environment.production:
             raise _misconfigured("AUTH_MODE=local is refused when ENVIRONMENT=production")

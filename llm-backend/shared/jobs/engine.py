@@ -34,7 +34,7 @@ class ItemHandler(Generic[D]):
     the job type's `JobDetail` subclass, what `ctx.detail` is."""
 
     job_type = ""
-    detail_type: type[D] = JobDetail  # type: ignore[assignment]
+    detail_type: type[D]  # each job type names its own
 
     def concurrency(self) -> int:
         """Items run at once: 1 (sequential, each item builds on the previous) by default."""
@@ -50,9 +50,13 @@ class ItemHandler(Generic[D]):
         run_job(self, job_id, context)
 
 
-def load_context(job_id: str, lease: str, detail_type: type[D]) -> JobContext[D]:
+def load_context(job_id: str, lease: str, detail_type: type[D]) -> JobContext[D] | None:
+    """The claimed job's context; None when its row is gone (deleted with its book since the
+    claim), which leaves nothing to run or record."""
     with session_scope() as session:
         job = session.get(BookJob, job_id)
+        if job is None:
+            return None
         return JobContext(
             job_id=job_id,
             book_id=job.book_id,
@@ -72,6 +76,9 @@ def run_job(handler: ItemHandler[Any], job_id: str, lambda_context: Any = None) 
     if lease is None:
         return
     ctx = load_context(job_id, lease, handler.detail_type)
+    if ctx is None:
+        logger.warning("claimed job no longer exists; nothing to run", extra={"job_id": job_id})
+        return
     interval = get_settings().job_heartbeat_seconds
     try:
         with Heartbeat(job_id=job_id, lease=lease, interval=interval) as heartbeat:

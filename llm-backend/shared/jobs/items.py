@@ -30,10 +30,11 @@ class ItemOutcome:
     writes the item's database output in the checkpoint's transaction."""
 
     error: str | None = None
-    commit: Callable[[Session], None] | None = None
-    note: dict | None = None  # appended to the detail's `results`
+    # Its return value, if any (a row count), is not used.
+    commit: Callable[[Session], object] | None = None
+    note: dict[str, Any] | None = None  # appended to the detail's `results`
     # Added to the item's error entry (the page it was about), for admins reading progress.
-    error_fields: dict = field(default_factory=dict)
+    error_fields: dict[str, Any] = field(default_factory=dict)
 
 
 D = TypeVar("D", bound=JobDetail)

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Update, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,8 +43,9 @@ from shared.jobs.messages import JobMessage, get_current_message
 from shared.jobs.models import BookJob
 from shared.models.base import utcnow
 from shared.models.enums import ACTIVE_JOB_STATUSES, JobStatus
+from shared.sql import execute_dml, table_of
 
-JOBS = BookJob.__table__
+JOBS = table_of(BookJob)
 logger = logging.getLogger(__name__)
 
 
@@ -100,11 +101,16 @@ def conflict_for(job: BookJob | None, *, book_id: str) -> ConflictError:
     )
 
 
-def ensure_no_active_job(session: Session, *, book_id: str) -> None:
-    sweep_stale(session, book_id=book_id)
+def refuse_active_job(session: Session, *, book_id: str) -> None:
+    """409 naming the book's active job, if it has one (the caller has swept already)."""
     job = active_job(session, book_id=book_id)
     if job is not None:
         raise conflict_for(job, book_id=book_id)
+
+
+def ensure_no_active_job(session: Session, *, book_id: str) -> None:
+    sweep_stale(session, book_id=book_id)
+    refuse_active_job(session, book_id=book_id)
 
 
 def acquire(
@@ -115,13 +121,12 @@ def acquire(
     total_items: int,
     detail: JobDetail,
 ) -> BookJob:
-    """Inserts a `pending` job inside the caller's transaction. A book's job: the caller holds
-    the book's lock already (`job_lock_service.lock_book`), and a second active job of the book
-    is a 409. `book_id=None`: a job that belongs to no book, never in conflict with any other
-    (its domain names it by id). The job's heartbeat starts now, so a job whose message is lost
-    is swept like a dead one."""
-    if book_id is not None:
-        sweep_stale(session, book_id=book_id)
+    """Inserts a `pending` job inside the caller's transaction, by one INSERT. A book's job: the
+    caller holds the book's lock and has swept its stale jobs in this transaction already
+    (`job_lock_service.lock_for_start`), and a second active job of the book is a 409.
+    `book_id=None`: a job that belongs to no book, never in conflict with any other (its domain
+    names it by id). The job's heartbeat starts now, so a job whose message is lost is swept
+    like a dead one."""
     now = utcnow()
     job = BookJob(
         id=str(uuid.uuid4()),
@@ -208,7 +213,7 @@ def claim_for_current_message(job_id: str) -> str | None:
     return lease
 
 
-def _leased(job_id: str, lease: str):
+def _leased(job_id: str, lease: str) -> Update:
     return update(JOBS).where(
         JOBS.c.id == job_id, JOBS.c.status == JobStatus.RUNNING, JOBS.c.lease_id == lease
     )
@@ -219,7 +224,7 @@ def _update_leased(job_id: str, lease: str, values: Callable[[], dict[str, Any]]
     attempt, so a retried transition gets fresh timestamps."""
 
     def work(session: Session) -> bool:
-        return session.execute(_leased(job_id, lease).values(**values())).rowcount == 1
+        return execute_dml(session, _leased(job_id, lease).values(**values())).rowcount == 1
 
     return run_transaction(work)
 
@@ -232,7 +237,7 @@ def heartbeat(*, job_id: str, lease: str) -> bool:
 def checkpoint(session: Session, *, job_id: str, lease: str, **progress: Any) -> bool:
     """Progress columns (and a heartbeat) in the caller's transaction, which also writes the
     item's output; False (nothing written) when the lease is gone."""
-    result = session.execute(_leased(job_id, lease).values(heartbeat_at=utcnow(), **progress))
+    result = execute_dml(session, _leased(job_id, lease).values(heartbeat_at=utcnow(), **progress))
     return result.rowcount == 1
 
 

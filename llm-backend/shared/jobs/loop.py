@@ -29,6 +29,7 @@ from database import run_transaction
 from shared.jobs import lifecycle
 from shared.jobs.heartbeat import Heartbeat
 from shared.jobs.items import ItemOutcome, JobContext, LeaseLostError, Outcome
+from shared.llm.deadline import lambda_remaining_seconds
 
 
 class ItemProcessor(Protocol):
@@ -37,10 +38,8 @@ class ItemProcessor(Protocol):
 
 def has_time(lambda_context: Any) -> bool:
     """The time-left rule (see the module)."""
-    if lambda_context is None:
-        return True
-    margin_ms = get_settings().job_time_margin_seconds * 1000
-    return lambda_context.get_remaining_time_in_millis() > margin_ms
+    left = lambda_remaining_seconds(lambda_context)
+    return left is None or left > get_settings().job_time_margin_seconds
 
 
 class ItemLoop:
@@ -56,7 +55,7 @@ class ItemLoop:
         self.handler, self.ctx, self.heartbeat = handler, ctx, heartbeat
         self.lambda_context, self.concurrency = lambda_context, max(1, concurrency)
         self.todo = deque(range(ctx.first_item, ctx.total + 1))
-        self.inflight: dict[Future, int] = {}
+        self.inflight: dict[Future[ItemOutcome], int] = {}
         self.done: set[int] = set()
         self.watermark = ctx.first_item - 1
         self.started = False
@@ -111,7 +110,7 @@ class ItemLoop:
             )
         )
 
-    def _save_all(self, results: list[tuple[int, Future]]) -> None:
+    def _save_all(self, results: list[tuple[int, Future[ItemOutcome]]]) -> None:
         for item, future in results:
             if self.lost:
                 return
@@ -139,7 +138,7 @@ class ItemLoop:
         }
         return run_transaction(partial(self._save, progress, outcome))
 
-    def _save(self, progress: dict, outcome: ItemOutcome, session: Session) -> bool:
+    def _save(self, progress: dict[str, Any], outcome: ItemOutcome, session: Session) -> bool:
         """One attempt of the checkpoint's transaction; run again after a deadlock, so it
         writes only rows and objects whose keys and bytes are fixed by the outcome. False, with
         nothing written, when the lease is gone."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 JobHandler = Callable[[str, Any], None]
 
@@ -35,7 +35,17 @@ class UnknownJobTypeError(LookupError):
     """No handler is registered for the message's job type."""
 
 
-def register(job_type: str, handler: JobHandler | None = None):
+@overload
+def register(job_type: str, handler: JobHandler) -> JobHandler: ...
+
+
+@overload
+def register(job_type: str, handler: None = None) -> Callable[[JobHandler], JobHandler]: ...
+
+
+def register(
+    job_type: str, handler: JobHandler | None = None
+) -> JobHandler | Callable[[JobHandler], JobHandler]:
     """`register("x", fn)` or, as a decorator, `@register("x")`. Registering a different
     handler for a type that already has one is a mistake and raises."""
 

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from shared.errors import BadRequestError, NotFoundError
 from shared.llm import config_store
+from shared.llm.components import AUDIO_COMPONENTS
 from shared.llm.providers.local_provider import LOCAL_MODEL_ID
-from shared.llm.providers.registry import PROVIDERS
+from shared.llm.providers.registry import AUDIO_PROVIDERS, PROVIDERS
 from shared.models.base import utcnow
 from shared.models.entities import LLMCall, LLMConfig
 
@@ -57,6 +58,13 @@ def update_config(
         raise BadRequestError(
             f"Unknown provider '{provider}'; choose one of {', '.join(PROVIDERS)}.",
             code="unknown_provider",
+        )
+    if component_key in AUDIO_COMPONENTS and provider not in AUDIO_PROVIDERS:
+        # Refused here: saved, it would fail every call later as a 503.
+        raise BadRequestError(
+            f"Provider '{provider}' has no audio API, so it cannot serve '{component_key}'; "
+            f"choose {' or '.join(AUDIO_PROVIDERS)}.",
+            code="provider_without_audio",
         )
     if model_id not in OFFERED_MODELS[provider]:
         raise BadRequestError(

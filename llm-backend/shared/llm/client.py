@@ -7,13 +7,14 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
 from config import get_settings
 from shared.llm import config_store, deadline, recorder
 from shared.llm.audio import join_mp3, split_text
+from shared.llm.config_store import ResolvedModel
 from shared.llm.errors import (
     LLMAbandonedError,
     LLMDeadlineError,
@@ -21,7 +22,7 @@ from shared.llm.errors import (
     LLMRequestError,
     LLMUnavailableError,
 )
-from shared.llm.providers.registry import AUDIO_PROVIDERS, get_provider
+from shared.llm.providers.registry import AUDIO_PROVIDERS, AudioProvider, get_provider
 from shared.llm.schema import strict_json_schema
 from shared.llm.types import (
     AudioInput,
@@ -40,28 +41,52 @@ from shared.llm.types import (
 from shared.models.base import utcnow
 from shared.observability.logging import get_logger
 
+if TYPE_CHECKING:
+    from config import Settings
+
 T = TypeVar("T", bound=BaseModel)
-R = TypeVar("R")
+R = TypeVar("R")  # a provider's response
+V = TypeVar("V")  # what the caller gets from it
 OUTPUT_ATTEMPTS = 2  # an invalid structured answer is retried once
 # The most text OpenAI's speech endpoint takes in one request; longer texts go in pieces.
 SPEECH_MAX_CHARS = 4096
-_AGAIN = object()  # an answer not taken: ask again
+
 # Latency clock; a seam so tests can check recorded latency exactly instead of timing calls.
 _clock = time.monotonic
 
 
 @overload
-def complete(*, component: str, messages: Sequence[Message | dict], output: type[T], **kw) -> T: ...
+def complete(
+    *,
+    component: str,
+    messages: Sequence[Message | dict[str, Any]],
+    output: type[T],
+    images: Sequence[ImageInput] = (),
+    temperature: float | None = None,
+    reasoning: Reasoning | None = None,
+    max_output_tokens: int = 4096,
+    session_id: str | None = None,
+    job_id: str | None = None,
+) -> T: ...
 @overload
 def complete(
-    *, component: str, messages: Sequence[Message | dict], output: None = None, **kw
+    *,
+    component: str,
+    messages: Sequence[Message | dict[str, Any]],
+    output: None = None,
+    images: Sequence[ImageInput] = (),
+    temperature: float | None = None,
+    reasoning: Reasoning | None = None,
+    max_output_tokens: int = 4096,
+    session_id: str | None = None,
+    job_id: str | None = None,
 ) -> str: ...
 
 
 def complete(
     *,
     component: str,
-    messages: Sequence[Message | dict],
+    messages: Sequence[Message | dict[str, Any]],
     output: type[T] | None = None,
     images: Sequence[ImageInput] = (),
     temperature: float | None = None,
@@ -92,7 +117,7 @@ def complete(
     record = _record(target, session_id=session_id, job_id=job_id)
     output_failures = 0
 
-    def accept(response: ProviderResponse):
+    def accept(response: ProviderResponse) -> T | str:
         nonlocal output_failures
         record.add_usage(response.input_tokens, response.output_tokens)
         if output is None:
@@ -109,7 +134,7 @@ def complete(
                     f"({exc.error_count()} problems), twice."
                 ) from exc
             record.outcome = "retried"
-            return _AGAIN
+            raise _AskAgain from exc
 
     with _recorded(record):
         provider = get_provider(target.provider)
@@ -159,7 +184,7 @@ def speak(
     record.input_characters = len(text)
     with _recorded(record):
         provider = _audio_provider(record, "text-to-speech", "gpt-4o-mini-tts")
-        parts = []
+        parts: list[bytes] = []
         for piece in split_text(text, SPEECH_MAX_CHARS):
 
             def send(timeout: float, piece: str = piece) -> SpeechResponse:
@@ -177,7 +202,13 @@ def speak(
         return join_mp3(parts)
 
 
-def _record(target, *, session_id: str | None = None, job_id: str | None = None):
+class _AskAgain(Exception):
+    """Raised by an `accept` that does not take the answer: the attempt is made again."""
+
+
+def _record(
+    target: ResolvedModel, *, session_id: str | None = None, job_id: str | None = None
+) -> recorder.CallRecord:
     return recorder.CallRecord(
         component=target.component,
         provider=target.provider,
@@ -211,25 +242,29 @@ def _recorded(record: recorder.CallRecord) -> Iterator[None]:
         recorder.save(record)
 
 
-def _audio_provider(record: recorder.CallRecord, operation: str, example_model: str):
-    if record.provider not in AUDIO_PROVIDERS:
-        raise LLMRequestError(
-            f"The component '{record.component}' is configured with provider "
-            f"'{record.provider}', which has no {operation} API. An admin can set it to "
-            f"provider 'openai' (e.g. model '{example_model}') at /admin/llm-config."
-        )
-    return get_provider(record.provider)
+def _audio_provider(
+    record: recorder.CallRecord, operation: str, example_model: str
+) -> AudioProvider:
+    if record.provider in AUDIO_PROVIDERS:
+        provider = get_provider(record.provider)
+        if isinstance(provider, AudioProvider):  # what every AUDIO_PROVIDERS client is
+            return provider
+    raise LLMRequestError(
+        f"The component '{record.component}' is configured with provider "
+        f"'{record.provider}', which has no {operation} API. An admin can set it to "
+        f"provider 'openai' (e.g. model '{example_model}') at /admin/llm-config."
+    )
 
 
 def _attempt_until_done(
     record: recorder.CallRecord,
-    settings,
+    settings: Settings,
     send: Callable[[float], R],
-    accept: Callable[[R], Any],
-):
+    accept: Callable[[R], V],
+) -> V:
     """Sends attempts (each with the timeout the budget allows) until `accept` takes an
     answer: transient failures are retried with backoff, a refusal is final. `accept` returns
-    the result, or _AGAIN to ask once more."""
+    the result, or raises _AskAgain to ask once more."""
     transient_failures = 0
     while True:
         timeout = _attempt_timeout(record, settings, after=0.0)
@@ -268,12 +303,13 @@ def _attempt_until_done(
                 f"'{record.component}': {exc}. An admin can check the key and model at "
                 "/admin/llm-config."
             ) from exc
-        result = accept(response)
-        if result is not _AGAIN:
-            return result
+        try:
+            return accept(response)
+        except _AskAgain:
+            continue
 
 
-def _attempt_timeout(record: recorder.CallRecord, settings, *, after: float) -> float:
+def _attempt_timeout(record: recorder.CallRecord, settings: Settings, *, after: float) -> float:
     """The timeout of an attempt that starts `after` seconds from now: the setting, or what is
     left of the budget (less the margin) when that is shorter. An attempt with less than
     LLM_MIN_ATTEMPT_SECONDS left is not made: LLMDeadlineError, recorded as `deadline`; nor
@@ -300,7 +336,7 @@ def _deadline_message(record: recorder.CallRecord) -> str:
     )
 
 
-def _backoff(failures: int, settings) -> float:
+def _backoff(failures: int, settings: Settings) -> float:
     """Full jitter: a random wait up to base * 2^(n-1), capped."""
     ceiling = min(settings.llm_retry_max_delay, settings.llm_retry_base_delay * 2 ** (failures - 1))
     return random.uniform(0, ceiling)

@@ -23,7 +23,7 @@ from shared.llm.providers.local_provider import LOCAL_MODEL_ID
 from shared.llm.providers.registry import PROVIDERS
 from shared.models.base import utcnow
 from shared.models.entities import LLMCall, LLMPrice
-from shared.services.upsert import dialect_insert
+from shared.sql import conflict_insert
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def set_price(
         "updated_at": utcnow(),
         "updated_by": updated_by,
     }
-    stmt = dialect_insert(session)(LLMPrice).values(**values)
+    stmt = conflict_insert(session, LLMPrice).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[LLMPrice.provider, LLMPrice.model],
         set_={k: v for k, v in values.items() if k not in ("provider", "model")},

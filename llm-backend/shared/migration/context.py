@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 from sqlalchemy import Connection, Index, Table, text
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +35,7 @@ class StepContext:
     def dialect(self) -> str:
         return self.conn.dialect.name
 
-    def execute(self, sql: str, description: str, params: dict | None = None) -> None:
+    def execute(self, sql: str, description: str, params: dict[str, Any] | None = None) -> None:
         self.actions.append(description)
         if not self.dry_run:
             self.conn.execute(text(sql), params or {})
@@ -74,16 +76,15 @@ class StepContext:
             if self.dialect != "postgresql":
                 continue
             sql = f"ALTER TABLE {table.name} ALTER COLUMN {column.name} SET NOT NULL"
+            # In a dry run the backfill above is only planned; it would leave no NULL.
+            planned_clean = self.dry_run and default is not None
             self._tighten(
                 f"set {table.name}.{column.name} NOT NULL",
-                apply=lambda sql=sql: self.conn.execute(text(sql)),
-                # In a dry run the backfill above is only planned; it would leave no NULL.
-                count=(lambda: 0)
-                if self.dry_run and default is not None
-                else (lambda c=column.name: null_rows(self.conn, table.name, c)),
-                skipped=lambda rows, c=column.name: SkippedTightening(
-                    table.name, (c,), "NOT NULL", rows
-                ),
+                apply=partial(self.conn.execute, text(sql)),
+                count=_no_rows
+                if planned_clean
+                else partial(null_rows, self.conn, table.name, column.name),
+                skipped=partial(SkippedTightening, table.name, (column.name,), "NOT NULL"),
             )
 
     def ensure_nullable(self, table: Table, names: list[str]) -> None:
@@ -143,9 +144,11 @@ class StepContext:
         """UPDATE matching rows in batches of `batch_size`, committing each, so no single
         statement locks or rewrites the whole table. Returns the rows changed (or to change)."""
         pk = next(iter(table.primary_key.columns)).name
-        remaining = self.conn.execute(
-            text(f"SELECT COUNT(*) FROM {table.name} WHERE {where_sql}")
-        ).scalar_one()
+        remaining = int(
+            self.conn.execute(
+                text(f"SELECT COUNT(*) FROM {table.name} WHERE {where_sql}")
+            ).scalar_one()
+        )
         self.conn.commit()
         if not remaining:
             return 0
@@ -173,16 +176,17 @@ class StepContext:
         A unique index that existing rows violate is skipped with a warning, leaving any older
         index in place; `before_create` is how a step resolves such rows itself first (in a dry
         run it is only planned, so the rows it would resolve do not count)."""
-        table = index.table
+        table = introspect.index_table(index)
+        name = introspect.index_name(index)
         if not self.has_table(table):
             return
         missing_columns = {c.name for c in index.columns} - introspect.column_names(
             self.conn, table.name
         )
         if missing_columns and self.dry_run:
-            self.actions.append(f"create index {index.name}")
+            self.actions.append(f"create index {name}")
             return
-        state = introspect.index_state(self.conn, table.name, index.name)
+        state = introspect.index_state(self.conn, table.name, name)
         if state is not None and introspect.index_matches(state, index, self.dialect):
             return
 
@@ -193,19 +197,23 @@ class StepContext:
 
         def skipped(rows: int) -> SkippedTightening:
             columns = tuple(c.name for c in index.columns)
-            return SkippedTightening(table.name, columns, f"UNIQUE {index.name}", rows)
+            return SkippedTightening(table.name, columns, f"UNIQUE {name}", rows)
 
         if state is not None and before_create is None and (rows := count()):
             self._skip(skipped(rows))  # the older index stays until the data is fixed
             return
         if state is not None:
             reason = "invalid" if not state.valid else "out of date"
-            self.execute(f"DROP INDEX {index.name}", f"drop {reason} index {index.name}")
+            self.execute(f"DROP INDEX {name}", f"drop {reason} index {name}")
         if before_create is not None:
             before_create()
         self._tighten(
-            f"create index {index.name}",
+            f"create index {name}",
             apply=lambda: index.create(bind=self.conn),
             count=count,
             skipped=skipped,
         )
+
+
+def _no_rows() -> int:
+    return 0

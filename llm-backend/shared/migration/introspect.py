@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Column, Connection, Index, inspect, text
+from sqlalchemy import Column, Connection, DefaultClause, Index, Table, inspect, text
 from sqlalchemy.sql.elements import TextClause
 
 _LITERAL = re.compile(r"'([^']*)'")
@@ -22,6 +23,20 @@ class IndexState:
     columns: tuple[str, ...]
     predicate: str | None
     valid: bool = True
+
+
+def index_table(index: Index) -> Table:
+    """The table a model index is declared on (an index in `__table_args__` always has one)."""
+    if index.table is None:
+        raise ValueError(f"index {index.name} is not attached to a table")
+    return index.table
+
+
+def index_name(index: Index) -> str:
+    """A model index's name: the live schema is looked up by it, so an unnamed one has none."""
+    if index.name is None:
+        raise ValueError(f"an index on {index_table(index).name} has no name")
+    return str(index.name)
 
 
 def table_names(conn: Connection) -> set[str]:
@@ -43,7 +58,9 @@ def model_predicate(index: Index, dialect_name: str) -> str | None:
     return where.text if isinstance(where, TextClause) else str(where)
 
 
-def predicate_signature(predicate: str | None, column_names_: set[str]) -> tuple | None:
+def predicate_signature(
+    predicate: str | None, column_names_: set[str]
+) -> tuple[frozenset[str], frozenset[str]] | None:
     """What a predicate filters on: the columns it names and the string literals it compares.
 
     PostgreSQL rewrites predicates (`status IN ('a','b')` comes back as `= ANY (ARRAY[...])`),
@@ -101,7 +118,7 @@ def _sqlite_index_state(conn: Connection, table: str, name: str) -> IndexState |
 
 
 def index_matches(state: IndexState, index: Index, dialect_name: str) -> bool:
-    names = {c.name for c in index.table.columns}
+    names = {c.name for c in index_table(index).columns}
     return (
         state.valid
         and state.unique == bool(index.unique)
@@ -111,12 +128,13 @@ def index_matches(state: IndexState, index: Index, dialect_name: str) -> bool:
     )
 
 
-def default_sql(column: Column, conn: Connection) -> str | None:
+def default_sql(column: Column[Any], conn: Connection) -> str | None:
     default = column.server_default
-    if default is None:
+    # A server default declared with a value is a DefaultClause (a bare FetchedValue names
+    # none, so there is nothing to backfill with).
+    if not isinstance(default, DefaultClause):
         return None
-    # server_default is typed as FetchedValue; the columns compared here carry a DefaultClause.
-    arg = default.arg  # type: ignore[attr-defined]
+    arg = default.arg
     if isinstance(arg, str):
         return "'" + arg.replace("'", "''") + "'"
     if isinstance(arg, TextClause):
@@ -124,7 +142,7 @@ def default_sql(column: Column, conn: Connection) -> str | None:
     return str(arg.compile(dialect=conn.dialect))
 
 
-def add_column_sql(column: Column, conn: Connection) -> str:
+def add_column_sql(column: Column[Any], conn: Connection) -> str:
     """`ALTER TABLE … ADD COLUMN` for a model column, always nullable at first.
 
     NOT NULL is applied by the caller after backfilling, so existing rows never block it.

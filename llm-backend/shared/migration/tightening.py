@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Index, text
 
-from shared.migration.introspect import model_predicate
+from shared.migration.introspect import index_table, model_predicate
 
 logger = logging.getLogger("db")
 
@@ -41,7 +42,7 @@ class SkippedTightening:
             "fix those rows and run the migration again"
         )
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "columns": list(self.columns), "message": self.message}
 
     def log(self) -> None:
@@ -57,7 +58,7 @@ def null_rows(conn: Connection, table: str, column: str) -> int:
         text(f"SELECT COUNT(*) FROM {_quote(conn, table)} WHERE {_quote(conn, column)} IS NULL")
     ).scalar_one()
     conn.commit()
-    return count
+    return int(count)
 
 
 def duplicate_rows(conn: Connection, index: Index) -> int:
@@ -73,7 +74,7 @@ def duplicate_rows(conn: Connection, index: Index) -> int:
     count = conn.execute(
         text(
             f"SELECT COALESCE(SUM(n), 0) FROM (SELECT COUNT(*) AS n "
-            f"FROM {_quote(conn, index.table.name)} WHERE {' AND '.join(conditions)} "
+            f"FROM {_quote(conn, index_table(index).name)} WHERE {' AND '.join(conditions)} "
             f"GROUP BY {group} HAVING COUNT(*) > 1) AS duplicates"
         )
     ).scalar_one()

@@ -7,10 +7,15 @@ Values are the ones stored in the database and shown by the API; they never chan
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
+
+# The languages a student can choose: the profile's text and audio preferences
+# (`users.text_language_preference`, `users.audio_language_preference`), the language a
+# session's tutor writes in (`state_json.student.text_language`) and speech is spoken in.
+Language = Literal["en", "hi", "hinglish"]
 
 
 class ValueEnum(StrEnum):

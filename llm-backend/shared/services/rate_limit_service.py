@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from database import run_transaction
 from shared.errors import TooManyRequestsError
 from shared.models.rate_limit import RateLimitCounter
-from shared.services.upsert import dialect_insert
+from shared.sql import conflict_insert
 
 # Expired rows deleted per pruning pass; a pass runs when a bucket starts a new window.
 PRUNE_BATCH = 100
@@ -64,23 +64,22 @@ def hit(*, limit: RateLimit, value: str, now: datetime | None = None) -> int:
 
 def _count(session: Session, key: str, start: datetime, end: datetime) -> tuple[int, datetime]:
     table = RateLimitCounter
-    stmt = dialect_insert(session)(table).values(
+    insert = conflict_insert(session, table).values(
         bucket=key, window_start=start, expires_at=end, hits=1
     )
     # A hit from a newer window restarts the count; one stamped with an older window (a
     # container whose clock lags a little) counts towards the stored, newer one.
-    newer = stmt.excluded.window_start > table.window_start
-    stmt = stmt.on_conflict_do_update(
+    newer = insert.excluded.window_start > table.window_start
+    upsert = insert.on_conflict_do_update(
         index_elements=[table.bucket],
         set_={
             "hits": case((newer, 1), else_=table.hits + 1),
-            "window_start": case((newer, stmt.excluded.window_start), else_=table.window_start),
-            "expires_at": case((newer, stmt.excluded.expires_at), else_=table.expires_at),
+            "window_start": case((newer, insert.excluded.window_start), else_=table.window_start),
+            "expires_at": case((newer, insert.excluded.expires_at), else_=table.expires_at),
         },
     ).returning(table.hits, table.expires_at)
-    hits, expires_at = session.execute(stmt).one()
-    if expires_at.tzinfo is None:  # SQLite hands back naive UTC through RETURNING
-        expires_at = expires_at.replace(tzinfo=UTC)
+    # UTCDateTime reads `expires_at` back as aware UTC on SQLite too.
+    hits, expires_at = session.execute(upsert).one()
     return hits, expires_at
 
 

@@ -20,7 +20,7 @@ from shared.errors import AppError, ConflictError, NotFoundError
 from shared.models.base import new_id
 from shared.models.entities import User
 from shared.observability.logging import get_logger
-from shared.services.upsert import dialect_insert
+from shared.sql import conflict_insert, execute_dml
 
 PROFILE_FIELDS = (
     "name",
@@ -134,21 +134,22 @@ def _taken(session: Session, column: str, value: str) -> bool:
 def _insert_ignoring_conflicts(session: Session, values: dict[str, Any]) -> None:
     """`INSERT ... ON CONFLICT DO NOTHING` (PostgreSQL and SQLite). Without a conflict target,
     so a clash on any unique column (sub, email, phone) is skipped rather than raised."""
-    session.execute(dialect_insert(session)(User).values(**values).on_conflict_do_nothing())
+    session.execute(conflict_insert(session, User).values(**values).on_conflict_do_nothing())
     session.commit()
 
 
 def _touch_login(session: Session, user: User, *, now: datetime, min_interval: timedelta) -> None:
     # A conditional UPDATE, so concurrent requests do not race, and `updated_at` is kept as is:
     # it means "profile changed", not "signed in".
-    result = session.execute(
+    result = execute_dml(
+        session,
         update(User)
         .where(
             User.id == user.id,
             or_(User.last_login_at.is_(None), User.last_login_at < now - min_interval),
         )
         .values(last_login_at=now, updated_at=User.updated_at)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     session.commit()
     if result.rowcount:

@@ -9,7 +9,8 @@ from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
 from shared.jobs.schemas import JobStarted
-from study_plans.api.schemas import BulkStudyPlanCreate, StudyPlanJobStarted, StudyPlanRead
+from study_plans.api.schemas import BulkStudyPlanCreate
+from study_plans.models.plan_results import StudyPlanJobStarted, StudyPlanRead
 from study_plans.services import plan_jobs, plans
 
 router = APIRouter(prefix="/admin/guidelines", tags=["guidelines"], route_class=ApiRoute)

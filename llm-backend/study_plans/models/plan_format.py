@@ -10,12 +10,16 @@ e.g. the demo curriculum's) are read through `to_contract` (the admin's view) an
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
-STEP_STATUSES = ("pending", "completed", "skipped")
+StepStatus = Literal["pending", "completed", "skipped"]
+STEP_STATUSES: tuple[str, ...] = get_args(StepStatus)
+# What a step does (the tutor runs each kind its own way): the generator's output, the stored
+# step and the steps read for the tutor (`TeachingStep`) all take this one definition.
 StepKind = Literal["explain", "check", "practice"]
+STEP_KINDS: tuple[str, ...] = get_args(StepKind)
 
 
 class StudyPlanStep(BaseModel):
@@ -24,8 +28,8 @@ class StudyPlanStep(BaseModel):
     description: str
     teaching_approach: str
     success_criteria: str
-    status: Literal["pending", "completed", "skipped"]
-    type: Literal["explain", "check", "practice"] = "explain"
+    status: StepStatus
+    type: StepKind = "explain"
     concepts: list[str] = Field(default_factory=list)
     concept: str = Field(description="What the tutor keys mastery on (the first concept)")
 
@@ -51,7 +55,7 @@ def step(index: int, raw: dict) -> dict:
         "teaching_approach": str(raw.get("teaching_approach") or ""),
         "success_criteria": str(raw.get("success_criteria") or ""),
         "status": status if status in STEP_STATUSES else "pending",
-        "type": kind if kind in ("explain", "check", "practice") else "explain",
+        "type": kind if kind in STEP_KINDS else "explain",
         "concepts": concepts,
         "concept": str(raw.get("concept") or concepts[0]),
     }

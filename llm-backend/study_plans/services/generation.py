@@ -17,9 +17,10 @@ from database import session_scope
 from shared.jobs.items import error_text
 from shared.llm import config_store
 from shared.models.entities import StudyPlan
-from study_plans.api.schemas import StudyPlanRead
+from study_plans.models.plan_results import StudyPlanRead
 from study_plans.services import generator, reviewer
 from study_plans.services.plans import existing, plan_read
+from study_plans.services.reviewer import PlanReview
 
 
 def generate_study_plan(
@@ -40,13 +41,13 @@ def generate_study_plan(
 
     first = generator.generate(guideline=context, job_id=job_id)
     plan, reasoning, revised = first.plan(), first.reasoning, False
+    verdict: PlanReview | None
     try:
         verdict = reviewer.review(guideline=context, plan=plan, job_id=job_id)
+        feedback = verdict.feedback
     except Exception as exc:
         # An unreviewed plan is still usable; the admin sees why there is no review.
         verdict, feedback = None, f"Review failed: {error_text(exc)}"
-    else:
-        feedback = verdict.feedback
     if verdict is not None and not verdict.approved:
         try:
             better = generator.improve(

@@ -23,7 +23,7 @@ class PlanStepOut(BaseModel):
     description: str
     teaching_approach: str
     success_criteria: str
-    type: Literal["explain", "check", "practice"]
+    type: plan_format.StepKind
     concepts: list[str]
 
 

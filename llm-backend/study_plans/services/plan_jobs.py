@@ -25,8 +25,8 @@ from shared.jobs.messages import JobMessage
 from shared.jobs.registry import register
 from shared.models.entities import TeachingGuideline
 from shared.models.enums import JobType
-from study_plans.api.schemas import StudyPlanJobStarted, StudyPlanRead
 from study_plans.models.job_detail import StudyPlanBulkDetail
+from study_plans.models.plan_results import StudyPlanJobStarted, StudyPlanRead
 from study_plans.services.generation import generate_study_plan
 from study_plans.services.plans import existing, plan_read
 
@@ -66,13 +66,15 @@ def start_bulk(*, guideline_ids: list[str], force_regenerate: bool) -> str:
         if missing:
             raise NotFoundError(f"Guidelines not found: {missing}.", code="guideline_not_found")
         book_ids = set(books.values())
-        if len(book_ids) != 1 or None in book_ids:
+        book_id = book_ids.pop() if len(book_ids) == 1 else None
+        if book_id is None:
             raise BadRequestError(
                 "A bulk study plan job covers guidelines of one book.", code="mixed_books"
             )
-        job = job_lock_service.acquire(  # the book's lock first, then the job row
+        book = job_lock_service.lock_for_start(session=session, book_id=book_id)
+        job = job_lock_service.acquire(
             session=session,
-            book_id=book_ids.pop(),
+            book=book,
             job_type=JobType.STUDY_PLAN_BULK,
             total_items=len(ids),
             detail=StudyPlanBulkDetail(

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from book_ingestion.services.guideline_review_service import get_row
 from shared.errors import NotFoundError
 from shared.models.entities import StudyPlan
-from study_plans.api.schemas import StudyPlanRead
 from study_plans.models import plan_format
 from study_plans.models.plan_format import TeachingStep
+from study_plans.models.plan_results import StudyPlanRead
 
 
 def plan_read(row: StudyPlan) -> StudyPlanRead:

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from book_ingestion.models.database import Book
+from book_ingestion.models.database import Book, BookPage
 from database import session_scope
 from shared.models.entities import TeachingGuideline
+from tests.fakes.llm_server import Reply
 from tests.support.admin_model import AdminBookModel
 from tests.support.auth import KEY, claims, sign
 from tests.support.axe import serious_violations
-from tests.support.books import image_bytes
 from tests.support.guidelines import make_book, synced_guideline
 from tests.support.pages import (
     DESKTOP,
@@ -31,9 +31,33 @@ JOB_WAIT = 60_000  # ms: jobs share two cores with the browser, the server and t
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 
 
+class TextbookModel(AdminBookModel):
+    """AdminBookModel whose OCR reads like the textbook page it was shown (the page marker the
+    fake extraction needs stays in front)."""
+
+    def __call__(self, path: str, body: dict):
+        reply = super().__call__(path, body)
+        if (
+            isinstance(reply, Reply)
+            and isinstance(reply.content, str)
+            and "fractions text" in reply.content
+        ):
+            marker = reply.content.split(" ", 1)[0]
+            reply = Reply(f"{marker}\nChapter 1 · Fractions\n\n{OCR_BODY}")
+        return reply
+
+
+OCR_BODY = (
+    "A fraction names a part of a whole.\nWhen a pizza is cut into 4 equal parts,\n"
+    "each part is one fourth: 1/4.\n\nThe number below the line (the denominator)\n"
+    "says how many equal parts there are.\nThe number above it (the numerator)\n"
+    "says how many parts we take."
+)
+
+
 @pytest.fixture
 def console(local_live_url, local_storage, fake_llm, browser_page):
-    fake_llm.responder = AdminBookModel()
+    fake_llm.responder = TextbookModel()
     page = browser_page
     errors = collect_problems(page)
     yield page, local_live_url, errors
@@ -45,7 +69,43 @@ def _check_view(page, width: int) -> None:
 
 
 def _png(name: str, n: int) -> dict:
-    return {"name": name, "mimeType": "image/png", "buffer": image_bytes(color=(n * 60, 90, 20))}
+    return {"name": name, "mimeType": "image/png", "buffer": _textbook_page(n)}
+
+
+def _textbook_page(n: int) -> bytes:
+    """A page that looks like a scanned textbook page (for the README's screenshot)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (600, 800), (252, 250, 244))
+    draw = ImageDraw.Draw(image)
+    title, body = ImageFont.load_default(size=34), ImageFont.load_default(size=20)
+    draw.text((50, 50), f"Chapter 1 · Fractions ({n})", font=title, fill=(30, 30, 60))
+    lines = [
+        "A fraction names a part of a whole.",
+        "When a pizza is cut into 4 equal parts,",
+        "each part is one fourth: 1/4.",
+        "",
+        "The number below the line (the denominator)",
+        "says how many equal parts there are.",
+        "The number above it (the numerator)",
+        "says how many parts we take.",
+    ]
+    for i, line in enumerate(lines):
+        draw.text((50, 130 + 34 * i), line, font=body, fill=(40, 40, 40))
+    for k in range(4):  # a pizza in four parts
+        draw.pieslice(
+            (180, 460, 420, 700),
+            90 * k,
+            90 * (k + 1),
+            outline=(120, 60, 20),
+            width=4,
+            fill=(250, 200, 90) if k == 0 else (255, 236, 180),
+        )
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _job(page, job_type: str):
@@ -102,9 +162,9 @@ def test_admin_takes_a_book_from_images_to_a_study_plan(console):
     # Review: the image beside its OCR text; approve each page.
     tiles.first.locator("a").click()
     expect(page.locator("#page-title")).to_have_text("Page 1")
-    expect(page.locator("#ocr-text")).to_contain_text("fractions text.")
+    expect(page.locator("#ocr-text")).to_contain_text("Chapter 1 · Fractions\n\nA fraction names")
     page.wait_for_function("document.querySelector('.review img').naturalWidth > 0")
-    assert page.locator(".review img").evaluate("img => img.naturalWidth") == 40
+    assert page.locator(".review img").evaluate("img => img.naturalWidth") == 600
     _check_view(page, 1280)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "book-review.png"))
@@ -210,7 +270,7 @@ def test_destructive_actions_ask_first(console):
     book_id = make_book(pages=2)
     page.set_viewport_size(DESKTOP)
     sign_in_locally(page, base, role="admin", name="Careful Admin", next_path="/admin")
-    answers = iter([False, True])
+    answers = iter([False, True, False, True])
     questions: list[str] = []
 
     def answer(dialog):
@@ -218,16 +278,33 @@ def test_destructive_actions_ask_first(console):
         dialog.accept() if next(answers) else dialog.dismiss()
 
     page.on("dialog", answer)
+    # A page: a dismissed confirmation sends nothing; an accepted one deletes it.
+    page.goto(f"{base}/admin#/books/{book_id}/pages/1")
+    expect(page.locator("#ocr-text")).to_have_text("PAGE-1 body text.")
+    page.get_by_role("button", name="Delete page").click()
+    expect(page.locator("#page-title")).to_have_text("Page 1")
+    page.get_by_role("button", name="Delete page").click()
+    expect(page.locator("#page-grid li")).to_have_count(1)
+    expect(page.locator("#page-grid li")).to_have_attribute("data-page", "1")
+    with session_scope() as session:
+        texts = [p.page_number for p in session.query(BookPage).filter_by(book_id=book_id)]
+        assert texts == [1]  # page 2 moved up
+
+    page.goto(f"{base}/admin#/books")
     card = page.locator(f'#book-list li[data-book="{book_id}"]')
     card.get_by_role("button", name=re.compile("^Delete")).click()
     expect(card).to_be_visible()  # dismissed: nothing sent
     card.get_by_role("button", name=re.compile("^Delete")).click()
     expect(card).to_have_count(0)
-    assert (
-        questions
-        == ['Delete "Mathematics Grade 5" with its 2 pages and guidelines? This cannot be undone.']
-        * 2
+    book_question = (
+        'Delete "Mathematics Grade 5" with its 1 page and guidelines? This cannot be undone.'
     )
+    assert questions == [
+        "Delete page 1? The pages after it move up one number.",
+        "Delete page 1? The pages after it move up one number.",
+        book_question,
+        book_question,
+    ]
     expect(page.locator("#book-count")).to_have_text("0 books")
     with session_scope() as session:
         assert session.get(Book, book_id) is None

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from database import session_scope
 from shared.models.entities import LLMCall, LLMConfig
+from shared.models.entities import Session as TutorSession
 from tests.support.tutor import (
     STUDENT_A,
     STUDENT_B,
@@ -166,3 +167,18 @@ def test_only_the_owner_reads_a_sessions_logs(auth_client, fake_llm):
     assert anonymous.status_code == 401
     assert bad_token.status_code == 401
     assert missing.status_code == 404
+
+
+def test_a_finished_exam_without_its_result_columns_shows_marks_from_its_state(
+    auth_client, fake_llm
+):
+    fake_llm.push(paper(1))
+    sid = _start(auth_client, add_guideline(), EXAM_MODE)
+    fake_llm.push(mark("correct"))
+    _step(auth_client, sid, "a1")
+    with session_scope() as db:  # a row finished before the result columns were written
+        db.get(TutorSession, sid).exam_total = None
+
+    logs = _logs(auth_client, sid, "agent_name=orchestrator")["logs"]
+
+    assert [x["output"]["verdict"] for x in logs if x["event_type"] == "Check"] == ["correct"]

@@ -5,16 +5,12 @@ reads them with a fixed number of statements, whatever the number of books."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from book_ingestion.models.database import BookGuideline, BookPage
-from database import get_db_manager, session_scope
+from database import session_scope
 from shared.jobs.models import BookJob
 from tests.support.books import ADMIN, BOOK
 from tests.support.guidelines import synced_guideline
+from tests.support.statements import recorded_statements
 
 ZERO = {
     "page_count": 0,
@@ -51,21 +47,6 @@ def _fill(book_id: str, *, pages: int, guidelines: list[str], job: str | None) -
                     failed_items=0,
                 )
             )
-
-
-@contextmanager
-def _statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = get_db_manager().engine
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_counts_on_create_list_and_detail(auth_client, storage):
@@ -118,12 +99,12 @@ def test_the_derived_status_agrees_with_the_approved_count(auth_client, storage)
 
 def test_the_list_costs_the_same_statements_for_one_book_or_many(auth_client, storage):
     _fill(_create(auth_client)["id"], pages=2, guidelines=["APPROVED"], job="running")
-    with _statements() as one:
+    with recorded_statements() as one:
         assert auth_client.get("/admin/books", headers=ADMIN).status_code == 200
     for year in range(2010, 2016):
         _fill(_create(auth_client, edition_year=year)["id"], pages=1, guidelines=[], job=None)
 
-    with _statements() as seven:
+    with recorded_statements() as seven:
         listed = auth_client.get("/admin/books", headers=ADMIN).json()
 
     assert listed["total"] == 7

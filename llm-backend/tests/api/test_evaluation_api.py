@@ -265,7 +265,7 @@ def test_retry_and_resume_refusals(auth_client, scripted):
     assert (nothing.status_code, nothing.json()["error"]["code"]) == (409, "nothing_to_retry")
     assert (not_failed.status_code, not_failed.json()["error"]["code"]) == (
         409,
-        "run_not_resumable",
+        "nothing_to_resume",
     )
     assert unknown_resume.status_code == 404
 
@@ -282,6 +282,23 @@ def test_resume_a_failed_run(auth_client, scripted):
     assert run["status"] == "complete"
     # item 1 was judged already and kept its score; item 2 was simulated again and judged
     assert [(c["item"], c["avg_score"]) for c in run["conversations"]] == [(1, 8.0), (2, 4.0)]
+
+
+def test_resume_a_completed_run_with_a_failed_conversation(auth_client, scripted):
+    # item 2's simulation failed (a model that kept failing): the run completed without it.
+    add_run("run_c", [("ace", [same(7)]), ("struggler", [])], job_status="completed")
+
+    response = auth_client.post("/api/evaluation/runs/run_c/resume", headers=ADMIN)
+    wait_jobs_idle()
+
+    assert response.status_code == 200, response.text
+    run = auth_client.get("/api/evaluation/runs/run_c", headers=ADMIN).json()
+    assert run["status"] == "complete"
+    assert [(c["item"], c["status"], c["avg_score"]) for c in run["conversations"]] == [
+        (1, "judged", 7.0),
+        (2, "judged", 4.0),
+    ]
+    assert len(run["job_ids"]) == 2
 
 
 def test_writes_need_an_admin(auth_client, scripted):

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from database import session_scope
 from db import default_llm_config_rows
 from shared.llm import complete
+from shared.llm.admin_service import OFFERED_MODELS
+from shared.llm.components import AUDIO_COMPONENTS, SPEECH_TO_TEXT
 from shared.models.base import utcnow
 from shared.models.entities import LLMCall, LLMConfig
 from tests.support.auth import KEY, bearer, claims, sign
@@ -225,4 +227,39 @@ def test_admin_page_shell_is_served(auth_client):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "<title>LLM configuration" in response.text
-    assert "sessionStorage" in response.text
+    # The token handling is the admin pages' shared module, which keeps it in session storage.
+    assert 'from "/admin/assets/admin_api.js"' in response.text
+    assert "sessionStorage" in auth_client.get("/admin/assets/admin_api.js").text
+
+
+def test_an_audio_component_is_refused_a_provider_without_audio(auth_client):
+    before = {key: (_row(key).provider, _row(key).model_id) for key in AUDIO_COMPONENTS}
+
+    answers = {
+        (key, provider): auth_client.put(
+            f"/api/admin/llm-config/{key}",
+            json={"provider": provider, "model_id": OFFERED_MODELS[provider][0]},
+            headers=ADMIN,
+        )
+        for key in AUDIO_COMPONENTS
+        for provider in ("anthropic", "google", "local")
+    }
+
+    for (key, provider), answer in answers.items():
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"] == {
+            "code": "provider_without_audio",
+            "message": f"Provider '{provider}' has no audio API, so it cannot serve '{key}'; "
+            "choose openai.",
+        }
+    assert {key: (_row(key).provider, _row(key).model_id) for key in AUDIO_COMPONENTS} == before
+    # The provider that has one is still accepted, and other components may use any provider.
+    for key, model in ((SPEECH_TO_TEXT, "whisper-1"), ("tutor", "claude-haiku-4-5")):
+        provider = "openai" if key == SPEECH_TO_TEXT else "anthropic"
+        saved = auth_client.put(
+            f"/api/admin/llm-config/{key}",
+            json={"provider": provider, "model_id": model},
+            headers=ADMIN,
+        )
+        assert saved.status_code == 200, saved.text
+        assert (_row(key).provider, _row(key).model_id) == (provider, model)

@@ -100,6 +100,8 @@ def test_cognito_sign_in_uses_pkce_and_the_callback_trades_the_code(cognito_live
     # Session storage belongs to the site's origin (and this tab): read it back there.
     page.go_back()
     page.wait_for_url(f"{cognito_live_url}/signin?next=/admin/llm-config")
+    # The page has read its settings (leaving earlier would cut that request off).
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     saved = json.loads(page.evaluate("sessionStorage.getItem('tutorPkce')"))
     assert {k: v[0] for k, v in query.items()} == {
         "response_type": "code",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.books import ADMIN, post_book, stored_keys
+from tests.support.books import ADMIN, image_bytes, post_book, stored_keys
 
 
 def _multipart(name: str, size: int, field: str = "image") -> tuple[bytes, str]:
@@ -51,4 +51,30 @@ def test_an_oversize_body_is_refused_while_it_streams_in(
     }
     assert stored_keys() == [f"books/{book_id}/metadata.json"]
     assert fake_llm.requests == []
+    assert auth_client.get(f"/admin/books/{book_id}/jobs", headers=ADMIN).json() == []
+
+
+def test_too_many_files_are_refused_before_any_file_is_read(
+    auth_client, storage, fake_llm, monkeypatch
+):
+    from config import reset_settings
+
+    book_id = post_book(auth_client)
+    monkeypatch.setenv("MAX_BULK_FILES", "2")
+    reset_settings()
+    # The third file is no image: the count is checked first, so it is never opened.
+    files = [
+        ("images", ("a.png", image_bytes(), "image/png")),
+        ("images", ("b.png", image_bytes(color=(9, 9, 9)), "image/png")),
+        ("images", ("c.png", b"junk", "image/png")),
+    ]
+
+    response = auth_client.post(f"/admin/books/{book_id}/pages/bulk", files=files, headers=ADMIN)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == {
+        "code": "too_many_files",
+        "message": "3 files sent; at most 2 per bulk upload.",
+    }
+    assert stored_keys() == [f"books/{book_id}/metadata.json"]
     assert auth_client.get(f"/admin/books/{book_id}/jobs", headers=ADMIN).json() == []

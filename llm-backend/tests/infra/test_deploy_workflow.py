@@ -66,3 +66,18 @@ def test_build_deploy_migrate_then_smoke_test_in_that_order(workflow, cfn_templa
     for output in ("ApiUrl", "MigrateFunctionName"):
         assert f"$(output {output})" in script
         assert output in cfn_template["Outputs"]
+
+
+def test_deploy_always_passes_the_stage_cost_settings(workflow, sam_template):
+    """sam deploy keeps an existing stack's previous value for a parameter it is not given, so
+    the settings whose defaults depend on the stage are always passed ("auto" unless the
+    environment's variable says otherwise)."""
+    deploy = next(s for s in workflow["jobs"]["deploy"]["steps"] if s.get("name") == "sam deploy")
+    for parameter, variable in (
+        ("DbMinCapacity", "DB_MIN_CAPACITY"),
+        ("EnableRdsProxy", "ENABLE_RDS_PROXY"),
+        ("EnableNatGateway", "ENABLE_NAT_GATEWAY"),
+    ):
+        assert f'"{parameter}=${{{variable}:-auto}}"' in deploy["run"], parameter
+        assert deploy["env"][variable] == f"${{{{ vars.{variable} }}}}"
+        assert sam_template["Parameters"][parameter]["Default"] == "auto"

@@ -36,6 +36,7 @@ SHARED_VARIABLES = {
     "DB_POOL_SIZE": "1",
     "DB_MAX_OVERFLOW": "2",
     "DB_POOL_TIMEOUT": "10",
+    "DB_IDLE_SESSION_TIMEOUT_MS": {"Fn::If": ["DbCanPause", "300000", "0"]},
 }
 CLUSTER_ENDPOINT = {"Fn::GetAtt": ["DatabaseCluster", "Endpoint.Address"]}
 PROXY_ENDPOINT = {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]}
@@ -112,13 +113,14 @@ def test_functions_get_exactly_their_settings_and_no_secret_values(cfn_template)
     assert worker == {
         **SHARED_VARIABLES,
         "DB_HOST": CLUSTER_ENDPOINT,
+        "DB_CONNECT_TIMEOUT": "30",
         "STORAGE_BACKEND": "s3",
         "S3_BUCKET": {"Ref": "BookAssetsBucket"},
         "JOB_DISPATCH": "sqs",
         "SQS_QUEUE_URL": {"Ref": "JobQueue"},
         "LLM_API_KEYS_SECRET_ARN": {"Ref": "LlmApiKeysSecret"},
     }
-    assert migrate == {**SHARED_VARIABLES, "DB_HOST": CLUSTER_ENDPOINT}
+    assert migrate == {**SHARED_VARIABLES, "DB_HOST": CLUSTER_ENDPOINT, "DB_CONNECT_TIMEOUT": "30"}
     # Secrets travel as ARNs only: no URL with a password, no provider key.
     for env in (api, worker, migrate):
         assert "DATABASE_URL" not in env
@@ -143,6 +145,7 @@ def test_function_environment_parses_as_settings(cfn_template, monkeypatch):
         "COGNITO_JWKS_URL": "https://cognito-idp.us-east-1.amazonaws.com/x/.well-known/jwks.json",
         "COGNITO_DOMAIN": "https://tutor-1a2b3c4d.auth.us-east-1.amazoncognito.com",
         "LLM_API_KEYS_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:llm",
+        "DB_IDLE_SESSION_TIMEOUT_MS": "300000",
     }
     loaded = {}
     for name in FUNCTIONS:
@@ -159,6 +162,7 @@ def test_function_environment_parses_as_settings(cfn_template, monkeypatch):
             settings = Settings(_env_file=None)
         assert settings.db_pool_size == 1 and settings.db_max_overflow == 2
         assert settings.db_pool_timeout == 10 and settings.db_sslmode == "require"
+        assert settings.db_idle_session_timeout_ms == 300_000
         assert settings.database_url is None
         assert settings.database_secret_arn == placeholders["DATABASE_SECRET_ARN"]
         loaded[name] = settings
@@ -251,6 +255,7 @@ def test_api_function_reaches_the_database_through_the_proxy(cfn_template):
     assert api["VpcConfig"] == {
         "SecurityGroupIds": [{"Ref": "ApiFunctionSecurityGroup"}],
         "SubnetIds": PRIVATE_SUBNETS,
+        "Ipv6AllowedForDualStack": {"Fn::If": ["CreateVpc", True, False]},
     }
     assert api["Environment"]["Variables"]["DB_HOST"]["Fn::If"][1] == PROXY_ENDPOINT
     assert proxy["Condition"] == "UseRdsProxy"
@@ -318,8 +323,17 @@ def test_database_cluster_is_encrypted_serverless_v2_postgres_15_with_generated_
     assert cfn_template["Parameters"]["DbEngineVersion"]["Default"].startswith("15.")
     assert props["StorageEncrypted"] is True
     assert props["ServerlessV2ScalingConfiguration"] == {
-        "MinCapacity": {"Ref": "DbMinCapacity"},
+        "MinCapacity": {
+            "Fn::If": [
+                "DbMinCapacityAuto",
+                {"Fn::If": ["IsProduction", 0.5, 0]},
+                {"Ref": "DbMinCapacity"},
+            ]
+        },
         "MaxCapacity": {"Ref": "DbMaxCapacity"},
+        "SecondsUntilAutoPause": {
+            "Fn::If": ["DbCanPause", {"Ref": "DbSecondsUntilAutoPause"}, {"Ref": "AWS::NoValue"}]
+        },
     }
     assert props["MasterUserPassword"] == {
         "Fn::Sub": "{{resolve:secretsmanager:${DatabaseSecret}:SecretString:password}}"

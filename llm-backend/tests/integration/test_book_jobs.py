@@ -58,7 +58,7 @@ def test_second_acquire_is_a_conflict_naming_the_active_job(held):
     with pytest.raises(ConflictError) as caught, session_scope() as session:
         job_lock_service.acquire(
             session=session,
-            book_id=book_id,
+            book=job_lock_service.lock_for_start(session=session, book_id=book_id),
             job_type="ocr_batch",
             total_items=1,
             detail=JobDetail(),

@@ -136,3 +136,45 @@ def test_new_connections_use_the_rotated_database_secret(db, app_database_url, m
             conn.commit()
 
     assert (before, after) == (target.username, rotated_user)
+
+
+def test_idle_sessions_end_on_the_server_when_configured(db, monkeypatch):
+    """An auto-pausing database needs the functions' pooled connections to go away while idle:
+    the server ends them, and the pool replaces the dead one on the next checkout."""
+    from sqlalchemy import text
+
+    from config import reset_settings
+
+    monkeypatch.setenv("DB_IDLE_SESSION_TIMEOUT_MS", "300000")
+    monkeypatch.setenv("DB_LOCK_TIMEOUT_MS", "1500")
+    # As in Lambda: one pooled connection; an overflow one is closed when returned.
+    monkeypatch.setenv("DB_POOL_SIZE", "1")
+    monkeypatch.setenv("DB_MAX_OVERFLOW", "1")
+    reset_settings()
+    reset_db_manager()
+    engine = get_db_manager().engine
+    with engine.connect() as pooled:
+        assert pooled.execute(text("SHOW idle_session_timeout")).scalar_one() == "5min"
+        # The lock timeout still travels in the same startup options.
+        assert pooled.execute(text("SHOW lock_timeout")).scalar_one() == "1500ms"
+        backend = pooled.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        pooled.rollback()
+        # What the server does once the timeout passes: the pooled connection's session ends.
+        with engine.connect() as other:
+            ended = other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+            assert ended.scalar_one() is True
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != backend
+        assert conn.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_idle_sessions_are_kept_by_default(db, monkeypatch):
+    from sqlalchemy import text
+
+    from config import reset_settings
+
+    monkeypatch.delenv("DB_IDLE_SESSION_TIMEOUT_MS", raising=False)
+    reset_settings()
+    reset_db_manager()
+    with get_db_manager().engine.connect() as conn:
+        assert conn.execute(text("SHOW idle_session_timeout")).scalar_one() == "0"

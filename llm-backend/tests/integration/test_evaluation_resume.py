@@ -102,6 +102,37 @@ def test_the_status_names_the_conversation_being_simulated(local_storage, db, fa
     assert _status().status == "complete"
 
 
+def test_the_transcript_so_far_is_stored_at_every_turn(local_storage, db, fake_llm):
+    arrived, gate = threading.Event(), threading.Event()
+    script = EvalScript({"average_student": [[7] * 5]})
+
+    def hold_second_turn(number: int) -> None:
+        if number == 2:
+            arrived.set()
+            gate.wait(30)
+
+    script.on_tutor_turn = hold_second_turn
+    fake_llm.responder = script
+    run_id = _start(add_guideline(), max_turns=3, seed=4)
+    try:
+        assert arrived.wait(30)
+        (during,) = conversations(run_id)
+        status = _status()
+    finally:
+        gate.set()
+    wait_jobs_idle()
+
+    assert (during.status, during.ended_reason) == ("running", None)
+    assert [(m["role"], m["turn"]) for m in during.messages] == [
+        ("tutor", 0), ("student", 1), ("tutor", 1),
+    ]  # fmt: skip
+    assert (status.status, status.turn, status.detail) == (
+        "running_session", 1, "Conversation 1 of 1 (Riya #1): turn 1/3",
+    )  # fmt: skip
+    (after,) = conversations(run_id)
+    assert (after.status, len(after.messages)) == ("judged", 7)
+
+
 def test_a_killed_worker_resumes_without_repeating_finished_conversations(
     local_storage, db, fake_llm, monkeypatch
 ):

@@ -30,8 +30,9 @@ def test_many_jobs_without_a_book_are_active_beside_a_books_one(local_storage, d
     set_dispatcher(HeldDispatcher())
     book_id = new_book()
     with session_scope() as session:
+        book = job_lock_service.lock_for_start(session=session, book_id=book_id)
         book_job = job_lock_service.acquire(
-            session=session, book_id=book_id, job_type="sync", total_items=1, detail=JobDetail()
+            session=session, book=book, job_type="sync", total_items=1, detail=JobDetail()
         ).id
 
     ids = [_ownerless() for _ in range(3)]
@@ -41,8 +42,9 @@ def test_many_jobs_without_a_book_are_active_beside_a_books_one(local_storage, d
     assert len(set(ids)) == 3
     # The book keeps its one-active-job rule.
     with pytest.raises(ConflictError, match=book_job), session_scope() as session:
+        book = job_lock_service.lock_for_start(session=session, book_id=book_id)
         job_lock_service.acquire(
-            session=session, book_id=book_id, job_type="sync", total_items=1, detail=JobDetail()
+            session=session, book=book, job_type="sync", total_items=1, detail=JobDetail()
         )
 
 
@@ -65,6 +67,7 @@ def test_sweep_by_job_id_fails_only_that_stale_job(local_storage, db):
 
 class _Recorder(ItemHandler[JobDetail]):
     job_type = "ownerless_test"
+    detail_type = JobDetail
 
     def __init__(self) -> None:
         self.seen: list[tuple[int, str | None, str]] = []

@@ -24,8 +24,8 @@ from shared.jobs.models import BookJob
 from shared.storage import reset_blob_store
 from tests.fakes.llm_server import Reply
 from tests.support.aws import REGION, mocked_aws
-from tests.support.book_jobs import load_job
-from tests.support.books import BOOK, BUCKET, image_bytes, stored_keys
+from tests.support.book_jobs import image_files, load_job
+from tests.support.books import BOOK, BUCKET, stored_keys
 from tests.support.lambda_context import load_event
 
 PAGES = 6
@@ -97,11 +97,8 @@ def test_chunk_continuation_and_duplicate(aws, fake_llm):
     sqs, queue_url = aws
     fake_llm.push(*[Reply(f"page text {n}", delay=0.3) for n in range(PAGES)])
     book_id = book_service.create_book(data=BookCreate(**BOOK), created_by="admin-1").id
-    uploads = [
-        page_service.Upload(name=f"{n}.png", data=image_bytes(color=(n, n, n)), fmt="PNG")
-        for n in range(1, PAGES + 1)
-    ]
-    job_id = page_service.bulk_upload(book_id=book_id, uploads=uploads).job_id
+    files = image_files(PAGES, name="{n}.png")
+    job_id = page_service.bulk_upload(book_id=book_id, files=files).job_id
     [first] = _receive(sqs, queue_url)
     assert json.loads(first["Body"]) == {"job_id": job_id, "job_type": "ocr_batch"}
 
@@ -149,10 +146,8 @@ def test_a_job_whose_message_cannot_be_sent_is_failed_at_once(aws, monkeypatch):
     reset_settings()
     reset_dispatcher()
     book_id = book_service.create_book(data=BookCreate(**BOOK), created_by="admin-1").id
-    upload = page_service.Upload(name="1.png", data=image_bytes(), fmt="PNG")
-
     with pytest.raises(ServiceUnavailableError) as caught:
-        page_service.bulk_upload(book_id=book_id, uploads=[upload])
+        page_service.bulk_upload(book_id=book_id, files=image_files(1))
 
     assert caught.value.code == "queue_unavailable"
     with session_scope() as session:

@@ -3,7 +3,9 @@ through the services, and the job rows as stored (for lock, heartbeat and sweep 
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+from typing import BinaryIO
 
 from sqlalchemy import text
 
@@ -34,11 +36,14 @@ def new_book() -> str:
 
 def upload_pages(book_id: str, count: int) -> str:
     """A bulk upload of `count` distinct images; the id of the OCR job it starts."""
-    uploads = [
-        page_service.Upload(name=f"p{n}.png", data=image_bytes(color=(n, 0, 0)), fmt="PNG")
-        for n in range(1, count + 1)
+    return page_service.bulk_upload(book_id=book_id, files=image_files(count)).job_id
+
+
+def image_files(count: int, *, name: str = "p{n}.png") -> list[tuple[str, BinaryIO]]:
+    """`count` distinct PNG images as (file name, stream), as a bulk upload sends them."""
+    return [
+        (name.format(n=n), io.BytesIO(image_bytes(color=(n, n, n)))) for n in range(1, count + 1)
     ]
-    return page_service.bulk_upload(book_id=book_id, uploads=uploads).job_id
 
 
 def load_job(job_id: str) -> BookJob:

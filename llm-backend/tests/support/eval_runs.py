@@ -36,7 +36,8 @@ class EvalScript:
     """The responder (`fake_llm.responder = script`). `scores[persona]` lists the judge's
     answers for that persona in call order (five ints each, or a dict body that breaks the
     schema); past the list the last one repeats. The first `fail_openings` tutor openings fail
-    (500); `on_opening`, when set, runs as each opening arrives (a test's barrier or gate)."""
+    (500); `on_opening` / `on_tutor_turn`, when set, run as each opening / tutor turn arrives
+    (a test's barrier or gate)."""
 
     def __init__(
         self,
@@ -52,6 +53,7 @@ class EvalScript:
         self.counts: dict[str, int] = defaultdict(int)
         self.lock = threading.Lock()
         self.on_opening: Callable[[], None] | None = None
+        self.on_tutor_turn: Callable[[int], None] | None = None  # gets the turn's number
 
     def __call__(self, path: str, body: dict) -> Reply | Fail | None:
         name = request_schema_name(path, body)
@@ -78,7 +80,11 @@ class EvalScript:
                 self.on_opening()
             return _slow(say(OPENING), self.delay)
         if name == "TeachTurn":
-            self._count("tutor_turn")
+            with self.lock:
+                self.counts["tutor_turn"] += 1
+                number = self.counts["tutor_turn"]
+            if self.on_tutor_turn is not None:
+                self.on_tutor_turn(number)
             return _slow(teach("wrong", TUTOR_REPLY, misconception="bigger is bigger"), self.delay)
         return None  # the safety check and anything else: the script / a minimal answer
 

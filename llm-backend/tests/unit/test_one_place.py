@@ -71,3 +71,35 @@ def test_db_session_dependency_is_defined_once():
 
 def test_held_dispatcher_is_defined_once():
     assert _defined_in("HeldDispatcher", TESTS) == ["tests/support/book_jobs.py"]
+
+
+APP = [BACKEND / d for d in ("shared", "tutor", "book_ingestion", "study_plans")]
+
+
+def _app_files_containing(text: str) -> list[str]:
+    return [
+        str(path.relative_to(BACKEND))
+        for root in APP
+        for path in _python_files(root)
+        if text in path.read_text()
+    ]
+
+
+def test_the_language_literal_is_written_once():
+    assert _app_files_containing('Literal["en", "hi", "hinglish"]') == ["shared/models/enums.py"]
+
+
+def test_the_study_plan_step_kind_is_written_once():
+    written = _app_files_containing('Literal["explain", "check", "practice"]')
+    assert [p for p in written if p.startswith("study_plans/")] == [
+        "study_plans/models/plan_format.py"
+    ]
+
+
+def test_retry_after_is_set_by_one_mechanism():
+    # CORS names it among the headers a browser may read; only AppError sets it.
+    assert _app_files_containing('"Retry-After"') == ["shared/api/cors.py", "shared/errors.py"]
+
+
+def test_the_dialect_specific_insert_is_chosen_in_one_place():
+    assert _app_files_containing("sqlalchemy.dialects") == ["shared/sql.py"]

@@ -6,18 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+from annotated_types import Ge, Le
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from database import DbSession
-from shared.api.params import limit_up_to
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import OwnedSession
 from tutor.services import agent_log_service
 
 router = APIRouter(prefix="/sessions", tags=["sessions"], route_class=ApiRoute)
 
-LogLimit = limit_up_to(500)
+LogLimit = Annotated[int, Ge(1), Le(500)]
 
 
 class AgentLogRead(BaseModel):

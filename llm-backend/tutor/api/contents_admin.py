@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from annotated_types import Ge, Le
 from fastapi import APIRouter, status
 
 from database import DbSession
-from shared.api.params import Grade, Offset, limit_up_to
+from shared.api.params import Grade, Offset
 from shared.api.route import ApiRoute
 from shared.auth.dependencies import AdminUser
 from tutor.api.schemas import ContentCreate, ContentPage, ContentRead, ContentUpdate
 from tutor.services import contents_service
 
 router = APIRouter(prefix="/admin/contents", tags=["admin: contents"], route_class=ApiRoute)
-ContentsLimit = limit_up_to(200)
+ContentsLimit = Annotated[int, Ge(1), Le(200)]
 
 
 @router.get("", response_model=ContentPage)

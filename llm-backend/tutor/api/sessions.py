@@ -142,6 +142,7 @@ def _history(state: SessionState) -> list[ChatMessageRead]:
 def end_exam(row: SignedInSession, session: DbSession) -> EndExamRead:
     state = session_service.end_exam(session=session, row=row)
     result = state.exam_result
+    assert result is not None  # ending an exam finishes it, and finishing records the result
     return EndExamRead(
         score=result.score,
         total=result.total,

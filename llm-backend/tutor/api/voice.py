@@ -14,23 +14,20 @@ from shared.api.responses import errors
 from shared.api.route import ApiRoute
 from shared.api.upload_limit import MULTIPART_OVERHEAD, CappedBodyRoute
 from shared.auth.dependencies import SessionOwner
-from shared.errors import PayloadTooLargeError
+from shared.models.enums import Language
 from tutor.services import voice_service
 
 MAX_SPEECH_CHARS = 5000
 
 
 class AudioUploadRoute(CappedBodyRoute):
-    def body_limit(self) -> int:
-        return get_settings().max_audio_upload_bytes + MULTIPART_OVERHEAD
+    file_role = "a recording"
 
-    def too_large(self, limit: int) -> PayloadTooLargeError:
-        audio_mb = get_settings().max_audio_upload_bytes // (1024 * 1024)
-        return PayloadTooLargeError(
-            f"The upload is larger than {limit // (1024 * 1024)} MB; "
-            f"a recording may be at most {audio_mb} MB.",
-            code="request_too_large",
-        )
+    def body_limit(self) -> int:
+        return self.file_limit() + MULTIPART_OVERHEAD
+
+    def file_limit(self) -> int:
+        return get_settings().max_audio_upload_bytes
 
 
 upload_router = APIRouter(tags=["voice"], route_class=AudioUploadRoute)
@@ -45,7 +42,7 @@ class SpeechCreate(BaseModel):
     text: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SPEECH_CHARS)
     ]
-    language: voice_service.Language = "hinglish"
+    language: Language = "hinglish"
 
 
 @upload_router.post(

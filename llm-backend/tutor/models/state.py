@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from shared.models.enums import SessionMode
+from shared.models.enums import Language, SessionMode
 
 StepKind = Literal["explain", "check", "practice"]
 Verdict = Literal["none", "wrong", "partial", "right", "right_with_reasoning"]
@@ -88,9 +88,6 @@ class ExamResult(BaseModel):
     next_steps: list[str]
 
 
-TextLanguage = Literal["en", "hi", "hinglish"]
-
-
 class StudentProfile(BaseModel):
     """The student as the session started: later profile edits apply to new sessions."""
 
@@ -99,7 +96,7 @@ class StudentProfile(BaseModel):
     age: int | None = None
     grade: int | None = None
     about_me: str | None = None
-    text_language: TextLanguage = "en"  # the language every tutor message is written in
+    text_language: Language = "en"  # the language every tutor message is written in
 
     @property
     def addressed_as(self) -> str | None:

@@ -18,7 +18,8 @@ from pydantic import BaseModel, Field
 
 from shared.models.entities import Event, TeachingGuideline
 from shared.models.enums import SessionMode
-from tutor.models.state import WITHHELD, PlanStep, SessionState
+from tutor.models import event_payload
+from tutor.models.state import WITHHELD, PlanStep, SessionState, StepKind
 from tutor.models.turn_view import ExamFeedbackRead, current_step, exam_feedback, speakable
 
 HISTORY = 10  # conversation_history holds the last messages only, as upstream
@@ -34,7 +35,7 @@ class GuidelinesView(BaseModel):
 
 class StudyPlanStepView(BaseModel):
     step_id: int = Field(description="1-based")
-    type: Literal["explain", "check", "practice"]
+    type: StepKind
     concept: str
     content_hint: str
     question_type: str | None
@@ -214,7 +215,7 @@ def _misconceptions(state: SessionState, events: list[Event], plan: list[PlanSte
     for e in events:
         if e.node != "Diagnose":
             continue
-        name = json.loads(e.payload_json or "{}").get("misconception")
+        name = event_payload.payload(e).get("misconception")
         if name and name not in first_seen:
             concept = plan[e.step_idx].concept if 0 <= e.step_idx < len(plan) else name
             first_seen[name] = (concept, e.created_at)
@@ -245,9 +246,9 @@ def build(
     log = _messages(session_id, state)
     verdicts = [q.verdict for q in state.questions]
     safety = [
-        json.loads(e.payload_json or "{}").get("category", "unsafe")
+        event_payload.payload(e).get("category", "unsafe")
         for e in events
-        if e.node == "Remediate" and '"safety_redirect"' in (e.payload_json or "")
+        if event_payload.is_safety_redirect(e)
     ]
     step = state.current_step if state.mode == SessionMode.TEACH_ME else None
     if state.mode == SessionMode.EXAM and not state.is_complete and state.questions:
@@ -261,7 +262,11 @@ def build(
         turn_count=state.turns,
         topic=_topic(state, guideline, plan),
         current_step=current_step(state),
-        last_concept_taught=(step.concept if step else (state.concepts_reached or [None])[-1])
+        last_concept_taught=(
+            step.concept
+            if step
+            else (state.concepts_reached[-1] if state.concepts_reached else None)
+        )
         if state.mode == SessionMode.TEACH_ME
         else None,
         last_question=last_question,

@@ -19,6 +19,7 @@ from shared.llm import deadline
 from shared.models.enums import SessionMode
 from tutor.agents import safety_agent, student_texts
 from tutor.agents.context import TutorContext
+from tutor.models.event_payload import SAFETY_ACTION, SAFETY_NODE
 from tutor.models.state import WITHHELD, SessionState
 from tutor.orchestration import clarify, exam, teach
 from tutor.orchestration.common import EventDraft, TurnResult, log
@@ -80,6 +81,6 @@ def _redirect(state: SessionState, category: str) -> TurnResult:
     new.turns += 1
     log(new, "tutor", reply)
     event = EventDraft(
-        "Remediate", idx, {"action": "safety_redirect", "category": category, "draft": "discarded"}
+        SAFETY_NODE, idx, {"action": SAFETY_ACTION, "category": category, "draft": "discarded"}
     )
     return TurnResult(new, reply, [event])

@@ -16,7 +16,6 @@ a turn that failed or is still running.
 from __future__ import annotations
 
 import bisect
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +26,8 @@ from sqlalchemy.orm import Session
 from shared.models.entities import Event, LLMCall
 from shared.models.entities import Session as TutorSession
 from shared.models.enums import SessionMode
-from tutor.services.session_reads import events_of
+from tutor.models import event_payload
+from tutor.services.session_reads import events_of, stored_state
 
 # The marks an exam's Check events carry; hidden until the exam ends, so the student never
 # learns mid-exam how an answer was scored.
@@ -89,33 +89,27 @@ def agent_logs(
 
 
 def _exam_running(row: TutorSession) -> bool:
-    """True while an exam is unfinished: then its marks stay hidden, as in the replay."""
+    """True while an exam is unfinished: then its marks stay hidden, as in the replay. The
+    exam's result columns are written when it finishes; otherwise its state says so. A row
+    without a state counts as unfinished, so nothing is shown by mistake."""
     if row.mode in OPEN_MODES:
         return False
-    state = json.loads(row.state_json or "{}")
-    state = state if isinstance(state, dict) else {}
-    finished = row.exam_total is not None or state.get("is_complete") or state.get("exam_finished")
-    return not finished
-
-
-def _payload(event: Event) -> dict:
-    try:
-        payload = json.loads(event.payload_json or "{}")
-    except ValueError:
-        return {}
-    return payload if isinstance(payload, dict) else {"value": payload}
+    if row.exam_total is not None:
+        return False
+    state = stored_state(row)
+    return state is None or not state.is_complete
 
 
 def _turn_of(event: Event) -> int:
-    turn = _payload(event).get("turn")
+    turn = event_payload.payload(event).get("turn")
     return turn if isinstance(turn, int) else 0
 
 
 def _event_log(event: Event, hide_secrets: bool) -> AgentLog:
-    payload = _payload(event)
+    payload = event_payload.payload(event)
     if hide_secrets:
         payload = {k: v for k, v in payload.items() if k not in EXAM_SECRETS}
-    agent = SAFETY if payload.get("action") == "safety_redirect" else ORCHESTRATOR
+    agent = SAFETY if event_payload.is_safety_redirect(event) else ORCHESTRATOR
     return AgentLog(
         timestamp=event.created_at,
         turn_id=f"turn_{_turn_of(event)}",

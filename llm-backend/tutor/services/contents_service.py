@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from shared.errors import NotFoundError
 from shared.models.entities import Content
 from shared.models.paging import page
+from shared.sql import execute_dml
 
 MAX_EXAMPLES = 5  # keeps the prompt bounded however many rows admins add
 
 
-def examples_for(*, session: Session, topics: list[str], grade: int) -> list[str]:
+def examples_for(*, session: Session, topics: Sequence[str | None], grade: int) -> list[str]:
+    """Up to MAX_EXAMPLES texts for any of `topics` (unknown names, None or empty, are skipped)."""
     names = [t for t in topics if t]
     if not names:
         return []
@@ -74,7 +78,7 @@ def update_content(*, session: Session, content_id: str, changes: dict) -> Conte
 def delete_content(*, session: Session, content_id: str) -> None:
     """One DELETE decides: of two concurrent deletes the second waits on the row lock, then
     finds no row (404) instead of reading it first and answering 204 too."""
-    deleted = session.execute(delete(Content).where(Content.id == content_id)).rowcount
+    deleted = execute_dml(session, delete(Content).where(Content.id == content_id)).rowcount
     if not deleted:
         raise NotFoundError("Content not found.", code="content_not_found")
     session.commit()

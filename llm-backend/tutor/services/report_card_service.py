@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ class Tally:
     """One subtopic (guideline) of one student."""
 
     guideline_id: str
-    names: SessionState | None  # the latest session's names, for a guideline that is gone
+    names: SessionState  # the latest session's names, for a guideline that is gone
     reached: set[str] = field(default_factory=set)
     session_plan: list[str] = field(default_factory=list)  # the latest teach_me session's
     plan: list[str] = field(default_factory=list)
@@ -131,7 +132,7 @@ def report_card(*, session: Session, user: User) -> dict:
         topic_key = (g.topic_key if g else None) or slug(topic)
         topics = tree.setdefault(subject, {})
         topics.setdefault(topic_key, (topic, []))[1].append(_subtopic(t, g))
-    subjects = [
+    subjects: list[dict[str, Any]] = [
         {
             "subject": subject,
             "topics": [

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.errors import NotFoundError
+from shared.errors import AppError, NotFoundError
 from shared.models.entities import Event, TeachingGuideline, User
 from shared.models.entities import Session as TutorSession
 from shared.models.enums import SessionMode
@@ -30,6 +30,8 @@ PAST_DISCUSSIONS = 5  # clarify sessions looked at for `past_discussions`
 
 def load_state(row: TutorSession) -> SessionState:
     """The one place a session row's `state_json` becomes its `SessionState`."""
+    if row.state_json is None:
+        raise AppError(f"Session {row.id} has no stored state.", code="session_state_missing")
     return SessionState.model_validate_json(row.state_json)
 
 

@@ -22,6 +22,7 @@ from shared.models.base import new_id, utcnow
 from shared.models.entities import Event, TeachingGuideline, User
 from shared.models.entities import Session as TutorSession
 from shared.models.enums import SessionMode
+from shared.sql import execute_dml
 from tutor.agents import student_texts
 from tutor.agents.context import TutorContext
 from tutor.models import progress_view
@@ -186,7 +187,7 @@ def _write(
         .execution_options(synchronize_session=False)
     )
     try:
-        if session.execute(stmt).rowcount != 1:
+        if execute_dml(session, stmt).rowcount != 1:
             raise ConflictError(RELOAD, code="stale_session")
         session.add_all(_events(row.id, state, drafts))
         session.commit()

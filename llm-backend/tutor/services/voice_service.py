@@ -4,16 +4,16 @@ become speech, both through the audio components of the one LLM layer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
 from config import get_settings
 from shared import llm
 from shared.errors import UnsupportedMediaTypeError
 from shared.llm.audio import looks_like_mp3
 from shared.llm.components import SPEECH_TO_TEXT, TEXT_TO_SPEECH
+from shared.models.enums import Language
 from shared.uploads import read_limited
 
-Language = Literal["en", "hi", "hinglish"]
 # The part types browsers' MediaRecorder produces (and the upstream contract lists), compared
 # by base type: `audio/webm;codecs=opus` is `audio/webm`.
 ACCEPTED_TYPES = (

@@ -109,7 +109,9 @@ class LocalProvider:
         return ProviderResponse(text=text, input_tokens=input_tokens, output_tokens=output_tokens)
 
 
-def _generate_until(model: Any, kwargs: dict[str, Any], *, deadline: float):
+def _generate_until(
+    model: Any, kwargs: dict[str, Any], *, deadline: float
+) -> tuple[str | None, int]:
     """Stream the answer, giving up once `deadline` passes (llama.cpp has no timeout of its
     own, and an exception raised in its sampling callbacks is swallowed). Returns the text and
     the number of generated pieces, or (None, count) when the deadline passed first."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from config import get_settings
 from shared.llm.errors import LLMRequestError
@@ -36,6 +36,7 @@ class Provider(Protocol):
     def complete(self, request: ProviderRequest) -> ProviderResponse: ...
 
 
+@runtime_checkable
 class AudioProvider(Provider, Protocol):
     """What the providers in AUDIO_PROVIDERS also do."""
 
@@ -65,7 +66,13 @@ def _fingerprint(key: str | None) -> str | None:
 
 
 def _build(name: str, api_key: str | None) -> Provider:
+    """The client for `name`; `api_key` is None for the local provider only (every other one
+    has a key, or `_api_key` refused)."""
     settings = get_settings()
+    if name == "local" or api_key is None:
+        from shared.llm.providers.local_provider import LocalProvider
+
+        return LocalProvider(model_path=settings.local_model_path)
     if name == "openai":
         from shared.llm.providers.openai_compatible import OpenAICompatibleProvider
 
@@ -84,13 +91,9 @@ def _build(name: str, api_key: str | None) -> Provider:
             base_url=settings.google_base_url,
             responses_api=False,
         )
-    if name == "anthropic":
-        from shared.llm.providers.anthropic_provider import AnthropicProvider
+    from shared.llm.providers.anthropic_provider import AnthropicProvider
 
-        return AnthropicProvider(api_key=api_key, base_url=settings.anthropic_base_url)
-    from shared.llm.providers.local_provider import LocalProvider
-
-    return LocalProvider(model_path=settings.local_model_path)
+    return AnthropicProvider(api_key=api_key, base_url=settings.anthropic_base_url)
 
 
 def get_provider(name: str) -> Provider:

@@ -81,7 +81,9 @@ async function refreshOpenRun() {
   if (json !== state.openRunJson) {
     state.openRunJson = json;
     renderRun(run, { onConversation: openConversation });
-    $("#resume").disabled = run.status !== "failed";
+    // A failed run, or a finished one with conversations still unjudged, can be resumed.
+    const unfinished = (run.conversations || []).some((c) => c.status !== "judged");
+    $("#resume").disabled = !(run.status === "failed" || (run.status === "complete" && unfinished));
     $("#retry").disabled = ACTIVE.has(run.status);
   }
   return run;

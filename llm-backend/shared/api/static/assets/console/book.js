@@ -2,7 +2,7 @@
 // (page range), finalize and sync, and the book's jobs.
 import { api, el } from "/admin/assets/client.js";
 import { jobsPanel } from "/admin/assets/console/jobs.js";
-import { badge, confirmed, field, pageImage, say } from "/admin/assets/console/ui.js";
+import { badge, confirmed, field, plural, pageImage, say } from "/admin/assets/console/ui.js";
 import { uploadSection } from "/admin/assets/console/upload.js";
 
 export async function render(root, [bookId]) {
@@ -85,7 +85,7 @@ function thumbnail(bookId, page) {
 function deleteButton(path, book) {
   const button = el("button", { type: "button", className: "danger small", text: "Delete book" });
   button.addEventListener("click", () => confirmed(
-    `Delete "${book.title}" with its ${book.page_count} pages and guidelines? This cannot be undone.`,
+    `Delete "${book.title}" with its ${plural(book.page_count, "page")} and guidelines? This cannot be undone.`,
     async () => {
       try {
         await api(path, { method: "DELETE" });

@@ -1,6 +1,6 @@
 // #/books: the book list with filters, a form to create a book, delete with confirmation.
 import { api, el } from "/admin/assets/client.js";
-import { badge, confirmed, field, say } from "/admin/assets/console/ui.js";
+import { badge, confirmed, field, plural, say } from "/admin/assets/console/ui.js";
 
 const FILTERS = [["country", "Country"], ["board", "Board"], ["grade", "Grade"], ["subject", "Subject"]];
 
@@ -40,7 +40,7 @@ function bookCard(book, reload) {
   const remove = el("button", { type: "button", className: "danger small",
                                 "aria-label": "Delete " + book.title, text: "Delete" });
   remove.addEventListener("click", () => confirmed(
-    `Delete "${book.title}" with its ${book.page_count} pages and guidelines? This cannot be undone.`,
+    `Delete "${book.title}" with its ${plural(book.page_count, "page")} and guidelines? This cannot be undone.`,
     async () => {
       try {
         await api("/admin/books/" + encodeURIComponent(book.id), { method: "DELETE" });

@@ -51,6 +51,10 @@ export async function render(root, [bookId, number]) {
     el("h2", { id: "page-title", text: "Page " + n }),
     el("div", { className: "actions" }, badge(page.stage.replace("_", " "), page.stage),
        el("span", { className: "meta", text: page.original_filename || "" })),
+    // The actions come before the image and text, so they stay in view on any screen.
+    el("div", { className: "actions review-actions" }, approve, retry, remove,
+       n > 1 ? el("a", { href: `#/books/${encodeURIComponent(bookId)}/pages/${n - 1}`, text: "Previous page" }) : null,
+       el("a", { href: `#/books/${encodeURIComponent(bookId)}/pages/${n + 1}`, text: "Next page" })),
     el("div", { className: "review" },
       el("figure", { style: "margin:0" }, pageImage(page.image_url, "Page " + n + " image"),
          el("figcaption", { className: "meta", text: "Scanned page" })),
@@ -59,8 +63,5 @@ export async function render(root, [bookId, number]) {
          page.ocr_error ? el("p", { className: "status err", text: page.ocr_error }) : null,
          el("pre", { className: "ocr-text", id: "ocr-text", tabindex: "0", "aria-labelledby": "ocr-title",
                      text: page.text === null ? "(no text yet: OCR is " + page.ocr_status + ")" : page.text }))),
-    el("div", { className: "actions" }, approve, retry, remove,
-       n > 1 ? el("a", { href: `#/books/${encodeURIComponent(bookId)}/pages/${n - 1}`, text: "Previous page" }) : null,
-       el("a", { href: `#/books/${encodeURIComponent(bookId)}/pages/${n + 1}`, text: "Next page" })),
     status));
 }

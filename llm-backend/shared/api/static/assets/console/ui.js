@@ -53,3 +53,7 @@ export function duration(seconds) {
   if (seconds < 60) return Math.round(seconds) + " s";
   return Math.floor(seconds / 60) + " min " + Math.round(seconds % 60) + " s";
 }
+
+export function plural(count, noun) {
+  return count + " " + noun + (count === 1 ? "" : "s");
+}
