@@ -19,6 +19,7 @@ from shared.api import (
     admin_pages,
     files,
     health,
+    learner_page,
     llm_config,
     llm_prices,
     local_signin,
@@ -60,6 +61,7 @@ def create_app() -> FastAPI:
         app.include_router(local_signin.router)
     app.include_router(llm_config.router)
     admin_pages.install(app)
+    app.include_router(learner_page.router)
     app.include_router(llm_prices.router)
     app.include_router(study_plans_router)
     app.include_router(evaluation_router)

@@ -55,6 +55,8 @@ ADMIN_PAGE_SHELLS = {
     "/admin/evaluation",
     "/signin",
     "/signin/callback",
+    # The learner page: a student's token does everything on it through the learner routes.
+    "/",
 }
 # /api/evaluation keeps upstream's paths (§3.1) but is admin only like the rest (issue 14).
 ADMIN_PREFIXES = ("/admin", "/api/admin", "/api/evaluation")

@@ -131,12 +131,17 @@ def test_coverage_is_kept_across_pause_and_resume(auth_client, fake_llm):
     _step(auth_client, first, "got it")
     paused = auth_client.post(f"/sessions/{first}/pause", headers=STUDENT_A).json()
     assert (paused["concepts_covered"], paused["coverage"]) == (["A", "B"], 66.7)
+    # The guideline's sessions say which one is paused (the learner page offers it).
+    listed = auth_client.get(f"/sessions/guideline/{gid}", headers=STUDENT_A).json()
+    assert [(s["session_id"], s["is_paused"]) for s in listed["sessions"]] == [(first, True)]
     summary = auth_client.get(f"/sessions/{first}/summary", headers=STUDENT_A).json()
     assert (summary["steps_completed"], summary["coverage"]) == (1, 66.7)
     resumed = auth_client.post(f"/sessions/{first}/resume", headers=STUDENT_A).json()
     assert resumed["current_step"] == 2 and len(resumed["conversation_history"]) == 3
     state = auth_client.get(f"/sessions/{first}", headers=STUDENT_A).json()
     assert (state["is_paused"], state["concepts_covered_set"]) == (False, ["A", "B"])
+    listed = auth_client.get(f"/sessions/guideline/{gid}", headers=STUDENT_A).json()
+    assert listed["sessions"][0]["is_paused"] is False
     assert _coverage(auth_client, gid) == 66.7
 
     # An exam reaches no concepts of the plan.

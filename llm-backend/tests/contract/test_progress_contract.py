@@ -313,6 +313,7 @@ def test_sessions_on_a_guideline(auth_client, curriculum, studied):
         "mode": "exam",
         "created_at": running["created_at"],
         "is_complete": False,
+        "is_paused": False,
         "exam_finished": False,
         "exam_score": None,
         "exam_total": 3,

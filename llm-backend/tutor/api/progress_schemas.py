@@ -99,6 +99,8 @@ class GuidelineSessionRead(BaseModel):
     mode: SessionMode
     created_at: datetime | None
     is_complete: bool
+    # Added by this backend: the learner page offers a paused lesson without a 404 probe.
+    is_paused: bool = Field(description="A paused teach_me session, resumable")
     exam_finished: bool
     exam_score: float | None = Field(description="Finished exam: the sum of marks, one decimal")
     exam_total: int | None

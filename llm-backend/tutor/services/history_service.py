@@ -120,6 +120,7 @@ def guideline_sessions(
                 "mode": state.mode,
                 "created_at": row.created_at,
                 "is_complete": state.is_complete,
+                "is_paused": state.is_paused,
                 "exam_finished": finished,
                 "exam_score": result.score if result else None,
                 "exam_total": len(state.questions) if is_exam else None,
