@@ -40,7 +40,11 @@ lock_file() {
 
 # The lock plus pyproject.toml (the editable install reads its module list).
 install_digest() {
-  cat "$BACKEND/pyproject.toml" "$1" | sha256sum | cut -d' ' -f1
+  if command -v sha256sum >/dev/null 2>&1; then
+    cat "$BACKEND/pyproject.toml" "$1" | sha256sum | cut -d' ' -f1
+  else # macOS
+    cat "$BACKEND/pyproject.toml" "$1" | shasum -a 256 | cut -d' ' -f1
+  fi
 }
 
 bootstrap() {
