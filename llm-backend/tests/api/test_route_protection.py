@@ -29,6 +29,8 @@ from tests.support.routes import app_routes, dependency_calls
 PUBLIC_PATHS = {
     "/health",
     "/health/db",
+    # Whether the offline model is ready (no data; a newcomer's first-run page polls it).
+    "/health/local-model",
     "/openapi.json",
     "/docs",
     "/docs/oauth2-redirect",

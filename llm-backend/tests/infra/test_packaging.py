@@ -1,6 +1,5 @@
-"""`sam build` packages llm-backend/ with requirements.txt, which must be exactly the runtime
-dependencies of pyproject.toml: no test tools and no local-model extra. The package holds only
-what runs (lambda_package.py, run by llm-backend/Makefile)."""
+"""`sam build` packages llm-backend/ with requirements.txt, the hashed runtime lock
+(tests/infra/test_locks.py checks it against pyproject.toml): no test tools, no local model."""
 
 from __future__ import annotations
 
@@ -10,10 +9,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 import lambda_package
 from config import BACKEND_DIR
@@ -26,33 +25,21 @@ FUNCTION_HANDLERS = (
 )
 
 
-def _requirements_txt() -> list[str]:
-    lines = (BACKEND_DIR / "requirements.txt").read_text().splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-
-
-def _pyproject() -> dict:
-    return tomllib.loads((BACKEND_DIR / "pyproject.toml").read_text())
-
-
-def _normalized(requirements: list[str]) -> list[str]:
-    return sorted(str(Requirement(r)) for r in requirements)
-
-
-def test_requirements_txt_equals_pyproject_runtime_dependencies():
-    assert _normalized(_requirements_txt()) == _normalized(_pyproject()["project"]["dependencies"])
-
-
-def test_requirements_txt_has_no_optional_or_dev_dependency():
-    packaged = {Requirement(r).name for r in _requirements_txt()}
-    optional = {
-        Requirement(r).name
-        for extra in _pyproject()["project"]["optional-dependencies"].values()
-        for r in extra
+def _locked_names(lock: str) -> set[str]:
+    lines = (BACKEND_DIR / lock).read_text().splitlines()
+    return {
+        canonicalize_name(Requirement(line.rstrip(" \\")).name)
+        for line in lines
+        if line and not line.startswith((" ", "#"))
     }
 
-    assert {"pytest", "moto", "ruff", "cfn-lint", "llama-cpp-python"} <= optional
-    assert packaged & optional == set()
+
+def test_runtime_lock_has_no_test_tool_or_local_model():
+    packaged = _locked_names("requirements.txt")
+    development_only = {"pytest", "moto", "ruff", "cfn-lint", "mypy", "llama-cpp-python", "uv"}
+
+    assert {"fastapi", "sqlalchemy", "mangum"} <= packaged
+    assert packaged & development_only == set()
 
 
 def test_every_function_is_built_from_llm_backend(sam_template):

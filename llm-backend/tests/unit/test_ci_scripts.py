@@ -36,12 +36,17 @@ def _installed_checkout(root: Path) -> Path:
     shutil.copytree(REPO / "scripts", root / "scripts")
     backend = root / "llm-backend"
     backend.mkdir()
-    shutil.copy(REPO / "llm-backend" / "pyproject.toml", backend / "pyproject.toml")
+    for name in ("pyproject.toml", "requirements-dev.txt", "requirements-local.txt"):
+        shutil.copy(REPO / "llm-backend" / name, backend / name)
     venv = backend / ".venv"
     _executable(venv / "bin" / "python", f'exec "{sys.executable}" "$@"')
-    digest = hashlib.sha256((backend / "pyproject.toml").read_bytes()).hexdigest()
-    (venv / ".installed-dev").write_text(digest + "\n")
-    (venv / ".optional-local").write_text(digest + "\n")
+    pyproject = (backend / "pyproject.toml").read_bytes()
+    for stamp, lock in (
+        (".installed-dev", "requirements-dev.txt"),
+        (".optional-local", "requirements-local.txt"),
+    ):
+        digest = hashlib.sha256(pyproject + (backend / lock).read_bytes()).hexdigest()
+        (venv / stamp).write_text(digest + "\n")
     return root
 
 
@@ -50,7 +55,9 @@ def _test_command(tmp_path: Path, test_file: str, body: str) -> subprocess.Compl
     tests = tmp_path / "tests"
     tests.mkdir()
     (tests / test_file).write_text(body)
-    return _run(["bash", "scripts/test.sh", "-p", "no:cacheprovider", str(tests)], checkout)
+    # A database URL, so the script starts no PostgreSQL of its own (these tests use none).
+    env = {**os.environ, "TEST_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/unused"}
+    return _run(["bash", "scripts/test.sh", "-p", "no:cacheprovider", str(tests)], checkout, env)
 
 
 def test_test_command_fails_on_a_failing_test(tmp_path):
@@ -75,8 +82,7 @@ def _executable(path: Path, body: str) -> None:
 
 @pytest.mark.parametrize("pytest_exit", [0, 1, 5])
 def test_ci_run_passes_only_when_the_test_command_passes(tmp_path, pytest_exit):
-    # A copy of the repository's layout where the test command just exits with pytest's code;
-    # PostgreSQL comes from TEST_DATABASE_URL and Chromium is "installed", so nothing else runs.
+    # A copy of the repository's layout where the test command just exits with pytest's code.
     shutil.copytree(REPO / ".ci", tmp_path / ".ci")
     _executable(tmp_path / "scripts" / "test.sh", f"echo tests ran >> ran.log; exit {pytest_exit}")
     for tool in ("ruff", "lint-imports", "mypy"):
