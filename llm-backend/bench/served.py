@@ -6,9 +6,10 @@ server in a process of its own, and this process as the load generator.
 
 Two measurements per code tree, with real token verification (AUTH_MODE=local, signed tokens):
 
-* `cpu`: one uvicorn worker (a Lambda-shaped process), a zero-delay model, 60 sequential
-  teach_me turns: the server's CPU (utime+stime from /proc) per turn, SQL statements per turn
-  (counted in the server, `bench/served_app.py`), the worker's peak RSS.
+* `cpu`: one uvicorn worker per tree (a Lambda-shaped process), a zero-delay model, blocks of
+  60 sequential teach_me turns alternating between the trees (`--rounds`): the server's CPU
+  (utime+stime from /proc) per turn, median block, SQL statements per turn (counted in the
+  server, `bench/served_app.py`), the worker's peak RSS.
 * `load`: one uvicorn process per core behind a round-robin client, the model answering every
   call after `--delay`: turn latency / delay, p50 and p99, at each level of concurrent
   sessions, and the same CPU, statement and memory figures.
@@ -249,27 +250,37 @@ def _turns(sessions: list[tuple[httpx.Client, str]], turns: int) -> list[float]:
     return latencies
 
 
-def measure_cpu(tree: Tree, label: str, run_id: str) -> None:
+def measure_cpu(trees: list[Tree], labels: list[str], rounds: int) -> None:
+    """Every tree's server up at once, blocks of 60 sequential turns alternating between them
+    `rounds` times: the median block per tree (and the spread) under the same load."""
     model = ModelServer(0.0)
-    servers = AppServers(tree, model.url, 1)
+    servers = [AppServers(tree, model.url, 1) for tree in trees]
+    figures: dict[str, list[tuple[float, float]]] = {label: [] for label in labels}
     try:
-        warm = _sessions(tree, servers.urls, [f"warm-{run_id}"])
-        _turns(warm, 3)  # first-request imports and caches are not a turn's cost
-        sessions = _sessions(tree, servers.urls, [f"cpu-{run_id}-{i}" for i in range(12)])
-        cpu0, st0 = servers.stats()
-        latencies: list[float] = []
-        for item in sessions:
-            latencies += _turns([item], 5)
-        cpu1, st1 = servers.stats()
-        n = len(latencies)
-        print(
-            f"{label:>10} {'cpu':>5} {1:>8} {n:>6} {'':>6} {'':>6} "
-            f"{(cpu1 - cpu0) / n * 1000:>8.1f} {(st1 - st0 - 1) / n:>7.1f} "
-            f"{servers.peak_rss():>7.0f}",
-            flush=True,
-        )
+        for tree, srv, label in zip(trees, servers, labels, strict=True):
+            # First-request imports and caches are not a turn's cost.
+            _turns(_sessions(tree, srv.urls, [f"warm-cpu-{label}"]), 3)
+        for r in range(rounds):
+            for tree, srv, label in zip(trees, servers, labels, strict=True):
+                sessions = _sessions(tree, srv.urls, [f"cpu-{label}-{r}-{i}" for i in range(12)])
+                cpu0, st0 = srv.stats()
+                n = 0
+                for item in sessions:
+                    n += len(_turns([item], 5))
+                cpu1, st1 = srv.stats()
+                figures[label].append(((cpu1 - cpu0) / n * 1000, (st1 - st0 - 1) / n))
+        for srv, label in zip(servers, labels, strict=True):
+            cpu = sorted(f[0] for f in figures[label])
+            stmts = statistics.median(f[1] for f in figures[label])
+            print(
+                f"{label:>10} {'cpu':>5} {1:>8} {60 * rounds:>6} {'':>6} {'':>6} "
+                f"{statistics.median(cpu):>8.1f} {stmts:>7.1f} {srv.peak_rss():>7.0f}"
+                f"   (blocks of 60: {' '.join(f'{c:.1f}' for c in cpu)} ms)",
+                flush=True,
+            )
     finally:
-        servers.stop()
+        for srv in servers:
+            srv.stop()
         model.stop()
 
 
@@ -302,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", default="1,8,32", help="concurrent sessions under load")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--code", action="append", type=Path, help="llm-backend dirs to compare")
+    parser.add_argument("--rounds", type=int, default=5, help="blocks of 60 turns per tree")
     parser.add_argument("--skip", default="", help="'cpu' or 'load' to leave one out")
     args = parser.parse_args(argv)
     codes = [c.resolve() for c in (args.code or [HERE])]
@@ -320,8 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         try:
             if args.skip != "cpu":
-                for tree, label in zip(trees, labels, strict=True):
-                    measure_cpu(tree, label, f"{label}")
+                measure_cpu(trees, labels, args.rounds)
             if args.skip != "load":
                 for level in [int(x) for x in args.levels.split(",")]:
                     for tree, label in zip(trees, labels, strict=True):
