@@ -11,27 +11,33 @@ import time.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from mangum import Mangum
 
 from shared.observability.logging import SERVICE_NAME, get_logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
 logger = get_logger()
 tracer = Tracer(service=SERVICE_NAME)
 metrics = Metrics(namespace="TutorBackend", service=SERVICE_NAME)
 
 _asgi_adapter: Mangum | None = None
-# Module level so warm invocations reuse it; it holds no connections.
-_job_batch_processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@cache
+def _job_batch_processor() -> BatchProcessor:
+    # Built once so warm invocations reuse it (it holds no connections), and imported only
+    # by the worker: an API cold start does not load the batch utilities.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
+    return BatchProcessor(event_type=EventType.SQS)
 
 
 def _adapter() -> Mangum:
@@ -58,12 +64,14 @@ def worker_handler(event: dict[str, Any], context: Any) -> PartialItemFailureRes
     """Runs each record's job (`{"job_id", "job_type"}`) through `shared.jobs`; a record whose
     body is malformed, whose type is unknown or whose handler raises is returned in
     `batchItemFailures`, so SQS redelivers only that message."""
+    from aws_lambda_powertools.utilities.batch import process_partial_response
+
     from shared.jobs.worker import process_record
 
     return process_partial_response(
         event=event,
         record_handler=process_record,
-        processor=_job_batch_processor,
+        processor=_job_batch_processor(),
         context=context,
     )
 

@@ -6,7 +6,9 @@
 Every model call takes exactly `--delay` seconds, so with OCR_CONCURRENCY=c the ideal wall time
 is pages x delay / c. For each level it prints the wall time from the bulk upload's 202 to the
 job's completion and the ratio wall / ideal (1.0 = only model time; the rest is image
-conversion, storage writes and one checkpoint transaction per page). Uses a throwaway database
+conversion, storage writes and the checkpoint transactions), then how much of the wall the
+upload request itself took (storing 200 originals and their rows, before the job starts) and
+the job's own share, (wall - upload) / ideal. Uses a throwaway database
 on the given PostgreSQL server (dropped afterwards) and a temporary local storage directory.
 """
 
@@ -53,7 +55,10 @@ def _run(args, fake) -> int:
     logging.disable(logging.INFO)
     page = image_bytes(size=(600, 800))
     print(f"bulk OCR of {args.pages} pages, model delay {args.delay:.3f} s")
-    print(f"{'concurrency':>11} {'wall s':>8} {'ideal s':>8} {'wall/ideal':>10}")
+    print(
+        f"{'concurrency':>11} {'wall s':>8} {'ideal s':>8} {'wall/ideal':>10} {'upload s':>9} "
+        f"{'job/ideal':>10}"
+    )
     for level in [int(x) for x in args.levels.split(",")]:
         os.environ["OCR_CONCURRENCY"] = str(level)
         reset_settings()
@@ -68,6 +73,7 @@ def _run(args, fake) -> int:
         started = time.perf_counter()
         files = [(f"page-{n:03d}.png", io.BytesIO(page)) for n in range(1, args.pages + 1)]
         job_id = page_service.bulk_upload(book_id=book_id, files=files).job_id
+        uploaded = time.perf_counter() - started
         dispatcher.wait_idle(timeout=3600)
         wall = time.perf_counter() - started
         with session_scope() as session:
@@ -77,7 +83,10 @@ def _run(args, fake) -> int:
             print(f"job {job_id} ended {status} with {completed} pages", file=sys.stderr)
             return 1
         ideal = args.pages * args.delay / level
-        print(f"{level:>11} {wall:>8.2f} {ideal:>8.2f} {wall / ideal:>10.2f}")
+        print(
+            f"{level:>11} {wall:>8.2f} {ideal:>8.2f} {wall / ideal:>10.2f} {uploaded:>9.2f} "
+            f"{(wall - uploaded) / ideal:>10.2f}"
+        )
     return 0
 
 

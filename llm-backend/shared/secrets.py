@@ -15,9 +15,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from botocore.config import Config
 from pydantic import SecretStr
-from sqlalchemy.engine import URL
 
 from shared.errors import AppError, ServiceUnavailableError
 
@@ -57,8 +55,10 @@ def _secrets_provider(region: str) -> SecretsProvider:
     if _provider is None:
         with _provider_lock:
             if _provider is None:
-                # Imported lazily: building the provider creates a boto3 client.
+                # Imported lazily: building the provider creates a boto3 client, and a
+                # process without a secret (a cold start's import of config) never needs it.
                 from aws_lambda_powertools.utilities.parameters import SecretsProvider
+                from botocore.config import Config
 
                 config = Config(
                     region_name=region,
@@ -108,6 +108,10 @@ def database_url_from_secret(settings: Settings) -> str:
         missing.append("host (or the DB_HOST setting)")
     if missing:
         raise SecretMalformedError(f"secret {secret_id} lacks {', '.join(missing)}")
+    # Imported here: config imports this module, and the Lambda handler imports config at
+    # cold start, before anything needs SQLAlchemy.
+    from sqlalchemy.engine import URL
+
     url = URL.create(
         "postgresql+psycopg2",
         username=str(secret["username"]),

@@ -1,5 +1,6 @@
 """The one item loop: items `first_item..total` of a claimed job, `concurrency` at a time, each
-checkpointed with its output in one transaction under the lease.
+checkpointed with its output in one transaction under the lease (items that finish together
+share one).
 
 - `last_completed_item` is the high-water mark below which every item is done (finished or
   failed): items may finish out of order when more than one runs at once.
@@ -111,24 +112,31 @@ class ItemLoop:
         )
 
     def _save_all(self, results: list[tuple[int, Future[ItemOutcome]]]) -> None:
+        """The items that finished together, checkpointed in one transaction: the driver
+        saves serially while the slots wait for refills, so one transaction per item made
+        the checkpoints, not the model, the limit at high concurrency. An item whose worker
+        lost the lease ends the batch there (the items before it are still saved)."""
+        finished: list[tuple[int, ItemOutcome]] = []
+        lease_lost = False
         for item, future in results:
-            if self.lost:
-                return
             try:
-                outcome = future.result()
+                finished.append((item, future.result()))
             except LeaseLostError:
-                self.heartbeat.lost.set()
-                return
-            if not self._checkpoint(item, outcome):
-                self.heartbeat.lost.set()
+                lease_lost = True
+                break
+        if finished and not self.lost and not self._checkpoint(finished):
+            self.heartbeat.lost.set()
+        if lease_lost:
+            self.heartbeat.lost.set()
 
-    def _checkpoint(self, item: int, outcome: ItemOutcome) -> bool:
-        """The item's output and the job's progress in one transaction, under the lease (the
-        job row stays locked while the output is written)."""
-        self.done.add(item)
+    def _checkpoint(self, finished: list[tuple[int, ItemOutcome]]) -> bool:
+        """The items' outputs and the job's progress in one transaction, under the lease (the
+        job row stays locked while the outputs are written)."""
+        for item, outcome in finished:
+            self.done.add(item)
+            self.ctx.record(item, outcome)
         while self.watermark + 1 in self.done:
             self.watermark += 1
-        self.ctx.record(item, outcome)
         progress = {
             "completed_items": self.ctx.completed,
             "failed_items": self.ctx.failed,
@@ -136,15 +144,19 @@ class ItemLoop:
             "current_item": min(self.inflight.values(), default=None),
             "progress_detail": self.ctx.detail,
         }
-        return run_transaction(partial(self._save, progress, outcome))
+        outcomes = [outcome for _, outcome in finished]
+        return run_transaction(partial(self._save, progress, outcomes))
 
-    def _save(self, progress: dict[str, Any], outcome: ItemOutcome, session: Session) -> bool:
+    def _save(
+        self, progress: dict[str, Any], outcomes: list[ItemOutcome], session: Session
+    ) -> bool:
         """One attempt of the checkpoint's transaction; run again after a deadlock, so it
-        writes only rows and objects whose keys and bytes are fixed by the outcome. False, with
-        nothing written, when the lease is gone."""
+        writes only rows and objects whose keys and bytes are fixed by the outcomes. False,
+        with nothing written, when the lease is gone."""
         ctx = self.ctx
         if not lifecycle.checkpoint(session, job_id=ctx.job_id, lease=ctx.lease, **progress):
             return False
-        if outcome.commit is not None:
-            outcome.commit(session)
+        for outcome in outcomes:
+            if outcome.commit is not None:
+                outcome.commit(session)
         return True

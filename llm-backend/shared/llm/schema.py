@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -11,9 +12,13 @@ from pydantic import BaseModel
 _DROPPED_KEYWORDS = ("default", "examples")
 
 
+@cache
 def strict_json_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The model's schema with every object closed (`additionalProperties: false`) and every
-    property required, as OpenAI's strict mode demands (optional fields stay nullable)."""
+    property required, as OpenAI's strict mode demands (optional fields stay nullable).
+
+    Built once per model class (generating it was a visible share of a call's CPU) and shared
+    by every call: read it, never change it (a provider that needs another form copies it)."""
     schema = copy.deepcopy(model.model_json_schema())
     _close(schema)
     return schema

@@ -141,6 +141,12 @@ def _insert_ignoring_conflicts(session: Session, values: dict[str, Any]) -> None
 def _touch_login(session: Session, user: User, *, now: datetime, min_interval: timedelta) -> None:
     # A conditional UPDATE, so concurrent requests do not race, and `updated_at` is kept as is:
     # it means "profile changed", not "signed in".
+    seen = user.last_login_at
+    if seen is not None and seen >= now - min_interval:  # UTCDateTime: always aware
+        # The row just read is recent enough, and the stored time only moves forward: the
+        # UPDATE would match nothing, so it is not sent (a statement on every request).
+        session.commit()
+        return
     result = execute_dml(
         session,
         update(User)

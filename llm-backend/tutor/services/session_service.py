@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.errors import BadRequestError, ConflictError
+from shared.llm import recorder
 from shared.models.base import new_id, utcnow
 from shared.models.entities import Event, TeachingGuideline, User
 from shared.models.entities import Session as TutorSession
@@ -173,8 +174,17 @@ def create_session(
 
 
 def _write(
-    *, session: Session, row: TutorSession, seen: int, state: SessionState, drafts: list[EventDraft]
+    *,
+    session: Session,
+    row: TutorSession,
+    seen: int,
+    state: SessionState,
+    drafts: list[EventDraft],
+    calls: list[recorder.CallRecord] | None = None,
 ) -> None:
+    """The CAS update, the events and the turn's `llm_calls` rows in one transaction; the call
+    records are saved on their own when it does not commit (they record spent model calls)."""
+    calls = calls or []
     values = {
         **_columns(state),
         "state_version": TutorSession.state_version + 1,
@@ -190,15 +200,18 @@ def _write(
         if execute_dml(session, stmt).rowcount != 1:
             raise ConflictError(RELOAD, code="stale_session")
         session.add_all(_events(row.id, state, drafts))
+        session.add_all(recorder.rows(calls))
         session.commit()
     except IntegrityError as exc:
         session.rollback()
+        recorder.save_all(calls)
         raise ConflictError(
             "You already have a paused session for this subtopic; resume or finish it first.",
             code="paused_session_exists",
         ) from exc
     except BaseException:
         session.rollback()
+        recorder.save_all(calls)
         raise
     session.expire(row)
 
@@ -270,8 +283,16 @@ def step(*, session: Session, row: TutorSession, message: str) -> StepOutcome:
         else TutorContext(session_id=row.id, guideline_text="")
     )
     session.commit()  # release the connection while the models think
-    result = pipeline.run_turn(state=state, ctx=ctx, message=message)
-    _write(session=session, row=row, seen=seen, state=result.state, drafts=result.events)
+    with recorder.batched() as batch:
+        result = pipeline.run_turn(state=state, ctx=ctx, message=message)
+        _write(
+            session=session,
+            row=row,
+            seen=seen,
+            state=result.state,
+            drafts=result.events,
+            calls=batch.take(),
+        )
     routing: Routing = "Advance" if _position(result.state) != _position(state) else "Continue"
     return StepOutcome(result.state, result.reply, routing, _grading(result))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import openai
+from openai._base_client import make_request_options
 
 from shared.llm.audio import looks_like_mp3
 from shared.llm.providers.sdk_errors import translated_errors
@@ -81,7 +82,6 @@ class OpenAICompatibleProvider:
             "model": request.model,
             "input": [self._responses_item(m, request, last) for m, last in _numbered(request)],
             "max_output_tokens": request.max_output_tokens,
-            "timeout": request.timeout,
         }
         if request.system_text:
             kwargs["instructions"] = request.system_text
@@ -99,12 +99,20 @@ class OpenAICompatibleProvider:
         # Reasoning models accept a temperature only with reasoning switched off.
         if request.temperature is not None and request.reasoning in (None, "none"):
             kwargs["temperature"] = request.temperature
-        response = self._client.responses.create(**kwargs)
-        usage = response.usage
+        response = self._post("/responses", kwargs, request.timeout)
+        usage = response.get("usage") or {}
+        # What the SDK's `Response.output_text` joins: the output_text parts of messages.
+        text = "".join(
+            part.get("text") or ""
+            for item in response.get("output") or []
+            if item.get("type") == "message"
+            for part in item.get("content") or []
+            if part.get("type") == "output_text"
+        )
         return ProviderResponse(
-            text=response.output_text or "",
-            input_tokens=getattr(usage, "input_tokens", None),
-            output_tokens=getattr(usage, "output_tokens", None),
+            text=text,
+            input_tokens=usage.get("input_tokens"),
+            output_tokens=usage.get("output_tokens"),
         )
 
     @staticmethod
@@ -138,7 +146,6 @@ class OpenAICompatibleProvider:
             "model": request.model,
             "messages": messages,
             "max_tokens": request.max_output_tokens,
-            "timeout": request.timeout,
         }
         if request.temperature is not None:
             kwargs["temperature"] = request.temperature
@@ -153,13 +160,28 @@ class OpenAICompatibleProvider:
                     "strict": True,
                 },
             }
-        response = self._client.chat.completions.create(**kwargs)
-        usage = response.usage
+        response = self._post("/chat/completions", kwargs, request.timeout)
+        usage = response.get("usage") or {}
+        choices = response.get("choices") or []
         return ProviderResponse(
-            text=(response.choices[0].message.content or "") if response.choices else "",
-            input_tokens=getattr(usage, "prompt_tokens", None),
-            output_tokens=getattr(usage, "completion_tokens", None),
+            text=((choices[0].get("message") or {}).get("content") or "") if choices else "",
+            input_tokens=usage.get("prompt_tokens"),
+            output_tokens=usage.get("completion_tokens"),
         )
+
+    def _post(self, path: str, body: dict[str, Any], timeout: float) -> dict[str, Any]:
+        # What `responses.create` / `chat.completions.create` send, minus their request
+        # transform: it walks the body against the SDK's TypedDicts (the JSON schema and every
+        # message part) to change nothing in bodies made of plain strings, numbers and dicts,
+        # and was the largest CPU cost of a tutor turn. The wire body is the same. The answer
+        # is read as plain JSON: building the SDK's response models cost more than the few
+        # fields read from it, and their first use in a process builds Pydantic schemas on
+        # every thread that calls at once (seconds at the start of a bulk OCR job).
+        options = make_request_options(timeout=timeout, security={"bearer_auth": True})
+        data = self._client.post(path, cast_to=object, body=body, options=options)
+        if not isinstance(data, dict):
+            raise TransientProviderError("the answer is not a JSON object")
+        return data
 
 
 def _numbered(request: ProviderRequest) -> list[tuple[Message, bool]]:

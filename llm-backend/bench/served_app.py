@@ -1,0 +1,34 @@
+"""The production app plus one benchmark-only route, for `bench.served`'s uvicorn processes.
+
+Loaded by module name from the bench directory (never imported by the app, never packaged):
+`GET /_bench/stats` answers this process's id and the SQL statements it has sent, counted by
+a SQLAlchemy event on the engine. It exists only in processes started from here.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from sqlalchemy import event
+
+from database import get_db_manager
+from main import create_app
+
+_lock = threading.Lock()
+_statements = 0
+
+
+def _count(*_args: object, **_kw: object) -> None:
+    global _statements
+    with _lock:
+        _statements += 1
+
+
+event.listen(get_db_manager().engine, "before_cursor_execute", _count)
+app = create_app()
+
+
+@app.get("/_bench/stats", include_in_schema=False)
+def stats() -> dict:
+    return {"pid": os.getpid(), "statements": _statements}
