@@ -61,3 +61,17 @@ def run(main) -> None:
     except NoBenchDatabase as exc:
         print(exc, file=sys.stderr)
         sys.exit(2)
+
+
+def new_session_body(*, user: str, guideline_id: str | None) -> dict:
+    """The `POST /sessions` body every turn benchmark starts a teach_me session with."""
+    return {
+        "student": {"id": user, "grade": 5},
+        "goal": {
+            "topic": "Fractions",
+            "syllabus": "CBSE-G5",
+            "learning_objectives": [],
+            "guideline_id": guideline_id,
+        },
+        "mode": "teach_me",
+    }

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.harness import run, server_url
+from bench.harness import new_session_body, run, server_url
 
 BENCH_DIR = Path(__file__).resolve().parent
 HERE = BENCH_DIR.parent
@@ -215,16 +215,7 @@ def _sessions(tree: Tree, urls: list[str], users: list[str]) -> list[tuple[httpx
         )
         r = client.post(
             "/sessions",
-            json={
-                "student": {"id": user, "grade": 5},
-                "goal": {
-                    "topic": "Fractions",
-                    "syllabus": "CBSE-G5",
-                    "learning_objectives": [],
-                    "guideline_id": tree.guideline_id,
-                },
-                "mode": "teach_me",
-            },
+            json=new_session_body(user=user, guideline_id=tree.guideline_id),
         )
         r.raise_for_status()
         out.append((client, r.json()["session_id"]))

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import Request
 from sqlalchemy import event
 
-from bench.harness import bench_environment, run
+from bench.harness import bench_environment, new_session_body, run
 from shared.auth.identity import VerifiedIdentity
 
 
@@ -89,16 +89,7 @@ def _run(args, fake, Reply) -> int:
             for user in users:
                 r = client.post(
                     "/sessions",
-                    json={
-                        "student": {"id": user, "grade": 5},
-                        "goal": {
-                            "topic": "Fractions",
-                            "syllabus": "CBSE-G5",
-                            "learning_objectives": [],
-                            "guideline_id": guideline_id,
-                        },
-                        "mode": "teach_me",
-                    },
+                    json=new_session_body(user=user, guideline_id=guideline_id),
                     headers={"x-bench-user": user},
                 )
                 assert r.status_code == 200, r.text
