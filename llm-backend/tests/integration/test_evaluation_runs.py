@@ -212,10 +212,23 @@ def test_a_simulation_failure_is_an_item_error_the_run_goes_on(one_at_a_time, mo
         "complete", 1, 1,
     )  # fmt: skip
     assert detail.conversations[0].error == first.error
-    with pytest.raises(ConflictError, match="only a failed run"), session_scope() as session:
-        runs.resume_run(session=session, run_id=run_id)
+    # Retry only judges, and nothing simulated lacks a judgment: nothing to retry.
     with pytest.raises(ConflictError, match="judged already"), session_scope() as session:
         runs.retry_evaluation(session=session, run_id=run_id)
+    # Resume runs the failed conversation again (the model is back); the judged one is kept.
+    resumed_script = EvalScript({"average_student": [[4] * 5]})
+    one_at_a_time.responder = resumed_script
+    with session_scope() as session:
+        runs.resume_run(session=session, run_id=run_id)
+    wait_jobs_idle()
+    assert [(c.status, c.ended_reason) for c in conversations(run_id)] == [
+        ("judged", "max_turns"),
+        ("judged", second.ended_reason),
+    ]
+    assert resumed_script.counts["judge"] == 1  # only the conversation that had failed
+    assert [c.avg_score for c in _detail(run_id).conversations] == [4.0, 7.0]
+    with pytest.raises(ConflictError, match="nothing to resume"), session_scope() as session:
+        runs.resume_run(session=session, run_id=run_id)
 
     one_at_a_time.responder = EvalScript({"average_student": [[7] * 5]}, fail_openings=2)
     nothing = _start(add_guideline(), max_turns=1, seed=6)
