@@ -5,12 +5,14 @@
     def session_route(s: OwnedSession): ...      # path param `session_id`, owner only (404)
 
 Every route that reads or changes a user's data or admin data depends on one of these; a test
-walks the route table to keep it so.
+walks the route table to keep it so. The turn route (tutor/api/turn_access.py) reads the user and
+the session in one statement and applies the same rules through `signed_in_unless_anonymous`,
+`user_for` and `owned_or_404`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeGuard
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
@@ -65,9 +67,10 @@ def get_optional_identity(
     return verifier.verify(token) if token is not None else None
 
 
-def get_identity(
-    identity: Annotated[VerifiedIdentity | None, Depends(get_optional_identity)],
-) -> VerifiedIdentity:
+OptionalIdentity = Annotated[VerifiedIdentity | None, Depends(get_optional_identity)]
+
+
+def get_identity(identity: OptionalIdentity) -> VerifiedIdentity:
     if identity is None:
         raise token_error("missing_token")
     return identity
@@ -76,8 +79,10 @@ def get_identity(
 Identity = Annotated[VerifiedIdentity, Depends(get_identity)]
 
 
-def _user_for(identity: VerifiedIdentity, session: Session) -> User:
-    user = user_service.get_or_create_user(session=session, identity=identity)
+def user_for(identity: VerifiedIdentity, session: Session, *, found: User | None = None) -> User:
+    """The caller's row (created on first sight, last login refreshed by its rule), 403 when
+    the account is disabled. `found`: the row already read for `identity.sub`, if it was."""
+    user = user_service.get_or_create_user(session=session, identity=identity, found=found)
     if not user.is_active:
         raise PermissionDeniedError("This account is disabled.", code="account_disabled")
     return user
@@ -86,7 +91,7 @@ def _user_for(identity: VerifiedIdentity, session: Session) -> User:
 @answers(403)  # a disabled account
 def get_current_user(identity: Identity, session: DbSession) -> User:
     """The signed-in user's row, created on first sight from the token's claims."""
-    return _user_for(identity, session)
+    return user_for(identity, session)
 
 
 @answers(403)
@@ -102,20 +107,24 @@ def require_admin(
     identity: Annotated[VerifiedIdentity, Depends(get_admin_identity)], session: DbSession
 ) -> User:
     """The signed-in user, who must be in the `admin` Cognito group (403 otherwise)."""
-    return _user_for(identity, session)
+    return user_for(identity, session)
 
 
 @answers(401, 403)
-def get_session_owner(
-    identity: Annotated[VerifiedIdentity | None, Depends(get_optional_identity)], session: DbSession
-) -> User | None:
+def get_session_owner(identity: OptionalIdentity, session: DbSession) -> User | None:
     """Who may own tutoring sessions in this request: the signed-in user, or None (anonymous)
     when ALLOW_ANONYMOUS_SESSIONS is on and no token was sent. Use it when creating sessions."""
+    return user_for(identity, session) if signed_in_unless_anonymous(identity) else None
+
+
+def signed_in_unless_anonymous(identity: VerifiedIdentity | None) -> TypeGuard[VerifiedIdentity]:
+    """Whether the caller is signed in; no token means anonymous only while
+    ALLOW_ANONYMOUS_SESSIONS is on (401 otherwise)."""
     if identity is None:
         if get_settings().allow_anonymous_sessions:
-            return None
+            return False
         raise token_error("missing_token")
-    return _user_for(identity, session)
+    return True
 
 
 SessionOwner = Annotated[User | None, Depends(get_session_owner)]
@@ -126,7 +135,11 @@ def get_owned_session(session_id: str, owner: SessionOwner, session: DbSession) 
     """The tutoring session `session_id` if the caller may see it, else 404: another user's
     session looks exactly like one that does not exist, so ids cannot be probed. A session
     without a user (anonymous) is reachable only while ALLOW_ANONYMOUS_SESSIONS is on."""
-    row = session.get(TutorSession, session_id)
+    return owned_or_404(session.get(TutorSession, session_id), owner)
+
+
+def owned_or_404(row: TutorSession | None, owner: User | None) -> TutorSession:
+    """`row` if `owner` (None: anonymous) may see it, else 404 (see get_owned_session)."""
     if row is None:
         raise NotFoundError("Session not found.", code="session_not_found")
     if row.user_id is None:

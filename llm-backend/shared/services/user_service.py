@@ -40,12 +40,20 @@ LOGIN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 def get_or_create_user(
-    *, session: Session, identity: VerifiedIdentity, now: datetime | None = None
+    *,
+    session: Session,
+    identity: VerifiedIdentity,
+    now: datetime | None = None,
+    found: User | None = None,
 ) -> User:
     """The user row for `identity.sub`, inserted on first sight. Safe under concurrent first
-    requests: the insert is `INSERT ... ON CONFLICT DO NOTHING`, then the row is read back."""
+    requests: the insert is `INSERT ... ON CONFLICT DO NOTHING`, then the row is read back.
+    `found`: the row for `identity.sub` when the caller has just read it in a statement of its
+    own (a turn reads it together with the session), so it is not read again."""
     now = now or datetime.now(UTC)
-    user = _by_sub(session, identity.sub)
+    if found is not None and found.cognito_sub != identity.sub:
+        raise ValueError("`found` is not the row of this identity")
+    user = found or _by_sub(session, identity.sub)
     if user is not None:
         _touch_login(session, user, now=now, min_interval=LOGIN_TOUCH_INTERVAL)
         return user

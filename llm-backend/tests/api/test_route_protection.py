@@ -24,6 +24,7 @@ from shared.auth.dependencies import (
 )
 from tests.support.auth import KEY, bearer, claims, sign
 from tests.support.routes import app_routes, dependency_calls
+from tutor.api.turn_access import get_owned_turn
 
 # Public on purpose. Adding to these lists is a security decision: say why in the review.
 PUBLIC_PATHS = {
@@ -63,8 +64,10 @@ ADMIN_PAGE_SHELLS = {
 # /api/evaluation keeps upstream's paths (§3.1) but is admin only like the rest (issue 14).
 ADMIN_PREFIXES = ("/admin", "/api/admin", "/api/evaluation")
 # A route is guarded when one of these is in its dependency tree. `get_session_owner` allows
-# anonymous callers only while ALLOW_ANONYMOUS_SESSIONS is on (see the README).
-USER_GUARDS: set[Callable] = {get_current_user, require_admin, get_session_owner}
+# anonymous callers only while ALLOW_ANONYMOUS_SESSIONS is on (see the README);
+# `get_owned_turn` applies the same rules to the turn route's single read
+# (tests/api/test_turn_reads.py shows it answers as OwnedSession does).
+USER_GUARDS: set[Callable] = {get_current_user, require_admin, get_session_owner, get_owned_turn}
 
 
 def is_admin_path(path: str) -> bool:

@@ -34,6 +34,7 @@ from tutor.api.schemas import (
     StepRead,
     SummaryRead,
 )
+from tutor.api.turn_access import TurnSession
 from tutor.models.state import SessionState
 from tutor.models.state_view import SessionStateView
 from tutor.models.turn_view import current_step, exam_feedback, turn
@@ -100,8 +101,10 @@ def get_session(row: OwnedSession, session: DbSession) -> SessionStateView:
 
 
 @router.post("/{session_id}/step", response_model=StepRead, responses=STATE_CONFLICT)
-def step(body: StepCreate, row: OwnedSession, session: DbSession) -> StepRead:
-    out = session_service.step(session=session, row=row, message=body.student_reply)
+def step(body: StepCreate, owned: TurnSession, session: DbSession) -> StepRead:
+    out = session_service.step(
+        session=session, row=owned.row, message=body.student_reply, read=owned.guideline
+    )
     return StepRead(
         next_turn=turn(out.state, out.reply),
         routing=out.routing,

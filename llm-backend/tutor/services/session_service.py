@@ -32,6 +32,7 @@ from tutor.orchestration import clarify, exam, pipeline, teach
 from tutor.orchestration.common import EventDraft, TurnResult
 from tutor.services import contents_service, curriculum_service, session_reads
 from tutor.services.session_reads import PastDiscussion, load_state
+from tutor.services.turn_read import GuidelineRead
 
 RELOAD = "This session was changed by another request; reload it and try again."
 
@@ -262,7 +263,29 @@ def _grading(result: TurnResult) -> Grading | None:
     )
 
 
-def step(*, session: Session, row: TutorSession, message: str) -> StepOutcome:
+def _turn_context(
+    *, session: Session, row: TutorSession, state: SessionState, read: GuidelineRead | None
+) -> TutorContext:
+    """The guideline and examples of the session's state: from `read` when it was read for
+    that guideline (the turn's one read statement), else read now (a row whose
+    `guideline_id` column and state disagree, or a caller that read nothing)."""
+    if read is not None and read.guideline_id == state.guideline_id:
+        guideline, examples = read.guideline, read.examples
+        if guideline is None:
+            return TutorContext(session_id=row.id, guideline_text="")
+        return TutorContext(
+            session_id=row.id, guideline_text=guideline.guideline or "", examples=examples
+        )
+    found = session.get(TeachingGuideline, state.guideline_id)
+    if found is None:
+        return TutorContext(session_id=row.id, guideline_text="")
+    return _context(session=session, guideline=found, session_id=row.id)
+
+
+def step(
+    *, session: Session, row: TutorSession, message: str, read: GuidelineRead | None = None
+) -> StepOutcome:
+    """`read`: the session's guideline and examples when the caller read them with the row."""
     state, seen = load_state(row), row.state_version
     if state.is_complete:
         # A finished session answers without a model call and without a write: an exam
@@ -276,12 +299,7 @@ def step(*, session: Session, row: TutorSession, message: str) -> StepOutcome:
         return StepOutcome(state, reply, "Continue", None)
     if state.is_paused:
         raise ConflictError("This session is paused; resume it first.", code="session_paused")
-    guideline = session.get(TeachingGuideline, state.guideline_id)
-    ctx = (
-        _context(session=session, guideline=guideline, session_id=row.id)
-        if guideline
-        else TutorContext(session_id=row.id, guideline_text="")
-    )
+    ctx = _turn_context(session=session, row=row, state=state, read=read)
     session.commit()  # release the connection while the models think
     with recorder.batched() as batch:
         result = pipeline.run_turn(state=state, ctx=ctx, message=message)
