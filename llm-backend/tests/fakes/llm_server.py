@@ -74,6 +74,8 @@ class Recorded:
     headers: dict = field(default_factory=dict)
     # A multipart form's files: field name -> (file name, content type, bytes).
     files: dict = field(default_factory=dict)
+    # The client's end of the connection: requests on one kept-alive connection share it.
+    client_port: int = 0
 
     @property
     def schema(self) -> dict | None:
@@ -207,7 +209,9 @@ class FakeLLMServer:
                 else:
                     body = json.loads(raw or b"{}")
                 with fake._lock:
-                    fake.requests.append(Recorded(self.path, body, dict(self.headers), files))
+                    fake.requests.append(
+                        Recorded(self.path, body, dict(self.headers), files, self.client_address[1])
+                    )
                 responder = fake.responder
                 item = responder(self.path, body) if responder is not None else None
                 if item is None:
