@@ -7,12 +7,17 @@
 The app (main.get_app(), the one the process serves) and its Mangum adapter are built on the
 first invocation and reused while the container lives; nothing here connects to anything at
 import time.
+
+X-Ray tracing is on where Powertools would trace (in Lambda, the template's `Tracing: Active`,
+unless POWERTOOLS_TRACE_DISABLED): only there is a Tracer built, because building one, even a
+disabled one, imports the X-Ray SDK and botocore (about a third of this module's import time).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
@@ -25,8 +30,20 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
 logger = get_logger()
-tracer = Tracer(service=SERVICE_NAME)
 metrics = Metrics(namespace="TutorBackend", service=SERVICE_NAME)
+# Powertools' own rule for when a Tracer traces (it disables itself everywhere else).
+tracer = None if Tracer._is_tracer_disabled() else Tracer(service=SERVICE_NAME)
+
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+def _traced(function: H) -> H:
+    """`function` as a traced Lambda handler (the `## name` subsegment, ColdStart and Service
+    annotations) where tracing is on; unchanged elsewhere."""
+    if tracer is None:
+        return function
+    return cast(H, tracer.capture_lambda_handler(function, capture_response=False))
+
 
 _asgi_adapter: Mangum | None = None
 
@@ -51,14 +68,14 @@ def _adapter() -> Mangum:
 
 
 @metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler(capture_response=False)
+@_traced
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _adapter()(event, context)
 
 
 @metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler(capture_response=False)
+@_traced
 @logger.inject_lambda_context
 def worker_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     """Runs each record's job (`{"job_id", "job_type"}`) through `shared.jobs`; a record whose

@@ -1,19 +1,26 @@
-"""Upload checks and PNG conversion. Types are told by content (Pillow), never by file name."""
+"""Upload checks and PNG conversion. Types are told by content (Pillow), never by file name.
+
+Pillow is imported by the first image handled, not with the app: no other request needs it.
+"""
 
 from __future__ import annotations
 
 import io
 import warnings
-
-from PIL import Image, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from shared.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 
 ACCEPTED_FORMATS = {"PNG": "png", "JPEG": "jpg", "TIFF": "tiff", "WEBP": "webp"}
 ACCEPTED_TEXT = "PNG, JPEG, TIFF or WebP"
 
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
-def _open(data: bytes) -> Image.Image:
+
+def _open(data: bytes) -> PILImage:
+    from PIL import Image
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         return Image.open(io.BytesIO(data))
@@ -22,6 +29,8 @@ def _open(data: bytes) -> Image.Image:
 def check_image(data: bytes, *, name: str) -> str:
     """The image's format (PNG/JPEG/TIFF/WEBP) after a full decode; 415 for other content,
     400 for a corrupt or truncated image, 413 for one with too many pixels."""
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with _open(data) as image:
             fmt = image.format or ""
@@ -69,5 +78,5 @@ def to_png(data: bytes) -> bytes:
         return out.getvalue()
 
 
-def _animated(image: Image.Image) -> bool:
+def _animated(image: PILImage) -> bool:
     return bool(getattr(image, "is_animated", False))

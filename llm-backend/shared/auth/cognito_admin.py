@@ -4,22 +4,24 @@
 The client signs phone users in with Cognito's custom-auth OTP flow, which needs the user to
 exist first; the pool's schema requires an email and a name, which a phone user has not given,
 so the server creates the user with placeholders (see `shared.auth.identity`). The boto3
-client is built on first use and cached per process; nothing here runs at import time.
+client is built on first use and cached per process; nothing here runs at import time, and
+botocore is imported by the first call (its import is a large part of a cold start that most
+requests do not need).
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
-from typing import Any, Protocol
-
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from typing import TYPE_CHECKING, Any, Protocol
 
 from config import AuthMode, Settings, get_settings
 from shared.auth.identity import placeholder_email
 from shared.errors import ServiceUnavailableError
 from shared.observability.logging import get_logger
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 # Cognito's answers that mean "try again later" rather than "this request cannot work".
 TRANSIENT_CODES = frozenset(
@@ -94,6 +96,7 @@ def _get_client(region: str, endpoint_url: str | None) -> CognitoClient:
         with _client_lock:
             if _client is None:
                 import boto3  # imported lazily: building a client reads credentials
+                from botocore.config import Config
 
                 # Short timeouts and one retry: three calls must fit one API request's budget.
                 config = Config(
@@ -128,6 +131,8 @@ def provision_phone_user(phone: str, *, settings: Settings | None = None) -> boo
     """Make sure a Cognito user whose username is `phone` (E.164) exists and can sign in; True
     when this call created it. Idempotent: an existing user is left as it is, except one this
     endpoint created whose password was never set (an earlier call failed half-way)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     settings = settings or get_settings()
     region, pool = require_pool(settings)
     client = _get_client(region, settings.cognito_endpoint_url)

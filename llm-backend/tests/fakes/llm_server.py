@@ -7,12 +7,18 @@ that does not match the schema. Every request is kept for assertions.
 OpenAI's audio endpoints too: `/audio/speech` answers a small valid MP3 that carries the text
 (tests/fakes/mp3.py), `/audio/transcriptions` (multipart) the text such an MP3 carries, else a
 scripted or default transcript.
+
+It speaks HTTP/1.1 with keep-alive, as the providers do: the SDKs' connection pools reuse a
+connection for the next call, so a benchmark measures the app's calls, not a TCP connect per
+call. `stop()` ends the connections still open, so no pooled connection outlives the server.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import socket
+import sys
 import threading
 import time
 import uuid
@@ -68,6 +74,8 @@ class Recorded:
     headers: dict = field(default_factory=dict)
     # A multipart form's files: field name -> (file name, content type, bytes).
     files: dict = field(default_factory=dict)
+    # The client's end of the connection: requests on one kept-alive connection share it.
+    client_port: int = 0
 
     @property
     def schema(self) -> dict | None:
@@ -141,9 +149,7 @@ class FakeLLMServer:
         # Optional `responder(path, body) -> Reply | Fail | None`, asked before the script: a
         # test whose replies depend on the request (not on call order) sets it; None = script.
         self.responder = None
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -158,6 +164,7 @@ class FakeLLMServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self._server.close_connections()
 
     def push(self, *items: Reply | Fail | RawBody) -> None:
         with self._lock:
@@ -184,6 +191,12 @@ class FakeLLMServer:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            # The answer leaves in one write (buffered, flushed in _send_raw) on a socket
+            # without Nagle's delay, so a kept-alive connection waits on no delayed ACK.
+            wbufsize = -1
+            disable_nagle_algorithm = True
+
             def log_message(self, *_args) -> None:  # keep test output clean
                 pass
 
@@ -196,7 +209,9 @@ class FakeLLMServer:
                 else:
                     body = json.loads(raw or b"{}")
                 with fake._lock:
-                    fake.requests.append(Recorded(self.path, body, dict(self.headers), files))
+                    fake.requests.append(
+                        Recorded(self.path, body, dict(self.headers), files, self.client_address[1])
+                    )
                 responder = fake.responder
                 item = responder(self.path, body) if responder is not None else None
                 if item is None:
@@ -228,10 +243,49 @@ class FakeLLMServer:
                     self.send_header("content-length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
+                    self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
 
         return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    """One thread per connection (a kept-alive connection keeps its thread), none of which
+    holds up stop(); it knows its open connections so stop() can end them."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Ends every open connection: a thread waiting for a next request reads EOF and
+        ends; the client's pool sees the connection closed."""
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up (a timeout test, a closed pool) is not an error of the fake.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _form(content_type: str, raw: bytes) -> tuple[dict, dict]:

@@ -236,3 +236,19 @@ def test_config_cache_avoids_a_query_per_call_and_invalidate_refreshes(db, fake_
     complete(component="tutor", messages=[{"role": "user", "content": "x"}])
 
     assert [r.body["model"] for r in fake_llm.requests] == ["gpt-5.2", "gpt-5.2", "gpt-4o"]
+
+
+@pytest.mark.parametrize(("provider", "model", "path"), TARGETS)
+def test_calls_reuse_one_kept_alive_connection(db, fake_llm, provider, model, path):
+    """The provider's client is built once per process and its connection pool keeps the
+    connection: a call after the first opens no new one, even after a failed attempt."""
+    _use(provider, model)
+    fake_llm.push(Reply("one"), Fail(503), Reply("two"), Reply("three"))
+
+    hi = [{"role": "user", "content": "hi"}]
+
+    answers = [complete(component="tutor", messages=hi) for _ in range(3)]
+
+    assert answers == ["one", "two", "three"]
+    assert [r.path for r in fake_llm.requests] == [path] * 4
+    assert len({r.client_port for r in fake_llm.requests}) == 1
