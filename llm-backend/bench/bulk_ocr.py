@@ -14,8 +14,9 @@ Per tree and level it prints the median over `--rounds` of: the wall from the bu
 to the job's completion and wall / ideal (1.0 = only model time); the upload's own seconds
 (checking and storing 200 originals and their rows, before the job starts; the user waits for
 it, so it is in the wall); and the job's share, (wall - upload) / ideal. A run first builds the
-model client once (the SDK import, a cold-start cost that bench.cold_start measures), so the
-figures are a warm worker's.
+model client and imports the job handlers (once per process: the SDK's import and every
+domain's job modules, cold-start costs that bench.cold_start measures), so the figures are a
+warm worker's.
 """
 
 from __future__ import annotations
@@ -119,13 +120,15 @@ def child(pages: int, level: int) -> int:
     from db import run_migrations
     from shared.jobs.dispatch import LocalDispatcher, set_dispatcher
     from shared.jobs.models import BookJob
+    from shared.jobs.registry import load_job_handlers
     from shared.llm import config_store
     from shared.llm.providers.registry import get_provider
     from tests.support.books import BOOK, image_bytes
 
     logging.disable(logging.INFO)
     run_migrations()
-    get_provider(config_store.resolve("book_ingestion").provider)  # the SDK's import: see above
+    get_provider(config_store.resolve("book_ingestion").provider)  # cold-start costs: see above
+    load_job_handlers()
     dispatcher = LocalDispatcher()  # in-process, so the run can wait for the job
     set_dispatcher(dispatcher)
     page = image_bytes(size=(600, 800))
