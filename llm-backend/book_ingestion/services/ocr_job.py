@@ -9,8 +9,10 @@ without a model call.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from book_ingestion.models.database import BookPage
@@ -38,6 +40,33 @@ def _on_page(page_id: str, write: Callable[[BookPage], None]) -> Callable[[Sessi
     return commit
 
 
+@dataclass(frozen=True)
+class _Page:
+    number: int
+    queued: bool
+    # A retried page OCRs its original again; pages stored before originals were kept have
+    # only their converted image.
+    source: str | None
+
+
+def _pages(page_ids: list[str]) -> dict[str, _Page]:
+    """The pages an invocation has left, read once: while this job is the book's active one
+    no request changes their OCR fields or deletes them (deletes and retries are refused with
+    409), and a read per item was a transaction on the slot, in line with the model call."""
+    columns = (BookPage.id, BookPage.page_number, BookPage.status)
+    keys = (BookPage.original_s3_key, BookPage.image_s3_key)
+    with session_scope() as session:
+        rows = session.execute(select(*columns, *keys).where(BookPage.id.in_(page_ids)))
+        return {
+            row.id: _Page(
+                row.page_number,
+                row.status == PageStage.QUEUED,
+                row.original_s3_key or row.image_s3_key,
+            )
+            for row in rows
+        }
+
+
 def _failed(page_id: str, number: int, error: str) -> ItemOutcome:
     """Recorded in the job and on the page (`ocr_failed`); the job goes on."""
     commit = _on_page(page_id, partial(page_ocr.store_error, error=error))
@@ -53,19 +82,16 @@ class OcrBatchJob(ItemHandler[OcrBatchDetail]):
 
     def setup(self, ctx: JobContext[OcrBatchDetail]) -> None:
         ctx.extra["book"] = book_service.prompt_facts(book_id=ctx.book)
+        ctx.extra["pages"] = _pages(ctx.detail.page_ids[ctx.first_item - 1 :])
 
     def process(self, ctx: JobContext[OcrBatchDetail], item: int) -> ItemOutcome:
         page_id = ctx.detail.page_ids[item - 1]
-        with session_scope() as session:
-            page = session.get(BookPage, page_id)
-            if page is None:
-                return ItemOutcome(error="page was deleted", error_fields={"page": None})
-            number = page.page_number
-            if page.status != PageStage.QUEUED:
-                return ItemOutcome()
-            # A retried page OCRs its original again; pages stored before originals were kept
-            # have only their converted image.
-            source = page.original_s3_key or page.image_s3_key
+        page: _Page | None = ctx.extra["pages"].get(page_id)
+        if page is None:
+            return ItemOutcome(error="page was deleted", error_fields={"page": None})
+        if not page.queued:
+            return ItemOutcome()
+        number, source = page.number, page.source
         if source is None:
             return _failed(page_id, number, "the page has no image")
         book = ctx.extra["book"]

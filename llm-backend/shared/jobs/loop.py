@@ -7,9 +7,15 @@ share one).
 - When the loop starts an item with nothing else in flight, it first records it as
   `current_item` (a lease-checked write, so a swept job starts nothing); each checkpoint then
   records the lowest item still in flight.
-- Independent items (concurrency > 1) refill the freed slots before the serial checkpoints, so
-  the model calls stay `concurrency` deep; a sequential job's next item starts only after the
-  previous one is saved, since it builds on it.
+- Independent items (concurrency > 1) are checkpointed by a saver thread, one transaction at a
+  time and in order, while the loop keeps refilling the slots as they free up: a checkpoint
+  that made the loop wait left up to `concurrency` slots empty for its duration (the queueing
+  behind the fall-off at 16). Items that finish while a checkpoint runs go in the next one
+  together. A sequential job's next item starts only after the previous one is saved, since it
+  builds on it.
+- The run's `llm_calls` rows are written in the checkpoints' transactions
+  (`shared.llm.recorder.batched`), not one transaction per call on the item's slot; rows a
+  checkpoint could not write, and any left when the run ends, are saved on their own.
 - One time-left rule: an invocation starts an item only while it has more than
   JOB_TIME_MARGIN_SECONDS left, and always starts at least one, so every invocation makes
   progress. Outside Lambda there is no limit.
@@ -30,6 +36,7 @@ from database import run_transaction
 from shared.jobs import lifecycle
 from shared.jobs.heartbeat import Heartbeat
 from shared.jobs.items import ItemOutcome, JobContext, LeaseLostError, Outcome
+from shared.llm import recorder
 from shared.llm.deadline import lambda_remaining_seconds
 
 
@@ -60,6 +67,10 @@ class ItemLoop:
         self.done: set[int] = set()
         self.watermark = ctx.first_item - 1
         self.started = False
+        # Finished items not yet handed to the saver, and the checkpoint it is writing.
+        self.pending: list[tuple[int, Future[ItemOutcome]]] = []
+        self.saving: Future[None] | None = None
+        self.calls: recorder.CallBatch | None = None
 
     @property
     def lost(self) -> bool:
@@ -67,32 +78,65 @@ class ItemLoop:
 
     def run(self) -> Outcome:
         prefix = f"job-{self.ctx.job_type}"
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix=prefix) as pool:
+        with (
+            recorder.batched() as self.calls,
+            ThreadPoolExecutor(1, thread_name_prefix=f"{prefix}-save") as saver,
+            ThreadPoolExecutor(self.concurrency, thread_name_prefix=prefix) as pool,
+        ):
             try:
-                return self._drive(pool)
+                return self._drive(pool, saver)
             finally:
                 for future in self.inflight:
                     future.cancel()
 
-    def _drive(self, pool: ThreadPoolExecutor) -> Outcome:
-        while self.todo or self.inflight:
+    def _drive(self, pool: ThreadPoolExecutor, saver: ThreadPoolExecutor) -> Outcome:
+        while self.todo or self.inflight or self.pending or self.saving:
             if self.lost:
                 return Outcome.LOST
             self._refill(pool)
-            if not self.inflight:
+            if not self.inflight and not self.pending and self.saving is None:
                 return Outcome.LOST if self.lost else Outcome.OUT_OF_TIME
-            finished, _ = wait(self.inflight, timeout=1.0, return_when=FIRST_COMPLETED)
-            results = sorted((self.inflight.pop(future), future) for future in finished)
+            waiting: list[Future[Any]] = [*self.inflight]
+            if self.saving is not None:
+                waiting.append(self.saving)
+            finished, _ = wait(waiting, timeout=1.0, return_when=FIRST_COMPLETED)
+            for future in finished:
+                if future is self.saving:
+                    self._saved()
+                else:
+                    self.pending.append((self.inflight.pop(future), future))
             if self.concurrency > 1:
                 self._refill(pool)
-            self._save_all(results)
+            self._hand_over(saver)
         return Outcome.LOST if self.lost else Outcome.DONE
+
+    def _hand_over(self, saver: ThreadPoolExecutor) -> None:
+        """Gives the finished items to the saver when it is free (one checkpoint at a time, so
+        they commit in order); a sequential job waits for its item to be saved."""
+        if not self.pending or self.saving is not None:
+            return
+        batch, self.pending = sorted(self.pending, key=lambda done: done[0]), []
+        current = min(self.inflight.values(), default=None)
+        run = contextvars.copy_context().run
+        self.saving = saver.submit(run, self._save_all, batch, current)
+        if self.concurrency == 1:
+            self._saved()
+
+    def _saved(self) -> None:
+        """The checkpoint has ended; one that raised ends the run with its error."""
+        saving, self.saving = self.saving, None
+        if saving is not None:
+            saving.result()
 
     def _may_start(self) -> bool:
         return not self.lost and (not self.started or has_time(self.lambda_context))
 
     def _refill(self, pool: ThreadPoolExecutor) -> None:
         while self.todo and len(self.inflight) < self.concurrency and self._may_start():
+            if not self.inflight and self.saving is not None:
+                self._saved()  # so the announcement below is the job's latest write
+                if self.lost:
+                    return
             item = self.todo.popleft()
             if not self.inflight and not self._announce(item):
                 self.heartbeat.lost.set()
@@ -111,11 +155,13 @@ class ItemLoop:
             )
         )
 
-    def _save_all(self, results: list[tuple[int, Future[ItemOutcome]]]) -> None:
-        """The items that finished together, checkpointed in one transaction: the driver
-        saves serially while the slots wait for refills, so one transaction per item made
-        the checkpoints, not the model, the limit at high concurrency. An item whose worker
-        lost the lease ends the batch there (the items before it are still saved)."""
+    def _save_all(
+        self, results: list[tuple[int, Future[ItemOutcome]]], current: int | None
+    ) -> None:
+        """The items that finished together, checkpointed in one transaction (one per item
+        made the checkpoints, not the model, the limit at high concurrency); `current` is the
+        lowest item in flight when they were handed over. An item whose worker lost the lease
+        ends the batch there (the items before it are still saved)."""
         finished: list[tuple[int, ItemOutcome]] = []
         lease_lost = False
         for item, future in results:
@@ -124,14 +170,15 @@ class ItemLoop:
             except LeaseLostError:
                 lease_lost = True
                 break
-        if finished and not self.lost and not self._checkpoint(finished):
+        if finished and not self.lost and not self._checkpoint(finished, current):
             self.heartbeat.lost.set()
         if lease_lost:
             self.heartbeat.lost.set()
 
-    def _checkpoint(self, finished: list[tuple[int, ItemOutcome]]) -> bool:
-        """The items' outputs and the job's progress in one transaction, under the lease (the
-        job row stays locked while the outputs are written)."""
+    def _checkpoint(self, finished: list[tuple[int, ItemOutcome]], current: int | None) -> bool:
+        """The items' outputs, the job's progress and the run's call records so far in one
+        transaction, under the lease (the job row stays locked while the outputs are
+        written)."""
         for item, outcome in finished:
             self.done.add(item)
             self.ctx.record(item, outcome)
@@ -141,14 +188,25 @@ class ItemLoop:
             "completed_items": self.ctx.completed,
             "failed_items": self.ctx.failed,
             "last_completed_item": self.watermark,
-            "current_item": min(self.inflight.values(), default=None),
+            "current_item": current,
             "progress_detail": self.ctx.detail,
         }
         outcomes = [outcome for _, outcome in finished]
-        return run_transaction(partial(self._save, progress, outcomes))
+        calls = self.calls.take() if self.calls is not None else []
+        saved = False
+        try:
+            saved = run_transaction(partial(self._save, progress, outcomes, calls))
+        finally:
+            if not saved:
+                recorder.save_all(calls)
+        return saved
 
     def _save(
-        self, progress: dict[str, Any], outcomes: list[ItemOutcome], session: Session
+        self,
+        progress: dict[str, Any],
+        outcomes: list[ItemOutcome],
+        calls: list[recorder.CallRecord],
+        session: Session,
     ) -> bool:
         """One attempt of the checkpoint's transaction; run again after a deadlock, so it
         writes only rows and objects whose keys and bytes are fixed by the outcomes. False,
@@ -159,4 +217,5 @@ class ItemLoop:
         for outcome in outcomes:
             if outcome.commit is not None:
                 outcome.commit(session)
+        session.add_all(recorder.rows(calls))
         return True
