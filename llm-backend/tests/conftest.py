@@ -68,7 +68,8 @@ def pg_server_url(request) -> str:
 
 @pytest.fixture(scope="session")
 def app_database_url(pg_server_url) -> Iterator[str]:
-    """One migrated database for the run; each test leaves it clean (see `db`)."""
+    """One migrated database for the run (for each pytest-xdist worker: session fixtures run
+    once per worker); each test leaves it clean (see `db`)."""
     url = create_database(pg_server_url)
     previous = os.environ.get("DATABASE_URL")
     use_database(url)

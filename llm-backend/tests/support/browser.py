@@ -29,19 +29,30 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture
-def browser_page():
+@pytest.fixture(scope="module")
+def chromium_browser():
+    """One Chromium per test module: a launch costs seconds, a context per test (browser_page)
+    keeps the tests apart. Not per session: between calls Playwright's sync API leaves its event
+    loop marked as running in this thread, so asyncio.run in a later module's test would fail."""
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1100, "height": 900})
         try:
-            yield context.new_page()
+            yield browser
         finally:
-            context.close()
             browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium_browser):
+    """A page in a fresh context (cookies, storage and cache of its own)."""
+    context = chromium_browser.new_context(viewport={"width": 1100, "height": 900})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def collect_errors(page) -> list[str]:

@@ -6,6 +6,7 @@ are created and dropped from a connection to it.
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 
@@ -39,8 +40,10 @@ def _run_autocommit(server_url: str, sql: str) -> None:
 
 
 def create_database(server_url: str, prefix: str = "tutor_test") -> str:
-    """Create an empty database and return its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    """Create an empty database and return its URL. Its name says which pytest-xdist worker
+    made it (gw0, gw1...; "main" without xdist): the workers share one server."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{prefix}_{worker}_{uuid.uuid4().hex[:10]}"
     _run_autocommit(server_url, f'CREATE DATABASE "{name}"')
     return url_with_database(server_url, name)
 
