@@ -28,7 +28,7 @@ def bench_environment(**env: str) -> Iterator[object]:
     from tests.support.pg import create_database, drop_database
 
     server = server_url()
-    fake = FakeLLMServer().start()
+    fake = FakeLLMServer(keep_alive=True).start()
     url = create_database(server, prefix="tutor_bench")
     os.environ.update(
         DATABASE_URL=url,

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     # socketserver listens with a backlog of 5: 32 sessions' 64 concurrent calls overflowed
     # it and the app saw refused connections (retries) that were the harness's, not its own.
     ThreadingHTTPServer.request_queue_size = 256
-    fake = FakeLLMServer()
+    fake = FakeLLMServer(keep_alive=True)
     fake.responder = responder_for(args.delay)
     fake.requests = _Discard()  # a long run must not keep every request
     fake.start()

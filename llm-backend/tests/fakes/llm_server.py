@@ -134,7 +134,10 @@ def minimal_instance(schema: dict, root: dict | None = None) -> Any:
 
 
 class FakeLLMServer:
-    def __init__(self) -> None:
+    def __init__(self, *, keep_alive: bool = False) -> None:
+        # keep_alive: answer in HTTP/1.1 and keep the connection open, as the providers do, so
+        # a benchmark's client reuses it; tests keep HTTP/1.0's connection per request.
+        self._keep_alive = keep_alive
         self._script: deque = deque()
         self._lock = threading.Lock()
         self.requests: list[Recorded] = []
@@ -184,6 +187,9 @@ class FakeLLMServer:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Every answer has a content-length, so HTTP/1.1's persistent connections work.
+            protocol_version = "HTTP/1.1" if fake._keep_alive else "HTTP/1.0"
+
             def log_message(self, *_args) -> None:  # keep test output clean
                 pass
 
