@@ -20,6 +20,7 @@ import os
 import pstats
 import tempfile
 import threading
+import time
 from typing import TYPE_CHECKING, cast
 
 from bench.harness import bench_environment, run
@@ -28,11 +29,12 @@ if TYPE_CHECKING:
     from tests.fakes.llm_server import FakeLLMServer
 
 _profilers: list[cProfile.Profile] = []
+_timer: list = []  # the clock every thread's profiler uses (empty: cProfile's wall clock)
 
 
 def _profile_thread(*_args: object) -> None:
     # Runs once in each new thread, as its first profile event: swap in a real profiler.
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(*_timer)
     _profilers.append(profiler)
     profiler.enable()
 
@@ -56,11 +58,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--turns", type=int, default=60)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="tottime,cumulative")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="cpu: each thread's own CPU time, so waits and other processes' load count nothing",
+    )
+    parser.add_argument("--save", help="also write the summed profile here, for pstats")
     args = parser.parse_args(argv)
+    if args.clock == "cpu":
+        _timer.append(time.thread_time)
     threading.setprofile(_profile_thread)
     _profile_thread()
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as work:
-        env = {"AUTH_MODE": "local", "LOCAL_AUTH_KEY_FILE": os.path.join(work, "key.pem")}
+        env = {
+            "AUTH_MODE": "local",
+            "LOCAL_AUTH_KEY_FILE": os.path.join(work, "key.pem"),
+            # The profiler slows every call several times over: a loaded machine's first
+            # requests would otherwise run out of the request's model-call budget.
+            "API_REQUEST_BUDGET_SECONDS": "600",
+        }
         with bench_environment(**env) as fake:
             from bench.model_server import responder_for
 
@@ -114,9 +131,12 @@ def _run(args: argparse.Namespace, work: str) -> int:
     for i in range(args.turns):
         sid = sids[i // 5]
         client.post(f"/sessions/{sid}/step", json={"student_reply": "x"}).raise_for_status()
+    paths = _dump(list(_profilers), work)
+    if args.save:
+        pstats.Stats(*paths).dump_stats(args.save)
     for key in args.sort.split(","):
         out = io.StringIO()
-        stats = pstats.Stats(*_dump(list(_profilers), work), stream=out)
+        stats = pstats.Stats(*paths, stream=out)
         setattr(stats, "files", [])  # noqa: B010  # else one header line per thread
         stats.sort_stats(key).print_stats(args.top)
         print(out.getvalue())

@@ -192,7 +192,8 @@ def _free_port() -> int:
 
 
 def _wait_up(url: str) -> None:
-    deadline = time.monotonic() + 60
+    # Generous: on a loaded machine an app process's imports alone can take a minute.
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/_bench/stats").status_code == 200:

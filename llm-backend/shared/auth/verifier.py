@@ -7,6 +7,8 @@ One `TokenVerifier` per process, built from settings on first use (`get_verifier
 from __future__ import annotations
 
 import threading
+import time
+from collections import OrderedDict
 from typing import Any
 
 import jwt
@@ -21,6 +23,11 @@ from shared.observability.logging import get_logger
 ALGORITHM = "RS256"
 TOKEN_USES = ("id", "access")
 MAX_TOKEN_LENGTH = 16_384  # Cognito tokens are a few KB even with many groups
+# Tokens whose verification is remembered until they expire: a client sends the same token on
+# every request for its lifetime (an hour for Cognito's), and checking it again each time
+# (base64, JSON, RSA, claims) was a visible share of a tutor turn's CPU. Bounded, least
+# recently used first out; an unknown token is always verified in full.
+VERIFIED_CACHE_SIZE = 1024
 
 _CLAIM_ERRORS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
     # Order matters: subclasses before their bases.
@@ -42,9 +49,32 @@ class TokenVerifier:
         self.client_id = client_id
         self.jwks = jwks
         self.leeway = leeway
+        # token -> (its `exp`, the identity it proved)
+        self._verified: OrderedDict[str, tuple[float, VerifiedIdentity]] = OrderedDict()
+        self._verified_lock = threading.Lock()
 
     def verify(self, token: str) -> VerifiedIdentity:
-        return VerifiedIdentity.from_claims(self.verify_claims(token))
+        """The token's identity. A token verified before is taken from the cache, keyed by
+        the whole token, until its `exp` (without the leeway: a token accepted only by the
+        leeway is verified every time); a new or expired one is checked in full."""
+        now = time.time()
+        with self._verified_lock:
+            cached = self._verified.get(token)
+            if cached is not None:
+                if now < cached[0]:
+                    self._verified.move_to_end(token)
+                    return cached[1]
+                del self._verified[token]
+        claims = self.verify_claims(token)
+        identity = VerifiedIdentity.from_claims(claims)
+        expires = claims.get("exp")
+        if isinstance(expires, int | float) and now < expires:
+            with self._verified_lock:
+                self._verified[token] = (float(expires), identity)
+                self._verified.move_to_end(token)
+                while len(self._verified) > VERIFIED_CACHE_SIZE:
+                    self._verified.popitem(last=False)
+        return identity
 
     def verify_claims(self, token: str) -> dict[str, Any]:
         if len(token) > MAX_TOKEN_LENGTH:
