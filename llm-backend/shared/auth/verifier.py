@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -44,7 +45,15 @@ class TokenVerifier:
     (`aud` for id tokens, `client_id` for access tokens). Every failure is a 401 whose code
     names the reason; a key server that cannot be reached is a 503."""
 
-    def __init__(self, *, issuer: str, client_id: str, jwks: JwksCache, leeway: int = 30):
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        client_id: str,
+        jwks: JwksCache,
+        leeway: int = 30,
+        clock: Callable[[], float] = time.time,
+    ):
         self.issuer = issuer
         self.client_id = client_id
         self.jwks = jwks
@@ -52,12 +61,13 @@ class TokenVerifier:
         # token -> (its `exp`, the identity it proved)
         self._verified: OrderedDict[str, tuple[float, VerifiedIdentity]] = OrderedDict()
         self._verified_lock = threading.Lock()
+        self._clock = clock
 
     def verify(self, token: str) -> VerifiedIdentity:
         """The token's identity. A token verified before is taken from the cache, keyed by
         the whole token, until its `exp` (without the leeway: a token accepted only by the
         leeway is verified every time); a new or expired one is checked in full."""
-        now = time.time()
+        now = self._clock()
         with self._verified_lock:
             cached = self._verified.get(token)
             if cached is not None:
