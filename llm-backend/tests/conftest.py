@@ -54,13 +54,27 @@ throwaway_postgresql = factories.postgresql_proc(
 )
 
 
+def _no_server_possible() -> bool:
+    # initdb refuses to run as root, so root needs a server of its own.
+    return not os.environ.get("TEST_DATABASE_URL") and (
+        _PG_BIN is None or (hasattr(os, "geteuid") and os.geteuid() == 0)
+    )
+
+
+def pytest_configure(config) -> None:
+    # With xdist workers, checked before any starts: a worker that exits hides the message
+    # behind an internal error. One process stops only when a test needs the database.
+    parallel = getattr(config.option, "numprocesses", None)
+    if parallel and _no_server_possible() and not config.option.collectonly:
+        pytest.exit(NO_POSTGRES_MESSAGE, returncode=3)
+
+
 @pytest.fixture(scope="session")
 def pg_server_url(request) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url
-    if _PG_BIN is None or (hasattr(os, "geteuid") and os.geteuid() == 0):
-        # initdb refuses to run as root, so root needs a server of its own.
+    if _no_server_possible():
         pytest.exit(NO_POSTGRES_MESSAGE, returncode=3)
     proc = request.getfixturevalue("throwaway_postgresql")
     return f"postgresql://{proc.user}@{proc.host}:{proc.port}/postgres"
