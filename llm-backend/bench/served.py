@@ -165,8 +165,13 @@ class AppServers:
                 )
             )
             self.urls.append(f"http://127.0.0.1:{port}")
-        for url in self.urls:
-            _wait_up(url)
+        try:
+            for url in self.urls:
+                _wait_up(url)
+        except BaseException:
+            # An app that never came up must not outlive the benchmark (nothing else stops it).
+            self.stop()
+            raise
 
     def stats(self) -> tuple[float, int]:
         cpu = sum(cpu_seconds(p.pid) for p in self.procs)
