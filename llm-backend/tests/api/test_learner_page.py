@@ -332,7 +332,9 @@ def test_signed_out_visitors_are_sent_to_the_sign_in_screen(local_live_url, brow
 def test_an_expired_sign_in_says_so_and_links_to_the_sign_in_screen(local_live_url, browser_page):
     page = browser_page
     errors = collect_errors(page)
-    page.goto(local_live_url + "/signin")
+    # Settled first: leaving while the screen still fetches /config/auth aborts that request,
+    # which the error collector rightly reports.
+    page.goto(local_live_url + "/signin", wait_until="networkidle")
     # Only the claims matter here: the client checks `exp` before any call and sends nothing.
     header = base64.urlsafe_b64encode(b'{"alg":"RS256"}').decode().rstrip("=")
     payload = base64.urlsafe_b64encode(json.dumps({"sub": "x", "exp": 1}).encode())
