@@ -53,10 +53,18 @@ def student_profile(owner: User | None, grade: int | None = None) -> StudentProf
 
 
 def _context(
-    *, session: Session, guideline: TeachingGuideline, session_id: str | None
+    *,
+    session: Session,
+    guideline: TeachingGuideline,
+    session_id: str | None,
+    examples: list[str] | None = None,
 ) -> TutorContext:
-    topics = [curriculum_service.topic_of(guideline), guideline.topic, guideline.topic_key]
-    examples = contents_service.examples_for(session=session, topics=topics, grade=guideline.grade)
+    """`examples`: already read with the guideline (a turn's one read), else read here."""
+    if examples is None:
+        topics = [curriculum_service.topic_of(guideline), guideline.topic, guideline.topic_key]
+        examples = contents_service.examples_for(
+            session=session, topics=topics, grade=guideline.grade
+        )
     return TutorContext(
         session_id=session_id, guideline_text=guideline.guideline or "", examples=examples
     )
@@ -269,17 +277,14 @@ def _turn_context(
     """The guideline and examples of the session's state: from `read` when it was read for
     that guideline (the turn's one read statement), else read now (a row whose
     `guideline_id` column and state disagree, or a caller that read nothing)."""
+    examples: list[str] | None = None
     if read is not None and read.guideline_id == state.guideline_id:
         guideline, examples = read.guideline, read.examples
-        if guideline is None:
-            return TutorContext(session_id=row.id, guideline_text="")
-        return TutorContext(
-            session_id=row.id, guideline_text=guideline.guideline or "", examples=examples
-        )
-    found = session.get(TeachingGuideline, state.guideline_id)
-    if found is None:
+    else:
+        guideline = session.get(TeachingGuideline, state.guideline_id)
+    if guideline is None:
         return TutorContext(session_id=row.id, guideline_text="")
-    return _context(session=session, guideline=found, session_id=row.id)
+    return _context(session=session, guideline=guideline, session_id=row.id, examples=examples)
 
 
 def step(
