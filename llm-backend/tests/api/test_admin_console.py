@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from book_ingestion.models.database import Book, BookPage
 from database import session_scope
+from shared.jobs.dispatch import LocalDispatcher, set_dispatcher
 from shared.models.entities import TeachingGuideline
 from tests.fakes.llm_server import Reply
 from tests.support.admin_model import AdminBookModel
@@ -235,6 +236,34 @@ def test_admin_takes_a_book_from_images_to_a_study_plan(console):
         "console: Failed to load resource: the server responded with a status of 404 "
         f"(Not Found) @ {base}/admin/guidelines/{guideline_id}/study-plan",
     ]
+
+
+class InlineDispatcher:
+    """Runs each job to its end inside the request that starts it."""
+
+    def dispatch(self, message) -> None:
+        jobs = LocalDispatcher()
+        jobs.dispatch(message)
+        assert jobs.wait_idle(60)
+
+
+def test_a_job_that_ends_before_the_first_poll_still_updates_the_book(console):
+    """A quick job (or a slow network) can end before the jobs panel first polls; the book
+    view still shows what the job did."""
+    page, base, errors = console
+    book_id = make_book(pages=3)
+    set_dispatcher(InlineDispatcher())
+    sign_in_locally(page, base, role="admin", name="Asha Admin", next_path="/admin")
+    page.goto(f"{base}/admin#/books/{book_id}")
+    expect(page.locator("#book-guidelines")).to_contain_text("0 subtopics")
+    page.get_by_label("To page").fill("3")
+    page.get_by_role("button", name="Extract guidelines").click()
+    expect(_job(page, "extraction")).to_have_attribute("data-status", "completed")
+    expect(page.locator("#book-guidelines .card")).to_have_count(1)
+    page.get_by_role("button", name="Finalize").click()
+    expect(_job(page, "finalization")).to_have_attribute("data-status", "completed")
+    expect(page.locator("#book-guidelines .badge")).to_have_text(["final"])
+    assert errors == []
 
 
 def test_every_view_fits_a_phone_and_passes_axe(console):

@@ -13,12 +13,12 @@ export async function render(root, [bookId]) {
   const jobs = jobsPanel(bookId, { onSettled: () => load() });
   const uploads = uploadSection(bookId, { onStarted: (started) => {
     say(started.message);
-    jobs.refresh();
+    jobs.started();
     load();
   } });
   root.append(heading, uploads,
     el("section", { "aria-labelledby": "pages-title" }, el("h2", { id: "pages-title", text: "Pages" }), grid),
-    actionsSection(path, bookId, () => jobs.refresh()),
+    actionsSection(path, bookId, () => jobs.started()),
     el("section", { "aria-labelledby": "bg-title" }, el("h2", { id: "bg-title", text: "Guidelines of this book" }), guidelines),
     jobs.section);
 

@@ -1,5 +1,6 @@
 // A book's jobs with live progress (percent, current item, ETA, errors; resume a failed one),
-// polled while a job is pending or running, without reloading the page.
+// polled while a job is pending or running, without reloading the page. `started()` after
+// starting a job: a job that ends before the first poll sees it still settles the page.
 import { api, el } from "/admin/assets/client.js";
 import { badge, duration, say, when } from "/admin/assets/console/ui.js";
 
@@ -28,7 +29,7 @@ export function jobsPanel(bookId, { onSettled }) {
     }
     if (stopped) return;
     jobs.sort((a, b) => b.created_at.localeCompare(a.created_at));
-    list.replaceChildren(...(jobs.length ? jobs.slice(0, SHOWN).map((job) => jobCard(job, refresh))
+    list.replaceChildren(...(jobs.length ? jobs.slice(0, SHOWN).map((job) => jobCard(job, started))
                                          : [el("p", { className: "meta", text: "No jobs yet." })]));
     const active = jobs.some((job) => ACTIVE.has(job.status));
     if (wasActive && !active) onSettled(jobs[0]);
@@ -36,10 +37,15 @@ export function jobsPanel(bookId, { onSettled }) {
     if (active) timer = setTimeout(refresh, POLL_MS);
   }
 
-  return { section, refresh, stop() { stopped = true; clearTimeout(timer); } };
+  function started() {
+    wasActive = true;
+    return refresh();
+  }
+
+  return { section, refresh, started, stop() { stopped = true; clearTimeout(timer); } };
 }
 
-function jobCard(job, refresh) {
+function jobCard(job, started) {
   const pct = Math.round(job.percent || 0);
   const items = job.total_items === null ? "" : `${job.completed_items} of ${job.total_items} done`;
   const lines = [
@@ -66,7 +72,7 @@ function jobCard(job, refresh) {
         await api(`/admin/books/${encodeURIComponent(job.book_id)}/jobs/${encodeURIComponent(job.job_id)}/resume`,
                   { method: "POST" });
         say("Resumed the " + job.job_type + " job.");
-        refresh();
+        started();
       } catch (error) {
         say("Could not resume: " + error.message, false);
       }
