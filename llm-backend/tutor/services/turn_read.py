@@ -10,8 +10,9 @@ authorization rules stay in shared.auth.dependencies; this module only reads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, false, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from shared.models.entities import Content, TeachingGuideline, User
@@ -47,9 +48,10 @@ def _topic_of(g: type[TeachingGuideline]) -> ColumnElement[str]:
     )
 
 
-def read_turn(*, session: Session, session_id: str, sub: str | None) -> TurnRead:
-    """One SELECT from a one-row base, every table LEFT JOINed, so a missing user or session
-    still answers a row: (user <= 1) x (session <= 1) x (guideline <= 1) x (examples <= 5)."""
+@cache
+def _statement(signed_in: bool) -> Select:
+    """Built once per shape (the parameters are bound at execution), so a turn pays neither the
+    construction nor the cache-key walk of this statement."""
     base = select(literal_column("1").label("one")).subquery("base")
     g = TeachingGuideline
     # The topics `session_service._context` asks `examples_for` about; NULL never matches IN,
@@ -59,18 +61,25 @@ def read_turn(*, session: Session, session_id: str, sub: str | None) -> TurnRead
         Content.topic.in_([_topic_of(g), g.topic, g.topic_key]),
         Content.topic != "",
     )
-    stmt = (
+    # Anonymous callers join no user at all (`== None` would compile to IS NULL).
+    user_on = User.cognito_sub == bindparam("sub") if signed_in else false()
+    return (
         select(User, TutorSession, g, Content.text)
         .select_from(base)
-        # `== None` would compile to IS NULL: anonymous callers join no user at all.
-        .outerjoin(User, User.cognito_sub == sub if sub is not None else false())
-        .outerjoin(TutorSession, TutorSession.id == session_id)
+        .outerjoin(User, user_on)
+        .outerjoin(TutorSession, TutorSession.id == bindparam("session_id"))
         .outerjoin(g, g.id == TutorSession.guideline_id)
         .outerjoin(Content, example_on)
         .order_by(Content.id)
         .limit(MAX_EXAMPLES)
     )
-    rows = session.execute(stmt).all()
+
+
+def read_turn(*, session: Session, session_id: str, sub: str | None) -> TurnRead:
+    """One SELECT from a one-row base, every table LEFT JOINed, so a missing user or session
+    still answers a row: (user <= 1) x (session <= 1) x (guideline <= 1) x (examples <= 5)."""
+    params = {"session_id": session_id} if sub is None else {"session_id": session_id, "sub": sub}
+    rows = session.execute(_statement(sub is not None), params).all()
     user, row, guideline, _ = rows[0]
     examples = [text for *_, text in rows if text is not None]
     return TurnRead(
