@@ -217,5 +217,5 @@ class ItemLoop:
         for outcome in outcomes:
             if outcome.commit is not None:
                 outcome.commit(session)
-        session.add_all(recorder.rows(calls))
+        recorder.add(session, calls)
         return True

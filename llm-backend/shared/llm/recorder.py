@@ -2,7 +2,7 @@
 
 A caller that writes a transaction of its own after its model calls (a tutor turn) opens
 `batched()` around them: the calls' records are then held, and the caller adds them to that
-transaction (`CallBatch.take`, `rows`) instead of each call committing one of its own. Every
+transaction (`CallBatch.take`, `add`) instead of each call committing one of its own. Every
 record is still written: what the caller does not take, or takes and then fails to commit
 (`save_all`), is saved when the batch ends, and a call that finishes after that (an abandoned
 draft) saves its own as before.
@@ -17,9 +17,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
 from database import session_scope
 from shared.models.entities import LLMCall
 from shared.observability.logging import get_logger
+from shared.sql import table_of
 
 
 @dataclass
@@ -90,8 +94,11 @@ def batched() -> Iterator[CallBatch]:
         save_all(batch.close())
 
 
-def rows(records: list[CallRecord]) -> list[LLMCall]:
-    return [LLMCall(**record.__dict__) for record in records]
+def add(session: Session, records: list[CallRecord]) -> None:
+    """The records as `llm_calls` rows in the caller's transaction: one Core INSERT, no ORM
+    unit of work (nothing reads these rows back as objects)."""
+    if records:
+        session.execute(insert(table_of(LLMCall)), [vars(record) for record in records])
 
 
 def save(record: CallRecord) -> None:
@@ -106,7 +113,7 @@ def save_all(records: list[CallRecord]) -> None:
         return
     try:
         with session_scope() as session:
-            session.add_all(rows(records))
+            add(session, records)
     except Exception as exc:  # the model's answer matters more than its bookkeeping
         get_logger().warning(
             "could not record llm call",

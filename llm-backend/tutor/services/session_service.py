@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,7 @@ from shared.models.base import new_id, utcnow
 from shared.models.entities import Event, TeachingGuideline, User
 from shared.models.entities import Session as TutorSession
 from shared.models.enums import SessionMode
-from shared.sql import execute_dml
+from shared.sql import execute_dml, table_of
 from tutor.agents import student_texts
 from tutor.agents.context import TutorContext
 from tutor.models import progress_view
@@ -89,20 +90,43 @@ def _columns(state: SessionState) -> dict:
     }
 
 
-def _events(session_id: str, state: SessionState, drafts: list[EventDraft]) -> list[Event]:
-    # `turn` ties every row to the turn that wrote it (replay, and the no-duplicates check);
-    # created_at steps by 1 µs so a turn's rows sort in the order they happened.
+def _add_events(
+    session: Session, session_id: str, state: SessionState, drafts: list[EventDraft]
+) -> None:
+    """The turn's events in one Core INSERT (nothing reads them back as objects). `turn` ties
+    every row to the turn that wrote it (replay, and the no-duplicates check); created_at steps
+    by 1 µs so a turn's rows sort in the order they happened."""
+    if not drafts:
+        return
     now = utcnow()
-    return [
-        Event(
-            session_id=session_id,
-            node=d.node,
-            step_idx=d.step_idx,
-            payload_json=json.dumps({**d.payload, "turn": state.turns}),
-            created_at=now + timedelta(microseconds=i),
-        )
+    rows = [
+        {
+            "session_id": session_id,
+            "node": d.node,
+            "step_idx": d.step_idx,
+            "payload_json": json.dumps({**d.payload, "turn": state.turns}),
+            "created_at": now + timedelta(microseconds=i),
+        }
         for i, d in enumerate(drafts)
     ]
+    session.execute(insert(table_of(Event)), rows)
+
+
+# What `_write` sets besides `state_version`: the denormalized columns and `updated_at`.
+_WRITTEN = ("state_json", "mastery", "step_idx", "is_paused", "exam_score", "exam_total")
+
+
+@cache
+def _cas_update() -> Update:
+    """The turn's compare-and-swap, built once: its values are bound per execution (`w_` names,
+    as SQLAlchemy keeps the column names for itself), typed as their columns."""
+    t = table_of(TutorSession)
+    values: dict = {c: bindparam(f"w_{c}", type_=t.c[c].type) for c in (*_WRITTEN, "updated_at")}
+    return (
+        update(t)
+        .where(t.c.id == bindparam("w_id"), t.c.state_version == bindparam("w_seen"))
+        .values(**values, state_version=t.c.state_version + 1)
+    )
 
 
 @dataclass
@@ -172,7 +196,7 @@ def create_session(
     row.goal_json = json.dumps({**goal, "guideline_id": guideline.id, "mode": mode})
     session.add(row)
     session.flush()
-    session.add_all(_events(row.id, result.state, result.events))
+    _add_events(session, row.id, result.state, result.events)
     session.commit()
     past = (
         session_reads.past_discussions(session=session, owner=owner, guideline_id=guideline.id)
@@ -194,22 +218,14 @@ def _write(
     """The CAS update, the events and the turn's `llm_calls` rows in one transaction; the call
     records are saved on their own when it does not commit (they record spent model calls)."""
     calls = calls or []
-    values = {
-        **_columns(state),
-        "state_version": TutorSession.state_version + 1,
-        "updated_at": utcnow(),
-    }
-    stmt = (
-        update(TutorSession)
-        .where(TutorSession.id == row.id, TutorSession.state_version == seen)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    columns = _columns(state)
+    params = {f"w_{c}": columns[c] for c in _WRITTEN}
+    params |= {"w_updated_at": utcnow(), "w_id": row.id, "w_seen": seen}
     try:
-        if execute_dml(session, stmt).rowcount != 1:
+        if execute_dml(session, _cas_update(), params).rowcount != 1:
             raise ConflictError(RELOAD, code="stale_session")
-        session.add_all(_events(row.id, state, drafts))
-        session.add_all(recorder.rows(calls))
+        _add_events(session, row.id, state, drafts)
+        recorder.add(session, calls)
         session.commit()
     except IntegrityError as exc:
         session.rollback()
