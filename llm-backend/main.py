@@ -53,6 +53,12 @@ def create_app() -> FastAPI:
     # headers, and a preflight is answered before the guard and authentication.
     app.add_middleware(CorsMiddleware)
     app.include_router(health.router)
+    # The session routes first: a turn is the hottest request, and routes are matched in
+    # order. Progress before sessions: /sessions/{session_id} would read /sessions/history
+    # as an id.
+    app.include_router(progress.router)
+    app.include_router(sessions.router)
+    app.include_router(agent_logs.router)
     app.include_router(profile.router)
     app.include_router(phone_provision.router)
     app.include_router(public_config.router)
@@ -67,10 +73,6 @@ def create_app() -> FastAPI:
     app.include_router(evaluation_router)
     app.include_router(book_ingestion_router)
     app.include_router(files.router)
-    # Before sessions: its /sessions/{session_id} would read /sessions/history as an id.
-    app.include_router(progress.router)
-    app.include_router(sessions.router)
-    app.include_router(agent_logs.router)
     app.include_router(curriculum.router)
     app.include_router(contents_admin.router)
     app.include_router(voice.upload_router)
