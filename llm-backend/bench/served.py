@@ -59,6 +59,16 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _die_with_parent() -> None:
+    """Runs in each child before it starts: the kernel sends it SIGTERM when this process
+    dies, even by SIGKILL, so no server outlives an interrupted benchmark (Linux)."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 class ModelServer:
     def __init__(self, delay: float) -> None:
         self.proc = subprocess.Popen(
@@ -67,6 +77,7 @@ class ModelServer:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            preexec_fn=_die_with_parent,
         )
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if not line.startswith("READY "):
@@ -162,6 +173,7 @@ class AppServers:
                     ],
                     cwd=tree.code,
                     env=env,
+                    preexec_fn=_die_with_parent,
                 )
             )
             self.urls.append(f"http://127.0.0.1:{port}")
