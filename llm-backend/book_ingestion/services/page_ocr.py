@@ -3,10 +3,20 @@ and nowhere else: a page is queued for a job's OCR, then gets the job's text or 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, update
+from sqlalchemy.orm import Session
+
 from book_ingestion.models.database import BookPage
 from book_ingestion.models.status import PageStage
 from book_ingestion.services import keys
+from shared.sql import table_of
 from shared.storage import get_blob_store
+
+PAGES = table_of(BookPage)
 
 
 def queue(page: BookPage, *, job_id: str) -> None:
@@ -14,20 +24,60 @@ def queue(page: BookPage, *, job_id: str) -> None:
     page.status, page.ocr_error, page.ocr_job_id = PageStage.QUEUED, None, job_id
 
 
-def store_text(page: BookPage, *, png: bytes, text: str) -> None:
-    """The page's image and OCR text, stored and named on the row; the page awaits review.
-    Keys and bytes depend only on the page and the result, so a retried transaction writes
-    the same objects again."""
-    # A page keeps the keys it has: a page stored before files were named by id may have
-    # been renumbered, and its `pages/{n}.*` keys no longer match its number.
-    page.image_s3_key = page.image_s3_key or keys.image_key(page.book_id, page_id=page.id)
-    page.text_s3_key = page.text_s3_key or keys.text_key(page.book_id, page_id=page.id)
-    store = get_blob_store()
-    store.put(page.image_s3_key, png, content_type="image/png")
-    store.put(page.text_s3_key, text.encode(), content_type="text/plain; charset=utf-8")
-    page.status, page.ocr_error = PageStage.PENDING_REVIEW, None
+@dataclass(frozen=True)
+class OcrResult:
+    """A page's OCR as its job's checkpoint writes it (a `shared.jobs.items.BatchedWrite`):
+    its text and PNG image, the page then awaiting review; or its error (`ocr_failed`: it
+    keeps any earlier text, and can be retried)."""
 
+    book_id: str
+    page_id: str
+    text: str = ""
+    png: bytes = b""
+    error: str | None = None
 
-def store_error(page: BookPage, *, error: str) -> None:
-    """OCR gave up on the page; it keeps any earlier text, and can be retried."""
-    page.status, page.ocr_error = PageStage.OCR_FAILED, error
+    @classmethod
+    def write_all(cls, session: Session, results: Sequence[OcrResult]) -> None:
+        """Every page of a checkpoint in ONE UPDATE (per-page values chosen by id), then the
+        files of those that got text. A page keeps the keys it has: one stored before files
+        were named by id may have been renumbered, and its `pages/{n}.*` keys no longer match
+        its number; RETURNING gives the keys as stored, and a page deleted meanwhile returns
+        no row and gets no file. Keys and bytes depend only on the page and the result, so a
+        retried transaction writes the same objects again."""
+        if not results:
+            return
+        texts = [r for r in results if r.error is None]
+        errors = [r for r in results if r.error is not None]
+
+        def by_page(values: dict[str, Any]) -> Any:
+            return case(values, value=PAGES.c.id)
+
+        fields: dict[str, Any] = {
+            "status": by_page(
+                {
+                    r.page_id: PageStage.OCR_FAILED if r.error else PageStage.PENDING_REVIEW
+                    for r in results
+                }
+            ),
+            "ocr_error": by_page({r.page_id: r.error for r in errors}) if errors else None,
+        }
+        if texts:
+            image_keys = {r.page_id: keys.image_key(r.book_id, page_id=r.page_id) for r in texts}
+            text_keys = {r.page_id: keys.text_key(r.book_id, page_id=r.page_id) for r in texts}
+            # An error page's CASE gives NULL: it keeps the key it has (or none).
+            fields["image_s3_key"] = func.coalesce(PAGES.c.image_s3_key, by_page(image_keys))
+            fields["text_s3_key"] = func.coalesce(PAGES.c.text_s3_key, by_page(text_keys))
+        statement = (
+            update(PAGES)
+            .where(PAGES.c.id.in_([r.page_id for r in results]))
+            .values(**fields)
+            .returning(PAGES.c.id, PAGES.c.image_s3_key, PAGES.c.text_s3_key)
+        )
+        stored = {row.id: row for row in session.execute(statement)}
+        store = get_blob_store()
+        for result in texts:
+            row = stored.get(result.page_id)
+            if row is not None:
+                store.put(row.image_s3_key, result.png, content_type="image/png")
+                text = result.text.encode()
+                store.put(row.text_s3_key, text, content_type="text/plain; charset=utf-8")

@@ -13,6 +13,8 @@ share one).
   behind the fall-off at 16). Items that finish while a checkpoint runs go in the next one
   together. A sequential job's next item starts only after the previous one is saved, since it
   builds on it.
+- A checkpoint writes its items' `BatchedWrite`s one call per class (e.g. every page of an
+  OCR checkpoint in one UPDATE), so its transaction does not grow by round trips per item.
 - The run's `llm_calls` rows are written in the checkpoints' transactions
   (`shared.llm.recorder.batched`), not one transaction per call on the item's slot; rows a
   checkpoint could not write, and any left when the run ends, are saved on their own.
@@ -35,7 +37,7 @@ from config import get_settings
 from database import run_transaction
 from shared.jobs import lifecycle
 from shared.jobs.heartbeat import Heartbeat
-from shared.jobs.items import ItemOutcome, JobContext, LeaseLostError, Outcome
+from shared.jobs.items import BatchedWrite, ItemOutcome, JobContext, LeaseLostError, Outcome
 from shared.llm import recorder
 from shared.llm.deadline import lambda_remaining_seconds
 
@@ -214,8 +216,13 @@ class ItemLoop:
         ctx = self.ctx
         if not lifecycle.checkpoint(session, job_id=ctx.job_id, lease=ctx.lease, **progress):
             return False
+        batches: dict[type[BatchedWrite], list[BatchedWrite]] = {}
         for outcome in outcomes:
             if outcome.commit is not None:
                 outcome.commit(session)
+            if outcome.write is not None:
+                batches.setdefault(type(outcome.write), []).append(outcome.write)
+        for kind, writes in batches.items():  # in item order within each kind
+            kind.write_all(session, writes)
         recorder.add(session, calls)
         return True
