@@ -14,9 +14,10 @@ from book_ingestion.models.database import BookPage
 from book_ingestion.models.status import PageStage
 from book_ingestion.services import keys
 from shared.sql import table_of
-from shared.storage import get_blob_store
+from shared.storage import StoredObject, get_blob_store
 
 PAGES = table_of(BookPage)
+TEXT_TYPE = "text/plain; charset=utf-8"
 
 
 def queue(page: BookPage, *, job_id: str) -> None:
@@ -39,11 +40,12 @@ class OcrResult:
     @classmethod
     def write_all(cls, session: Session, results: Sequence[OcrResult]) -> None:
         """Every page of a checkpoint in ONE UPDATE (per-page values chosen by id), then the
-        files of those that got text. A page keeps the keys it has: one stored before files
-        were named by id may have been renumbered, and its `pages/{n}.*` keys no longer match
-        its number; RETURNING gives the keys as stored, and a page deleted meanwhile returns
-        no row and gets no file. Keys and bytes depend only on the page and the result, so a
-        retried transaction writes the same objects again."""
+        files of those that got text, in one blob-store call. A page keeps the keys it has:
+        one stored before files were named by id may have been renumbered, and its
+        `pages/{n}.*` keys no longer match its number; RETURNING gives the keys as stored,
+        and a page deleted meanwhile returns no row and gets no file. Keys and bytes depend
+        only on the page and the result, so a retried transaction writes the same objects
+        again."""
         if not results:
             return
         texts = [r for r in results if r.error is None]
@@ -74,10 +76,10 @@ class OcrResult:
             .returning(PAGES.c.id, PAGES.c.image_s3_key, PAGES.c.text_s3_key)
         )
         stored = {row.id: row for row in session.execute(statement)}
-        store = get_blob_store()
+        files: list[StoredObject] = []
         for result in texts:
             row = stored.get(result.page_id)
             if row is not None:
-                store.put(row.image_s3_key, result.png, content_type="image/png")
-                text = result.text.encode()
-                store.put(row.text_s3_key, text, content_type="text/plain; charset=utf-8")
+                files.append((row.image_s3_key, result.png, "image/png"))
+                files.append((row.text_s3_key, result.text.encode(), TEXT_TYPE))
+        get_blob_store().put_many(files)  # one call for the checkpoint's files
