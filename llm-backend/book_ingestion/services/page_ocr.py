@@ -85,13 +85,14 @@ class OcrResult:
         if not results:
             return
         rows = [
-            {
+            {"id": r.page_id, "status": str(PageStage.OCR_FAILED), "error": r.error}
+            if r.error is not None
+            # An error page's keys are NULL here: it keeps the ones it has (or none).
+            else {
                 "id": r.page_id,
-                "status": str(PageStage.OCR_FAILED if r.error else PageStage.PENDING_REVIEW),
-                "error": r.error,
-                # NULL for an error page: it keeps the keys it has (or none).
-                "image_key": None if r.error else keys.image_key(r.book_id, page_id=r.page_id),
-                "text_key": None if r.error else keys.text_key(r.book_id, page_id=r.page_id),
+                "status": str(PageStage.PENDING_REVIEW),
+                "image_key": keys.image_key(r.book_id, page_id=r.page_id),
+                "text_key": keys.text_key(r.book_id, page_id=r.page_id),
             }
             for r in results
         ]
