@@ -1,5 +1,6 @@
 """The `ocr_batch` job: OCR of a book's queued pages, `OCR_CONCURRENCY` at a time, on the job
-engine (`shared.jobs`), each page's output saved in its item's checkpoint.
+engine (`shared.jobs`), each page's output saved in its item's checkpoint (an `OcrResult`:
+the pages of a checkpoint are written together, in one statement).
 
 Items are 1..total_items over `progress_detail.page_ids` (page ids, stable under renumbering).
 A resumed job starts at `last_completed_item + 1`; pages already OCR'd beyond it are skipped
@@ -8,17 +9,15 @@ without a model call.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from book_ingestion.models.database import BookPage
 from book_ingestion.models.job_details import OcrBatchDetail
 from book_ingestion.models.status import PageStage
-from book_ingestion.services import book_service, images, ocr_service, page_ocr
+from book_ingestion.services import book_service, images, ocr_service
+from book_ingestion.services.page_ocr import OcrResult
 from config import get_settings
 from database import session_scope
 from shared.jobs.engine import ItemHandler
@@ -26,18 +25,6 @@ from shared.jobs.items import ItemOutcome, JobContext, error_text
 from shared.jobs.registry import register
 from shared.models.enums import JobType
 from shared.storage import get_blob_store
-
-
-def _on_page(page_id: str, write: Callable[[BookPage], None]) -> Callable[[Session], None]:
-    """The page's output, written in the checkpoint's transaction (run again after a deadlock,
-    so it writes only rows and objects whose keys and bytes are fixed here)."""
-
-    def commit(session: Session) -> None:
-        page = session.get(BookPage, page_id)
-        if page is not None:
-            write(page)
-
-    return commit
 
 
 @dataclass(frozen=True)
@@ -67,10 +54,10 @@ def _pages(page_ids: list[str]) -> dict[str, _Page]:
         }
 
 
-def _failed(page_id: str, number: int, error: str) -> ItemOutcome:
+def _failed(book_id: str, page_id: str, number: int, error: str) -> ItemOutcome:
     """Recorded in the job and on the page (`ocr_failed`); the job goes on."""
-    commit = _on_page(page_id, partial(page_ocr.store_error, error=error))
-    return ItemOutcome(error=error, error_fields={"page": number}, commit=commit)
+    write = OcrResult(book_id, page_id, error=error)
+    return ItemOutcome(error=error, error_fields={"page": number}, write=write)
 
 
 class OcrBatchJob(ItemHandler[OcrBatchDetail]):
@@ -93,7 +80,7 @@ class OcrBatchJob(ItemHandler[OcrBatchDetail]):
             return ItemOutcome()
         number, source = page.number, page.source
         if source is None:
-            return _failed(page_id, number, "the page has no image")
+            return _failed(ctx.book, page_id, number, "the page has no image")
         book = ctx.extra["book"]
         try:
             png = images.to_png(get_blob_store().get(source))
@@ -101,10 +88,8 @@ class OcrBatchJob(ItemHandler[OcrBatchDetail]):
                 png=png, subject=book["subject"], grade=book["grade"], job_id=ctx.job_id
             )
         except Exception as exc:
-            return _failed(page_id, number, error_text(exc))
-        return ItemOutcome(
-            commit=_on_page(page_id, partial(page_ocr.store_text, png=png, text=text))
-        )
+            return _failed(ctx.book, page_id, number, error_text(exc))
+        return ItemOutcome(write=OcrResult(ctx.book, page_id, text=text, png=png))
 
 
 run_ocr_batch = OcrBatchJob()

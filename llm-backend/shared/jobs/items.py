@@ -3,11 +3,11 @@ outcome, and the lease guard for writes an item makes outside its checkpoint."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -24,14 +24,27 @@ class Outcome(StrEnum):
     LOST = "lost"  # the lease was taken away (swept, deleted): stop, write nothing more
 
 
+class BatchedWrite(Protocol):
+    """An item's output that its checkpoint writes together with the other items' outputs of
+    the same class: one `write_all` call per class and checkpoint, so a checkpoint of many
+    items can be one set-based statement instead of a transaction's worth of round trips per
+    item. Like `ItemOutcome.commit` it runs in the checkpoint's transaction, under the lease,
+    and again after a deadlock, so it writes only rows and objects fixed by the writes."""
+
+    @classmethod
+    def write_all(cls, session: Session, writes: Sequence[Self]) -> None: ...
+
+
 @dataclass
 class ItemOutcome:
-    """What one item produced: an error (recorded, the job goes on) and/or a callback that
-    writes the item's database output in the checkpoint's transaction."""
+    """What one item produced: an error (recorded, the job goes on) and/or its database
+    output, written in the checkpoint's transaction: a callback (`commit`) or a `BatchedWrite`
+    (`write`), which the checkpoint writes with its other items' writes of the same class."""
 
     error: str | None = None
     # Its return value, if any (a row count), is not used.
     commit: Callable[[Session], object] | None = None
+    write: BatchedWrite | None = None
     note: dict[str, Any] | None = None  # appended to the detail's `results`
     # Added to the item's error entry (the page it was about), for admins reading progress.
     error_fields: dict[str, Any] = field(default_factory=dict)

@@ -11,6 +11,7 @@ from shared.storage.base import (
     BlobNotFoundError,
     BlobStore,
     StorageUnavailableError,
+    StoredObject,
     check_key,
 )
 
@@ -18,6 +19,7 @@ __all__ = [
     "BlobNotFoundError",
     "BlobStore",
     "StorageUnavailableError",
+    "StoredObject",
     "check_key",
     "get_blob_store",
     "reset_blob_store",

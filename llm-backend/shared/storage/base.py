@@ -5,6 +5,7 @@ reach outside the store (no `..`, no absolute paths, only `[A-Za-z0-9._-]` in ea
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Protocol
 
 from shared.errors import BadRequestError, ServiceUnavailableError
@@ -34,10 +35,19 @@ def check_prefix(prefix: str) -> str:
     return prefix
 
 
+# (key, data, content_type)
+StoredObject = tuple[str, bytes, str]
+
+
 class BlobStore(Protocol):
     backend: str
 
     def put(self, key: str, data: bytes, *, content_type: str) -> None: ...
+
+    def put_many(self, objects: Sequence[StoredObject]) -> None:
+        """Stores each (key, bytes, content type), as `put` would: for many objects written
+        together (a job's checkpoint), in one call the store can make cheaper than one `put`
+        each. Raises on the first failure; objects already stored stay."""
 
     def get(self, key: str) -> bytes:
         """The object's bytes; BlobNotFoundError when there is none."""

@@ -7,9 +7,10 @@ import errno
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
-from shared.storage.base import BlobNotFoundError, check_key, check_prefix
+from shared.storage.base import BlobNotFoundError, StoredObject, check_key, check_prefix
 
 FILES_ROUTE = "/admin/files"
 
@@ -21,6 +22,17 @@ _NO_OBJECT = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ENAMETO
 
 def _names_no_object(exc: OSError) -> bool:
     return exc.errno in _NO_OBJECT
+
+
+def _write(directory: Path, name: str, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, directory / name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 class LocalBlobStore:
@@ -38,14 +50,21 @@ class LocalBlobStore:
     def put(self, key: str, data: bytes, *, content_type: str) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _write(path.parent, path.name, data)
+
+    def put_many(self, objects: Sequence[StoredObject]) -> None:
+        """Each directory is resolved, checked and made once, not once per file: a put costs
+        a dozen system calls (each one a GIL hand-off to the job's other threads), most of them
+        resolving the same directory again. The file's own name needs no resolving: it is one
+        checked segment, and the rename replaces whatever is there without following it."""
+        directories: dict[str, Path] = {}
+        for key, data, _content_type in objects:
+            parent, _, name = check_key(key).rpartition("/")
+            directory = directories.get(parent)
+            if directory is None:
+                directory = directories[parent] = self._path(parent) if parent else self.root
+                directory.mkdir(parents=True, exist_ok=True)
+            _write(directory, name, data)
 
     def get(self, key: str) -> bytes:
         path = self._path(key)

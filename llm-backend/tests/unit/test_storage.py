@@ -57,6 +57,37 @@ def test_put_get_list_delete(store):
     store.delete("books/b1/pages/1.txt")  # missing is fine
 
 
+def test_put_many_stores_each_object_as_put_would(store):
+    store.put("books/b1/pages/1.txt", b"old", content_type="text/plain")
+    store.put_many(
+        [
+            ("books/b1/pages/1.txt", b"one", "text/plain"),  # replaced
+            ("books/b1/pages/1.png", b"png", "image/png"),
+            ("books/b2/pages/1.txt", b"other book", "text/plain"),
+            ("top.txt", b"no directory", "text/plain"),
+        ]
+    )
+    store.put_many([])
+
+    assert store.list_keys("books/") == [
+        "books/b1/pages/1.png",
+        "books/b1/pages/1.txt",
+        "books/b2/pages/1.txt",
+    ]
+    assert [store.get(k) for k in ("books/b1/pages/1.txt", "books/b2/pages/1.txt", "top.txt")] == [
+        b"one",
+        b"other book",
+        b"no directory",
+    ]
+
+
+@pytest.mark.parametrize("key", ["../etc/passwd", "books/x/..", "/abs/key"])
+def test_put_many_refuses_bad_keys(store, key):
+    with pytest.raises(BadRequestError) as caught:
+        store.put_many([(key, b"x", "text/plain")])
+    assert caught.value.code == "invalid_storage_key"
+
+
 @pytest.mark.parametrize(
     "key",
     [
