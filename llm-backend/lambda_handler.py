@@ -83,7 +83,12 @@ def worker_handler(event: dict[str, Any], context: Any) -> PartialItemFailureRes
     `batchItemFailures`, so SQS redelivers only that message."""
     from aws_lambda_powertools.utilities.batch import process_partial_response
 
+    from shared.heap import freeze_startup_objects
+    from shared.jobs.registry import load_job_handlers
     from shared.jobs.worker import process_record
+
+    load_job_handlers()
+    freeze_startup_objects()
 
     return process_partial_response(
         event=event,

@@ -31,6 +31,7 @@ from shared.api.cors import CorsMiddleware
 from shared.api.error_handlers import install_error_handlers
 from shared.api.request_budget import RequestBudgetMiddleware
 from shared.api.request_guard import RequestGuardMiddleware
+from shared.heap import freeze_startup_objects
 from shared.observability.logging import get_logger
 from shared.observability.request_id import RequestIdMiddleware
 from study_plans.api.plans import router as study_plans_router
@@ -82,8 +83,11 @@ def create_app() -> FastAPI:
 
 @cache
 def get_app() -> FastAPI:
-    """The process's app, built on the first call."""
-    return create_app()
+    """The process's app, built on the first call; what start-up built is then frozen
+    (shared.heap), as the process will serve this app until it ends."""
+    app = create_app()
+    freeze_startup_objects()
+    return app
 
 
 def __getattr__(name: str) -> Any:

@@ -129,6 +129,12 @@ def child(pages: int, level: int) -> int:
     run_migrations()
     get_provider(config_store.resolve("book_ingestion").provider)  # cold-start costs: see above
     load_job_handlers()
+    try:  # as lambda_handler.worker_handler does once its handlers are loaded
+        from shared.heap import freeze_startup_objects
+
+        freeze_startup_objects()
+    except ImportError:  # a tree from before shared.heap
+        pass
     dispatcher = LocalDispatcher()  # in-process, so the run can wait for the job
     set_dispatcher(dispatcher)
     page = image_bytes(size=(600, 800))

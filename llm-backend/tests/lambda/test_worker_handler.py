@@ -101,3 +101,15 @@ def test_batch_where_every_record_fails_is_a_function_error(ran):
 
     with pytest.raises(BatchProcessingError, match="All records failed processing"):
         lambda_handler.worker_handler(event, FakeLambdaContext())
+
+
+def test_the_worker_freezes_start_up_objects_once_its_handlers_are_loaded(ran, monkeypatch):
+    import shared.heap
+
+    seen: list[bool] = []
+    monkeypatch.setattr(
+        shared.heap, "freeze_startup_objects", lambda: seen.append(registry._loaded)
+    )
+    lambda_handler.worker_handler(_event(_job(GOOD_ID, "test_echo")), FakeLambdaContext())
+
+    assert seen == [True]
