@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from http.server import ThreadingHTTPServer
 
 from tests.fakes.llm_server import FakeLLMServer, Reply, request_schema_name
 
@@ -33,9 +32,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--delay", type=float, default=0.2, help="seconds before each answer")
     args = parser.parse_args(argv)
-    # socketserver listens with a backlog of 5: 32 sessions' 64 concurrent calls overflowed
-    # it and the app saw refused connections (retries) that were the harness's, not its own.
-    ThreadingHTTPServer.request_queue_size = 256
     fake = FakeLLMServer()
     fake.responder = responder_for(args.delay)
     fake.requests = _Discard()  # a long run must not keep every request

@@ -256,6 +256,9 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    # socketserver listens with a backlog of 5: 32 sessions' 64 concurrent calls overflowed
+    # it and the app saw refused connections (retries) that were the harness's, not its own.
+    request_queue_size = 256
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._open: set[socket.socket] = set()
