@@ -73,7 +73,9 @@ def _server_side(model_url: str, work: Path, n: int) -> tuple[float, float]:
     try:
         pid = servers.procs[0].pid
         plain = httpx.Client(base_url=servers.urls[0])
-        sessions = _sessions(tree, servers.urls, [f"floor-{i}" for i in range(BLOCKS + 1)])
+        # Five turns per session, as bench.served measures them (a session's state grows turn
+        # by turn, and with it a turn's prompt and state to write).
+        sessions = _sessions(tree, servers.urls, [f"floor-{i}" for i in range(12 * BLOCKS + 1)])
         warm_client, warm_sid = sessions[-1]
         for i in range(5):
             plain.get("/_bench/stats")
@@ -87,7 +89,7 @@ def _server_side(model_url: str, work: Path, n: int) -> tuple[float, float]:
 
         def turn() -> None:
             i = next(turns)
-            client, sid = sessions[(i // 60) % BLOCKS]
+            client, sid = sessions[(i // 5) % (12 * BLOCKS)]
             r = client.post(f"/sessions/{sid}/step", json={"student_reply": f"answer {i}"})
             r.raise_for_status()
 
