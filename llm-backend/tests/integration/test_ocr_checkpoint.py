@@ -11,7 +11,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 
 from book_ingestion.models.database import BookPage
 from book_ingestion.models.job_details import OcrBatchDetail
@@ -19,7 +19,7 @@ from book_ingestion.models.status import PageStage
 from book_ingestion.schemas import BookCreate
 from book_ingestion.services import book_service, keys
 from book_ingestion.services.page_ocr import OcrResult
-from database import get_db_manager, session_scope
+from database import session_scope
 from db import run_migrations
 from shared.jobs import lifecycle
 from shared.jobs.dispatch import set_dispatcher
@@ -33,6 +33,7 @@ from shared.storage import get_blob_store
 from tests.support.app_database import use_database
 from tests.support.book_jobs import HeldDispatcher, load_job, new_book, upload_pages
 from tests.support.books import BOOK, stored_keys
+from tests.support.statements import matching, recorded_statements
 
 PAGES = 4
 
@@ -174,22 +175,6 @@ def _state(ctx: JobContext[OcrBatchDetail]) -> dict:
         }
 
 
-def _statements_on_pages(run) -> list[str]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if "book_pages" in statement:
-            seen.append(statement.split()[0])
-
-    engine = get_db_manager().engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return seen
-
-
 @pytest.mark.parametrize("database", ["held", "held_on_sqlite"])
 def test_a_batched_checkpoint_stores_what_per_page_writes_stored(database, request):
     request.getfixturevalue(database)
@@ -197,9 +182,9 @@ def test_a_batched_checkpoint_stores_what_per_page_writes_stored(database, reque
 
     loop = _loop(batched)
     saved = []
-    statements = _statements_on_pages(
-        lambda: saved.append(loop._checkpoint(_outcomes(batched), current=4))
-    )
+    with recorded_statements() as sent:
+        saved.append(loop._checkpoint(_outcomes(batched), current=4))
+    statements = [s.split()[0] for s in matching(sent, r"\bbook_pages\b")]
     old = _loop(per_page)
     assert old._checkpoint(_per_page(_outcomes(per_page)), current=4) is True
 
