@@ -7,16 +7,17 @@ import logging
 import threading
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from book_ingestion.models.database import Book
-from database import get_db_manager, run_transaction, session_scope
+from database import run_transaction, session_scope
 from shared.db_errors import DEADLOCK, sqlstate
 from shared.jobs import lifecycle
 from shared.jobs.dispatch import set_dispatcher
 from tests.support.book_jobs import HeldDispatcher, load_job, new_book, upload_pages
 from tests.support.races import deadlocks
+from tests.support.statements import matching, recorded_statements
 
 
 @pytest.fixture
@@ -25,20 +26,10 @@ def held(local_storage, db):
 
 
 def _job_statements(action) -> list[str]:
-    """The SQL statements on book_jobs that `action()` sends."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        if "book_jobs" in statement:
-            seen.append(" ".join(statement.split()))
-
-    engine = get_db_manager().engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    """The SQL statements on book_jobs that `action()` sends, whitespace folded."""
+    with recorded_statements() as sent:
         action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return seen
+    return [" ".join(s.split()) for s in matching(sent, r"\bbook_jobs\b")]
 
 
 def test_claim_is_one_update_that_keeps_the_first_start_time(held):
