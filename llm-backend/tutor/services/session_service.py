@@ -112,16 +112,13 @@ def _add_events(
     session.execute(insert(table_of(Event)), rows)
 
 
-# What `_write` sets besides `state_version`: the denormalized columns and `updated_at`.
-_WRITTEN = ("state_json", "mastery", "step_idx", "is_paused", "exam_score", "exam_total")
-
-
 @cache
-def _cas_update() -> Update:
-    """The turn's compare-and-swap, built once: its values are bound per execution (`w_` names,
-    as SQLAlchemy keeps the column names for itself), typed as their columns."""
+def _cas_update(written: tuple[str, ...]) -> Update:
+    """The turn's compare-and-swap of `written` (the `_columns`) and `updated_at`, built once:
+    its values are bound per execution (`w_` names, as SQLAlchemy keeps the column names for
+    itself), typed as their columns."""
     t = table_of(TutorSession)
-    values: dict = {c: bindparam(f"w_{c}", type_=t.c[c].type) for c in (*_WRITTEN, "updated_at")}
+    values: dict = {c: bindparam(f"w_{c}", type_=t.c[c].type) for c in (*written, "updated_at")}
     return (
         update(t)
         .where(t.c.id == bindparam("w_id"), t.c.state_version == bindparam("w_seen"))
@@ -219,10 +216,10 @@ def _write(
     records are saved on their own when it does not commit (they record spent model calls)."""
     calls = calls or []
     columns = _columns(state)
-    params = {f"w_{c}": columns[c] for c in _WRITTEN}
+    params = {f"w_{c}": value for c, value in columns.items()}
     params |= {"w_updated_at": utcnow(), "w_id": row.id, "w_seen": seen}
     try:
-        if execute_dml(session, _cas_update(), params).rowcount != 1:
+        if execute_dml(session, _cas_update(tuple(columns)), params).rowcount != 1:
             raise ConflictError(RELOAD, code="stale_session")
         _add_events(session, row.id, state, drafts)
         recorder.add(session, calls)
