@@ -15,19 +15,22 @@ export function jobsPanel(bookId, { onSettled }) {
   let timer = null;
   let stopped = false;
   let wasActive = false;
+  let latest = 0; // only the newest listing is shown: an older one still in flight is stale
 
   async function refresh() {
     clearTimeout(timer);
     if (stopped) return;
+    const mine = ++latest;
     let jobs;
     try {
       jobs = await api(`/admin/books/${encodeURIComponent(bookId)}/jobs`);
     } catch (error) {
+      if (mine !== latest) return;
       list.replaceChildren(el("p", { className: "status err", text: "Could not load jobs: " + error.message }));
       timer = setTimeout(refresh, POLL_MS * 5);
       return;
     }
-    if (stopped) return;
+    if (stopped || mine !== latest) return;
     jobs.sort((a, b) => b.created_at.localeCompare(a.created_at));
     list.replaceChildren(...(jobs.length ? jobs.slice(0, SHOWN).map((job) => jobCard(job, started))
                                          : [el("p", { className: "meta", text: "No jobs yet." })]));
