@@ -9,7 +9,7 @@ import json
 import boto3
 import pytest
 
-from config import reset_settings
+from config import get_settings, reset_settings
 from database import session_scope
 from shared.llm import LLMRequestError, complete, config_store
 from shared.llm.providers import registry
@@ -93,3 +93,28 @@ def test_a_key_removed_from_the_secret_is_no_longer_used(db, fake_llm, keys_secr
     with pytest.raises(LLMRequestError, match="No API key for provider 'openai'"):
         complete(component="tutor", messages=HI)
     assert len(fake_llm.requests) == 1
+
+
+@pytest.mark.parametrize(("provider", "model"), TARGETS)
+def test_a_replaced_client_is_closed_once_no_call_can_use_it(
+    db, fake_llm, keys_secret, provider, model
+):
+    """Not left to the garbage collector with its kept-alive connection open: closed once the
+    longest call that could have started on it is over, and at once by reset_providers."""
+    _use(provider, model)
+    fake_llm.push(Reply("one"), Reply("two"))
+    assert complete(component="tutor", messages=HI) == "one"
+    before = registry.get_provider(provider)
+    keys_secret(_keys("new"))
+    assert complete(component="tutor", messages=HI) == "two"
+
+    retired, timer = registry._retired[id(before)]
+    assert retired is before and timer.interval == registry.longest_call_seconds(get_settings())
+    assert not before._client.is_closed()  # a call that started on it may still be running
+    timer.cancel()
+    timer.function()  # what the timer does when that time is up
+    assert before._client.is_closed() and id(before) not in registry._retired
+
+    current = registry.get_provider(provider)
+    registry.reset_providers()
+    assert current._client.is_closed()

@@ -27,6 +27,9 @@ class AnthropicProvider:
     def __init__(self, *, api_key: str, base_url: str | None):
         self._client = anthropic.Anthropic(api_key=api_key, base_url=base_url, max_retries=0)
 
+    def close(self) -> None:
+        self._client.close()
+
     def complete(self, request: ProviderRequest) -> ProviderResponse:
         with translated_errors(anthropic, timeout=request.timeout):
             message = self._client.messages.create(**self._kwargs(request))

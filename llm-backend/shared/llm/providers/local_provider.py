@@ -54,6 +54,9 @@ class LocalProvider:
         self._llama: Any = None
         self._lock = threading.Lock()  # llama.cpp contexts are not safe for concurrent use
 
+    def close(self) -> None:
+        """Nothing to release: no connections, and the model is freed with the object."""
+
     def _model(self) -> Any:
         if self._llama is None:
             try:

@@ -33,6 +33,9 @@ class OpenAICompatibleProvider:
         # Retries are ours (bounded, with jitter, recorded), so the SDK's own are off.
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0)
 
+    def close(self) -> None:
+        self._client.close()
+
     def complete(self, request: ProviderRequest) -> ProviderResponse:
         with translated_errors(openai, timeout=request.timeout):
             if self._responses_api and uses_responses_api(request.model):

@@ -12,7 +12,7 @@ import hashlib
 import threading
 from typing import Protocol, runtime_checkable
 
-from config import get_settings
+from config import Settings, get_settings
 from shared.llm.errors import LLMRequestError
 from shared.llm.types import (
     ProviderRequest,
@@ -35,6 +35,9 @@ class Provider(Protocol):
 
     def complete(self, request: ProviderRequest) -> ProviderResponse: ...
 
+    def close(self) -> None:
+        """Releases the client's connections (it is not used afterwards)."""
+
 
 @runtime_checkable
 class AudioProvider(Provider, Protocol):
@@ -48,6 +51,8 @@ class AudioProvider(Provider, Protocol):
 # name -> (fingerprint of the key the client was built with, the client). A fingerprint, so
 # the cache does not hold another copy of the key itself.
 _providers: dict[str, tuple[str | None, Provider]] = {}
+# Replaced clients not yet closed, each with the timer that closes it.
+_retired: dict[int, tuple[Provider, threading.Timer]] = {}
 _lock = threading.Lock()
 
 
@@ -108,14 +113,44 @@ def get_provider(name: str) -> Provider:
         with _lock:
             cached = _providers.get(name)
             if cached is None or cached[0] != fingerprint:
-                # The replaced client is not closed: a call on another thread may still be
-                # using it; it is dropped with its last reference.
+                if cached is not None:
+                    _retire(cached[1], get_settings())
                 cached = (fingerprint, _build(name, api_key))
                 _providers[name] = cached
     return cached[1]
 
 
+def longest_call_seconds(settings: Settings) -> float:
+    """The longest a complete() call can hold the client it started with: every attempt at
+    its full timeout, with the longest wait between attempts."""
+    return settings.llm_max_attempts * (settings.llm_timeout_seconds + settings.llm_retry_max_delay)
+
+
+def _retire(provider: Provider, settings: Settings) -> None:
+    """A replaced client is closed once no call can still be using it (a call on another
+    thread may be in the middle of an attempt), rather than left to the garbage collector with
+    its kept-alive connections open. Called under _lock."""
+
+    def close() -> None:
+        with _lock:
+            _retired.pop(id(provider), None)
+        provider.close()
+
+    timer = threading.Timer(longest_call_seconds(settings), close)
+    timer.daemon = True
+    _retired[id(provider)] = (provider, timer)
+    timer.start()
+
+
 def reset_providers() -> None:
-    """Forget built clients (tests; changed base URLs)."""
+    """Forget built clients and close them, replaced ones included (tests; changed base URLs:
+    no call is in flight)."""
     with _lock:
+        clients = [provider for _, provider in _providers.values()]
+        for provider, timer in _retired.values():
+            timer.cancel()
+            clients.append(provider)
         _providers.clear()
+        _retired.clear()
+    for provider in clients:
+        provider.close()
